@@ -1,0 +1,18 @@
+// `switchboard`: one binary for every part of the system, one subcommand each.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "common/shutdown_signal.h"
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so every thread inherits the mask and signals arrive only where
+  // they are waited for.
+  switchboard::common::BlockProcessSignals();
+  CLI::App app{"Switchboard: REST and gRPC-Web outside, gRPC inside", "switchboard"};
+  app.require_subcommand(1);
+  switchboard::cli::CommandRunner runner;
+  switchboard::cli::AddServeCommand(app, runner);
+  switchboard::cli::AddUpCommand(app, runner);
+  CLI11_PARSE(app, argc, argv);
+  return runner ? runner() : 2;
+}

@@ -1,0 +1,73 @@
+#include "cli/process_group.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace switchboard::cli {
+namespace {
+
+constexpr std::chrono::milliseconds kPollInterval{20};
+
+}  // namespace
+
+bool ProcessGroup::Start(const std::string& name, const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  children_.push_back(ChildInfo{name, pid});
+  return true;
+}
+
+std::optional<ChildInfo> ProcessGroup::ReapExited() {
+  for (ChildInfo& child : children_) {
+    if (child.exited) continue;
+    if (waitpid(child.pid, &child.wait_status, WNOHANG) == child.pid) {
+      child.exited = true;
+      return child;
+    }
+  }
+  return std::nullopt;
+}
+
+void ProcessGroup::StopAll(std::chrono::milliseconds grace) {
+  for (ChildInfo& child : children_) {
+    if (!child.exited) kill(child.pid, SIGTERM);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  bool any_running = true;
+  while (any_running && std::chrono::steady_clock::now() < deadline) {
+    while (ReapExited()) {
+    }
+    any_running = false;
+    for (const ChildInfo& child : children_) any_running |= !child.exited;
+    if (any_running) std::this_thread::sleep_for(kPollInterval);
+  }
+  for (ChildInfo& child : children_) {
+    if (child.exited) continue;
+    kill(child.pid, SIGKILL);
+    waitpid(child.pid, &child.wait_status, 0);
+    child.exited = true;
+  }
+}
+
+std::string DescribeWaitStatus(int wait_status) {
+  if (WIFEXITED(wait_status)) return absl::StrCat("exited with code ", WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) return absl::StrCat("killed by signal ", WTERMSIG(wait_status));
+  return "stopped";
+}
+
+}  // namespace switchboard::cli

@@ -1,0 +1,39 @@
+// The child processes of `switchboard up`: started together, watched, stopped together.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace switchboard::cli {
+
+struct ChildInfo {
+  std::string name;
+  pid_t pid = -1;
+  bool exited = false;
+  int wait_status = 0;
+};
+
+class ProcessGroup {
+ public:
+  ~ProcessGroup() { StopAll(std::chrono::seconds(5)); }
+
+  // Starts `argv` as a child named `name`; returns false when fork or exec fails.
+  bool Start(const std::string& name, const std::vector<std::string>& argv);
+  // Reaps exited children; returns the first one that exited since the last call.
+  std::optional<ChildInfo> ReapExited();
+  // SIGTERM to every running child, SIGKILL to those still running after `grace`.
+  void StopAll(std::chrono::milliseconds grace);
+  const std::vector<ChildInfo>& children() const { return children_; }
+
+ private:
+  std::vector<ChildInfo> children_;
+};
+
+// "exited with code 3" or "killed by signal 9".
+std::string DescribeWaitStatus(int wait_status);
+
+}  // namespace switchboard::cli

@@ -1,0 +1,183 @@
+// `switchboard up`: the whole system as separate processes, one per service (the real
+// topology), started in dependency order, each waited on until healthy.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "absl/strings/str_split.h"
+#include "cli/commands.h"
+#include "cli/process_group.h"
+#include "common/duration.h"
+#include "common/health_probe.h"
+#include "common/shutdown_signal.h"
+#include "common/system_config.h"
+#include "fmt/format.h"
+#include "services/registry.h"
+
+namespace switchboard::cli {
+namespace {
+
+constexpr std::chrono::milliseconds kStopGrace{5000};
+constexpr char kEffectiveConfigName[] = "switchboard.yaml";
+
+struct UpFlags {
+  std::string config_path;
+  std::string data_dir;
+  std::string only;
+  std::string log_level;
+  std::string ready_timeout = "20s";
+};
+
+std::string SelfPath() {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("switchboard") : path.string();
+}
+
+// True when nothing listens on host:port, so a health probe there can only reach our child.
+bool PortIsFree(const std::string& host, int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool parsed = inet_pton(AF_INET, host.c_str(), &addr.sin_addr) == 1;
+  const bool free = parsed && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return free || !parsed;  // a host name is left to the service to resolve and report
+}
+
+// Waits until `address` is healthy, giving up early if the child dies.
+bool WaitHealthy(ProcessGroup& group, const std::string& address, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (group.ReapExited()) return false;
+    if (common::WaitForServing(address, std::chrono::milliseconds(250))) return true;
+  }
+  return false;
+}
+
+int RunUp(const UpFlags& flags) {
+  auto config = flags.config_path.empty() ? common::DefaultSystemConfig()
+                                          : common::LoadSystemConfig(flags.config_path);
+  if (!config.ok()) {
+    std::cerr << "switchboard up: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
+  if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  if (!ConfigureLogging(config->log_level)) {
+    std::cerr << "switchboard up: unknown log level \"" << config->log_level << "\"\n";
+    return 2;
+  }
+  auto ready_timeout = common::ParseDuration(flags.ready_timeout);
+  if (!ready_timeout.ok()) {
+    std::cerr << "switchboard up: --ready-timeout: " << ready_timeout.status().message() << "\n";
+    return 2;
+  }
+
+  const std::vector<std::string> available = services::ServiceNames();
+  std::set<std::string> wanted(available.begin(), available.end());
+  if (!flags.only.empty()) {
+    wanted.clear();
+    for (const auto& name : absl::StrSplit(flags.only, ',', absl::SkipEmpty())) {
+      std::string service(name);
+      if (!services::FindService(service).ok()) {
+        std::cerr << "switchboard up: --only: " << services::FindService(service).status().message()
+                  << "\n";
+        return 2;
+      }
+      wanted.insert(service);
+    }
+  }
+
+  std::error_code ec;
+  std::filesystem::create_directories(config->data_dir, ec);
+  if (ec) {
+    std::cerr << "switchboard up: cannot create data directory " << config->data_dir << ": "
+              << ec.message() << "\n";
+    return 1;
+  }
+  // The children read the same effective configuration the parent resolved.
+  const std::string config_file =
+      (std::filesystem::path(config->data_dir) / kEffectiveConfigName).string();
+  std::ofstream(config_file) << common::SystemConfigToYaml(*config) << "\n";
+
+  ProcessGroup group;
+  const std::string self = SelfPath();
+  std::vector<std::pair<std::string, std::string>> started;
+  for (const auto& [name, default_port] : common::KnownServices()) {
+    if (wanted.count(name) == 0) continue;
+    const std::string address = config->AddressOf(name);
+    const int port = config->services.at(name).port;
+    if (port != 0 && !PortIsFree(config->host, port)) {
+      std::cerr << "switchboard up: cannot listen on " << address << " for " << name
+                << ": the port is in use (another `switchboard up`? set services." << name
+                << ".port in --config)\n";
+      group.StopAll(kStopGrace);
+      return 1;
+    }
+    if (!group.Start(name, {self, "serve", name, "--config", config_file})) {
+      std::cerr << "switchboard up: cannot start " << name << "\n";
+      return 1;
+    }
+    if (!WaitHealthy(group, address, *ready_timeout)) {
+      std::cerr << "switchboard up: " << name << " did not become healthy at " << address
+                << " within " << flags.ready_timeout
+                << " (see its log above; is the port already in use?)\n";
+      group.StopAll(kStopGrace);
+      return 1;
+    }
+    started.emplace_back(name, address);
+  }
+
+  std::cout << fmt::format("\n{:<14} {:<22} {}\n", "SERVICE", "ADDRESS", "PID");
+  for (size_t i = 0; i < started.size(); ++i) {
+    std::cout << fmt::format("{:<14} {:<22} {}\n", started[i].first, started[i].second,
+                             group.children()[i].pid);
+  }
+  std::cout << fmt::format("\nAll {} services healthy; data in {}. Ctrl-C stops everything.\n",
+                           started.size(), config->data_dir)
+            << std::flush;
+
+  int exit_code = 0;
+  while (true) {
+    const int sig = common::WaitForSignal(std::chrono::seconds(1));
+    if (sig == SIGINT || sig == SIGTERM) {
+      spdlog::info("stopping all services signal={}", sig);
+      break;
+    }
+    if (auto died = group.ReapExited()) {
+      spdlog::error("service {} (pid {}) {}; stopping the others", died->name, died->pid,
+                    DescribeWaitStatus(died->wait_status));
+      exit_code = 1;
+      break;
+    }
+  }
+  group.StopAll(kStopGrace);
+  return exit_code;
+}
+
+}  // namespace
+
+void AddUpCommand(CLI::App& app, CommandRunner& runner) {
+  auto flags = std::make_shared<UpFlags>();
+  CLI::App* cmd = app.add_subcommand("up", "Start the whole system, one process per service");
+  cmd->add_option("--config", flags->config_path, "System config YAML file")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--data-dir", flags->data_dir, "Directory for databases and files (./var)");
+  cmd->add_option("--only", flags->only, "Comma-separated services to start (default: all)");
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
+  cmd->add_option("--ready-timeout", flags->ready_timeout, "How long each service may take to become healthy");
+  cmd->callback([flags, &runner] { runner = [flags] { return RunUp(*flags); }; });
+}
+
+}  // namespace switchboard::cli

@@ -1,0 +1,38 @@
+// What every Switchboard service provides to the process that hosts it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/impl/codegen/service_type.h>
+#include <yaml-cpp/yaml.h>
+
+#include "absl/status/statusor.h"
+
+namespace switchboard::common {
+
+struct ServiceOptions {
+  std::string name;      // "ticket", "stock", ...
+  std::string data_dir;  // where the service keeps its files; created if missing
+  YAML::Node settings;   // the service's own block of the system config
+  std::map<std::string, std::string> peers;  // other services by name -> "host:port"
+};
+
+class Service {
+ public:
+  virtual ~Service() = default;
+  // The grpc++ services to register; owned by this object.
+  virtual std::vector<grpc::Service*> GrpcServices() = 0;
+  // Called before the server shuts down: ends long-lived streams and stops background work so
+  // shutdown does not wait for clients that never hang up.
+  virtual void BeginShutdown() {}
+};
+
+// Builds a service from its options; fails with a message naming a bad setting.
+using ServiceFactory =
+    std::function<absl::StatusOr<std::unique_ptr<Service>>(const ServiceOptions& options)>;
+
+}  // namespace switchboard::common

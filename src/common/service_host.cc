@@ -1,0 +1,68 @@
+#include "common/service_host.h"
+
+#include <spdlog/spdlog.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/rpc_log.h"
+
+namespace switchboard::common {
+
+absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::string& address,
+                                                                std::vector<Service*> services,
+                                                                const HostOptions& options) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\" is not host:port"));
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  std::unique_ptr<ServiceHost> host(
+      new ServiceHost(address.substr(0, colon), services, options));
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &host->port_);
+  // Without this a second server could bind the same port and silently share its traffic.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  // Lets a client see a stalled connection quickly instead of after the OS TCP timeout.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(MakeRpcLogInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  std::vector<std::string> names;
+  for (Service* service : services) {
+    for (grpc::Service* grpc_service : service->GrpcServices()) {
+      builder.RegisterService(grpc_service);
+    }
+  }
+  host->server_ = builder.BuildAndStart();
+  if (host->server_ == nullptr || host->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address, " (in use, or not a local address?)"));
+  }
+  host->server_->GetHealthCheckService()->SetServingStatus(true);
+  return host;
+}
+
+ServiceHost::~ServiceHost() { Shutdown(); }
+
+std::string ServiceHost::address() const { return absl::StrCat(host_, ":", port_); }
+
+void ServiceHost::Shutdown() {
+  if (shut_down_ || server_ == nullptr) return;
+  shut_down_ = true;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  for (Service* service : services_) service->BeginShutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
+  server_->Wait();
+}
+
+}  // namespace switchboard::common

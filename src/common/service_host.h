@@ -1,0 +1,48 @@
+// Runs services on one grpc++ server with what every server here has: health checking,
+// reflection, per-RPC logging and message size limits.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "common/service.h"
+
+namespace switchboard::common {
+
+struct HostOptions {
+  static constexpr int kDefaultMaxMessageBytes = 4 * 1024 * 1024;
+  int max_message_bytes = kDefaultMaxMessageBytes;
+  std::chrono::milliseconds shutdown_grace{2000};
+};
+
+class ServiceHost {
+ public:
+  // Binds `address` ("127.0.0.1:0" picks a free port) and starts serving.
+  static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(const std::string& address,
+                                                            std::vector<Service*> services,
+                                                            const HostOptions& options = {});
+  ~ServiceHost();
+
+  int port() const { return port_; }
+  std::string address() const;
+  grpc::Server* server() { return server_.get(); }
+  // Marks every service NOT_SERVING, ends streams, then stops within the grace period.
+  void Shutdown();
+
+ private:
+  ServiceHost(std::string host, std::vector<Service*> services, HostOptions options)
+      : host_(std::move(host)), services_(std::move(services)), options_(options) {}
+  std::string host_;
+  std::vector<Service*> services_;
+  HostOptions options_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace switchboard::common

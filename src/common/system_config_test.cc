@@ -1,0 +1,90 @@
+#include "common/system_config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace switchboard::common {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  char pattern[] = "/tmp/sb-config-XXXXXX";
+  const int fd = mkstemp(pattern);
+  close(fd);
+  std::ofstream(pattern) << text;
+  return pattern;
+}
+
+TEST(SystemConfig, DefaultsMatchTheDocumentedPorts) {
+  const SystemConfig config = DefaultSystemConfig();
+  EXPECT_EQ(config.AddressOf("ticket"), "127.0.0.1:50051");
+  EXPECT_EQ(config.AddressOf("chat"), "127.0.0.1:50059");
+  EXPECT_EQ(config.data_dir, "./var");
+  EXPECT_EQ(config.gateway_port, 8080);
+  EXPECT_EQ(config.services.size(), 9u);
+}
+
+TEST(SystemConfig, FileOverridesDefaults) {
+  const std::string path = WriteTemp(
+      "host: 127.0.0.2\ndata_dir: /tmp/x\nservices:\n  stock: {port: 6000, seed: 7}\n");
+  auto config = LoadSystemConfig(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->AddressOf("stock"), "127.0.0.2:6000");
+  EXPECT_EQ(config->services.at("stock").settings["seed"].as<int>(), 7);
+  EXPECT_EQ(config->AddressOf("ticket"), "127.0.0.2:50051");
+}
+
+TEST(SystemConfig, BadFilesNameTheKey) {
+  struct Case {
+    const char* yaml;
+    const char* expected;
+  } cases[] = {
+      {"colour: blue\n", "colour: unknown key"},
+      {"services:\n  nosuch: {}\n", "services.nosuch: unknown service"},
+      {"services:\n  ticket: {port: 99999}\n", "services.ticket.port"},
+      {"services:\n  ticket: [1]\n", "services.ticket: expected a map"},
+      {"host: [a]\n", "host: expected"},
+      {"services: {ticket: {port: 1}\n", "yaml"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = WriteTemp(c.yaml);
+    auto config = LoadSystemConfig(path);
+    std::remove(path.c_str());
+    ASSERT_FALSE(config.ok()) << c.yaml;
+    const std::string message(config.status().message());
+    if (std::string(c.expected) != "yaml") {
+      EXPECT_NE(message.find(c.expected), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(Settings, ReadsValuesAndRejectsUnknownKeys) {
+  YAML::Node node = YAML::Load("{seed: 5, tick_interval: 250ms, extra: 1}");
+  Settings settings(node, "services.stock");
+  EXPECT_EQ(settings.Int("seed", 1, 0, 100), 5);
+  EXPECT_EQ(settings.Duration("tick_interval", std::chrono::milliseconds(100),
+                              std::chrono::milliseconds(1), std::chrono::milliseconds(60000))
+                .count(),
+            250);
+  auto status = settings.Finish();
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("services.stock.extra: unknown setting"), std::string::npos)
+      << status;
+}
+
+TEST(Settings, ReportsOutOfRangeValues) {
+  YAML::Node node = YAML::Load("{seed: 500, tick_interval: fast}");
+  Settings settings(node, "services.stock");
+  EXPECT_EQ(settings.Int("seed", 1, 0, 100), 1);
+  settings.Duration("tick_interval", std::chrono::milliseconds(100), std::chrono::milliseconds(1),
+                    std::chrono::milliseconds(60000));
+  auto status = settings.Finish();
+  EXPECT_NE(status.message().find("services.stock.seed: 500 is outside 0..100"),
+            std::string::npos)
+      << status;
+}
+
+}  // namespace
+}  // namespace switchboard::common

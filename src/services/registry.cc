@@ -1,0 +1,37 @@
+#include "services/registry.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/ticket/ticket_service.h"
+
+namespace switchboard::services {
+namespace {
+
+const std::map<std::string, common::ServiceFactory>& Factories() {
+  static const std::map<std::string, common::ServiceFactory> kFactories = {
+      {"ticket", ticket::MakeTicketService},
+  };
+  return kFactories;
+}
+
+}  // namespace
+
+absl::StatusOr<common::ServiceFactory> FindService(const std::string& name) {
+  auto it = Factories().find(name);
+  if (it == Factories().end()) {
+    return absl::NotFoundError(absl::StrCat("unknown service \"", name,
+                                            "\" (known: ", absl::StrJoin(ServiceNames(), ", "),
+                                            ")"));
+  }
+  return it->second;
+}
+
+std::vector<std::string> ServiceNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, factory] : Factories()) names.push_back(name);
+  return names;
+}
+
+}  // namespace switchboard::services

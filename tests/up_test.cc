@@ -1,0 +1,109 @@
+// `switchboard up` and `switchboard serve` as a user runs them: real processes, real ports.
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "common/health_probe.h"
+#include "switchboard/ticket/v1/ticket.grpc.pb.h"
+#include "testing/child_process.h"
+#include "testing/temp_dir.h"
+
+namespace switchboard {
+namespace {
+
+using testing::ChildProcess;
+using testing::FreePort;
+using testing::SwitchboardBinary;
+
+constexpr const char* kServices[] = {"ticket", "booking", "payment", "fraud", "user",
+                                     "notification", "stock", "upload", "chat"};
+
+// A config with every service on a free port, so the test never collides with a running system.
+std::map<std::string, int> WriteConfig(const std::string& path) {
+  std::map<std::string, int> ports;
+  std::ofstream out(path);
+  out << "services:\n";
+  for (const char* name : kServices) {
+    ports[name] = FreePort();
+    out << "  " << name << ": {port: " << ports[name] << "}\n";
+  }
+  return ports;
+}
+
+TEST(Up, StartsEveryServiceAndStopsCleanly) {
+  testing::TempDir dir;
+  const auto ports = WriteConfig(dir.path() + "/config.yaml");
+  ChildProcess up({SwitchboardBinary(), "up", "--config", dir.path() + "/config.yaml",
+                   "--data-dir", dir.path() + "/var"},
+                  dir.path() + "/up.log");
+  const std::string ticket = "127.0.0.1:" + std::to_string(ports.at("ticket"));
+  ASSERT_TRUE(common::WaitForServing(ticket, std::chrono::seconds(30))) << up.Output();
+
+  // The table is printed once everything is healthy.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (up.Output().find("healthy") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string output = up.Output();
+  ASSERT_NE(output.find("healthy"), std::string::npos) << output;
+  EXPECT_NE(output.find(ticket), std::string::npos) << output;
+
+  auto stub = ticket::v1::TicketService::NewStub(
+      grpc::CreateChannel(ticket, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  ticket::v1::GetEventRequest request;
+  request.set_id("evt-1");
+  ticket::v1::Event event;
+  ASSERT_TRUE(stub->GetEvent(&context, request, &event).ok());
+  EXPECT_EQ(event.id(), "evt-1");
+  EXPECT_TRUE(std::ifstream(dir.path() + "/var/ticket.db").good());
+
+  const int status = up.Stop(SIGTERM, std::chrono::seconds(10));
+  ASSERT_NE(status, -1) << "up did not stop within 10 s\n" << up.Output();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << up.Output();
+  EXPECT_FALSE(common::WaitForServing(ticket, std::chrono::milliseconds(300)))
+      << "a service outlived `switchboard up`";
+}
+
+TEST(Up, ReportsAPortInUse) {
+  testing::TempDir dir;
+  const auto ports = WriteConfig(dir.path() + "/config.yaml");
+  // Occupy ticket's port with another server first.
+  ChildProcess squatter({SwitchboardBinary(), "serve", "ticket", "--port",
+                         std::to_string(ports.at("ticket")), "--data-dir", dir.path() + "/other"},
+                        dir.path() + "/squatter.log");
+  const std::string ticket = "127.0.0.1:" + std::to_string(ports.at("ticket"));
+  ASSERT_TRUE(common::WaitForServing(ticket, std::chrono::seconds(20))) << squatter.Output();
+  ChildProcess up({SwitchboardBinary(), "up", "--config", dir.path() + "/config.yaml",
+                   "--data-dir", dir.path() + "/var", "--ready-timeout", "5s"},
+                  dir.path() + "/up.log");
+  const int status = up.Stop(0, std::chrono::seconds(20));  // signal 0: just wait
+  ASSERT_NE(status, -1) << up.Output();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << up.Output();
+  EXPECT_NE(up.Output().find("cannot listen"), std::string::npos) << up.Output();
+}
+
+TEST(Serve, UnknownServiceAndBadConfigFailWithAMessage) {
+  testing::TempDir dir;
+  ChildProcess unknown({SwitchboardBinary(), "serve", "nosuch"}, dir.path() + "/a.log");
+  int status = unknown.Stop(0, std::chrono::seconds(10));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+  EXPECT_NE(unknown.Output().find("unknown service \"nosuch\""), std::string::npos)
+      << unknown.Output();
+
+  std::ofstream(dir.path() + "/bad.yaml") << "services:\n  ticket: {port: http}\n";
+  ChildProcess bad({SwitchboardBinary(), "serve", "ticket", "--config", dir.path() + "/bad.yaml"},
+                   dir.path() + "/b.log");
+  status = bad.Stop(0, std::chrono::seconds(10));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+  EXPECT_NE(bad.Output().find("services.ticket.port"), std::string::npos) << bad.Output();
+}
+
+}  // namespace
+}  // namespace switchboard
