@@ -31,7 +31,7 @@ class RpcLogInterceptor : public grpc::experimental::Interceptor {
         spdlog::info("rpc method={} status=OK duration_ms={:.3f} peer={}", info_->method(), ms,
                      peer);
       } else {
-        spdlog::warn("rpc method={} status={} duration_ms={:.3f} peer={} message=\"{}\"",
+        spdlog::warn("rpc method={} status={} duration_ms={:.3f} peer={} message={:?}",
                      info_->method(), StatusCodeName(status.error_code()), ms, peer,
                      status.error_message());
       }
