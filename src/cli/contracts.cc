@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "grpc/health/v1/health.pb.h"
 #include "switchboard/chat/v1/chat.pb.h"
 #include "switchboard/notification/v1/notification.pb.h"
 #include "switchboard/stock/v1/stock.pb.h"
@@ -25,6 +26,7 @@ std::vector<const google::protobuf::FileDescriptor*> ContractFiles() {
       chat::v1::ChatMessage::descriptor()->file(),
       user::v1::User::descriptor()->file(),
       notification::v1::Notification::descriptor()->file(),
+      grpc::health::v1::HealthCheckRequest::descriptor()->file(),
   };
 }
 

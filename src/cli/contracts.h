@@ -11,7 +11,7 @@
 
 namespace switchboard::cli {
 
-// Every switchboard.* service compiled into this binary.
+// Every service compiled into this binary: ours and grpc.health.v1.
 std::vector<const google::protobuf::ServiceDescriptor*> AllServices();
 
 // "ticket" -> switchboard.ticket.v1.TicketService; a full name is accepted too.
@@ -21,7 +21,8 @@ absl::StatusOr<const google::protobuf::ServiceDescriptor*> FindService(const std
 absl::StatusOr<const google::protobuf::MethodDescriptor*> FindMethod(
     const google::protobuf::ServiceDescriptor* service, const std::string& name);
 
-// The service's short name: switchboard.ticket.v1.TicketService -> "ticket".
+// The service's short name, the package's middle part: switchboard.ticket.v1.TicketService ->
+// "ticket", grpc.health.v1.Health -> "health".
 std::string ShortName(const google::protobuf::ServiceDescriptor* service);
 
 }  // namespace switchboard::cli

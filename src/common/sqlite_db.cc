@@ -14,7 +14,13 @@ absl::Status SqliteError(sqlite3* db, const std::string& what) {
 }  // namespace
 
 Statement::~Statement() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+  if (stmt_ == nullptr) return;
+  if (cached_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 Statement& Statement::Bind(int index, std::string_view value) {
@@ -77,7 +83,23 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   return db;
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+absl::StatusOr<Statement> Database::PrepareCached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+      return SqliteError(db_, absl::StrCat("prepare \"", sql, "\""));
+    }
+    it = cache_.emplace(sql, stmt).first;
+  }
+  return Statement(db_, it->second, /*cached=*/true);
+}
 
 absl::Status Database::Execute(std::string_view sql) {
   char* error = nullptr;

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,8 +19,11 @@ namespace switchboard::common {
 
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  // A cached statement is reset for reuse on destruction instead of finalized.
+  Statement(sqlite3* db, sqlite3_stmt* stmt, bool cached = false)
+      : db_(db), stmt_(stmt), cached_(cached) {}
+  Statement(Statement&& other) noexcept
+      : db_(other.db_), stmt_(other.stmt_), cached_(other.cached_) {
     other.stmt_ = nullptr;
   }
   Statement(const Statement&) = delete;
@@ -43,6 +47,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  bool cached_;
 };
 
 // One schema step; `version` numbers start at 1 and never change once released.
@@ -60,6 +65,9 @@ class Database {
 
   absl::Status Execute(std::string_view sql);
   absl::StatusOr<Statement> Prepare(std::string_view sql);
+  // Like Prepare, but compiles `sql` once per connection and reuses it: for hot queries. The
+  // caller must hold mutex() while the statement is alive.
+  absl::StatusOr<Statement> PrepareCached(const std::string& sql);
   // Applies, in one transaction each, every migration newer than the stored schema version.
   absl::Status Migrate(const std::vector<Migration>& migrations);
   absl::StatusOr<int> SchemaVersion();
@@ -73,6 +81,7 @@ class Database {
   explicit Database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::mutex mutex_;
+  std::map<std::string, sqlite3_stmt*> cache_;
 };
 
 // Runs `body` inside BEGIN IMMEDIATE/COMMIT, rolling back if it returns an error.

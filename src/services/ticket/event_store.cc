@@ -81,7 +81,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const std::string& 
 
 absl::StatusOr<v1::Event> EventStore::Get(const std::string& id) {
   std::lock_guard<std::mutex> lock(db_->mutex());
-  auto stmt = db_->Prepare(absl::StrCat(kSelectColumns, " WHERE id = ?"));
+  auto stmt = db_->PrepareCached(absl::StrCat(kSelectColumns, " WHERE id = ?"));
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, id);
   auto row = stmt->Step();
@@ -106,7 +106,7 @@ absl::StatusOr<EventPage> EventStore::List(int page_size, const std::string& pag
     after_id = parts[1];
   }
   std::lock_guard<std::mutex> lock(db_->mutex());
-  auto stmt = db_->Prepare(absl::StrCat(
+  auto stmt = db_->PrepareCached(absl::StrCat(
       kSelectColumns, " WHERE (starts_at, id) > (?, ?) ORDER BY starts_at, id LIMIT ?"));
   if (!stmt.ok()) return stmt.status();
   // One extra row tells whether another page follows without a second query.

@@ -1,0 +1,47 @@
+# Helpers for the benchmark scripts: free ports, servers that are always stopped, medians.
+# Sourced, not run.
+
+bench_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
+    || echo $((20000 + RANDOM % 20000))
+}
+
+BENCH_PIDS=()
+bench_cleanup() {
+  for pid in "${BENCH_PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  [ -n "${BENCH_TMP:-}" ] && rm -rf "$BENCH_TMP"
+}
+trap bench_cleanup EXIT INT TERM
+BENCH_TMP=$(mktemp -d /tmp/switchboard-bench-XXXXXX)
+
+# bench_serve SERVICE PORT [extra args]: starts `switchboard serve` and waits until it answers.
+bench_serve() {
+  local service=$1 port=$2; shift 2
+  "$SWITCHBOARD" serve "$service" --port "$port" --data-dir "$BENCH_TMP/var" --log-level warn "$@" \
+    >"$BENCH_TMP/$service-$port.log" 2>&1 &
+  BENCH_PIDS+=($!)
+  for _ in $(seq 1 100); do
+    "$SWITCHBOARD" call health check --address "127.0.0.1:$port" --timeout 500ms 2>/dev/null \
+      | grep -q SERVING && return 0
+    sleep 0.1
+  done
+  echo "bench: $service did not start on $port" >&2
+  cat "$BENCH_TMP/$service-$port.log" >&2
+  return 1
+}
+
+# median of the numbers given as arguments
+bench_median() {
+  printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
+}
+
+# percentile P (0-100) of the numbers in FILE (one per line)
+bench_percentile() {
+  sort -g "$2" | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100); if (i<1) i=1; print a[i]}'
+}
+
+bench_machine() {
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), h2load $(h2load --version | awk '{print $2}')"
+}
