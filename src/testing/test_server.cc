@@ -8,11 +8,13 @@
 namespace switchboard::testing {
 
 TestServer::TestServer(const common::ServiceFactory& factory, const std::string& settings_yaml,
-                       const common::HostOptions& host_options) {
+                       const common::HostOptions& host_options,
+                       const std::map<std::string, std::string>& peers) {
   common::ServiceOptions options;
   options.name = "test";
   options.data_dir = dir_.path() + "/data";
   options.settings = YAML::Load(settings_yaml);
+  options.peers = peers;
   auto made = factory(options);
   if (!made.ok()) throw std::runtime_error("cannot make service: " + made.status().ToString());
   service_ = std::move(*made);

@@ -2,6 +2,7 @@
 // temporary directory, and hands out channels to it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,8 +18,10 @@ namespace switchboard::testing {
 class TestServer {
  public:
   // `settings` is the service's YAML block, as in the system config.
+  // `peers` names the other services this one calls ("fraud" -> "127.0.0.1:PORT").
   TestServer(const common::ServiceFactory& factory, const std::string& settings_yaml = "{}",
-             const common::HostOptions& host_options = {});
+             const common::HostOptions& host_options = {},
+             const std::map<std::string, std::string>& peers = {});
   ~TestServer();
 
   std::string address() const { return host_->address(); }
