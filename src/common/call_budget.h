@@ -16,9 +16,14 @@
 namespace switchboard::common {
 
 // Request metadata that asks every hop to report its budget, and the response metadata that
-// carries the report: "booking=4980ms;ticket=4975ms;payment=4972ms;fraud=4968ms".
+// carries the report, each hop's budget on entry with microsecond precision:
+// "booking=4980.412ms;ticket=4975.120ms;payment=4972.861ms;fraud=4968.003ms".
 inline constexpr char kDeadlineTraceHeader[] = "x-deadline-trace";
 inline constexpr char kDeadlineBudgetHeader[] = "x-deadline-budget";
+// The exact deadline, microseconds since the Unix epoch, sent to every downstream hop beside
+// grpc-timeout. grpc-timeout is rounded up to two or three significant digits on the wire, so
+// without this each hop would see a slightly later deadline than its caller.
+inline constexpr char kDeadlineExactHeader[] = "x-deadline-unix-us";
 
 struct DeadlinePolicy {
   // Applied to requests that arrive without a deadline, so nothing waits forever.
@@ -38,7 +43,7 @@ class CallBudget {
   // The deadline this call works to: the caller's, capped, or the default when it had none.
   std::chrono::system_clock::time_point deadline() const { return deadline_; }
   std::chrono::milliseconds Remaining() const;
-  std::chrono::milliseconds BudgetOnEntry() const { return budget_on_entry_; }
+  std::chrono::microseconds BudgetOnEntry() const { return budget_on_entry_; }
 
   // DEADLINE_EXCEEDED when the deadline has already passed: check before any work or write.
   grpc::Status CheckNotExpired() const;
@@ -61,7 +66,7 @@ class CallBudget {
   std::string hop_;
   Clock clock_;
   std::chrono::system_clock::time_point deadline_;
-  std::chrono::milliseconds budget_on_entry_{0};
+  std::chrono::microseconds budget_on_entry_{0};
   bool tracing_ = false;
   mutable std::mutex mutex_;
   std::vector<std::string> downstream_trace_;

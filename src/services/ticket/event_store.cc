@@ -1,6 +1,7 @@
 #include "services/ticket/event_store.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -40,6 +41,18 @@ const std::vector<common::Migration>& Migrations() {
           ('evt-11', 'Server Push (Deprecated)', 'Tivoli, Utrecht', 1804842000, 2000, 2000, 3500, 'EUR'),
           ('evt-12', 'Status Codes Unplugged', 'Astra, Berlin', 1805446800, 1500, 1500, 2800, 'EUR');
       )sql"},
+      {3, "reservations table", R"sql(
+        CREATE TABLE reservations (
+          id TEXT PRIMARY KEY,
+          event_id TEXT NOT NULL,
+          seats INTEGER NOT NULL CHECK (seats >= 0),
+          state INTEGER NOT NULL,
+          amount INTEGER NOT NULL,
+          currency TEXT NOT NULL,
+          updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+        );
+        CREATE INDEX reservations_by_event ON reservations (event_id, state);
+      )sql"},
   };
   return kMigrations;
 }
@@ -68,6 +81,46 @@ std::string EncodePageToken(const v1::Event& last) {
 absl::Status BadPageToken() {
   return absl::InvalidArgumentError(
       "page_token: not a next_page_token returned by an earlier ListEvents call");
+}
+
+constexpr char kSelectReservation[] =
+    "SELECT id, event_id, seats, state, amount, currency FROM reservations WHERE id = ?";
+
+v1::Reservation ReservationFromRow(const common::Statement& row) {
+  v1::Reservation reservation;
+  reservation.set_reservation_id(row.ColumnText(0));
+  reservation.set_event_id(row.ColumnText(1));
+  reservation.set_seats(static_cast<int32_t>(row.ColumnInt(2)));
+  reservation.set_state(static_cast<v1::Reservation::State>(row.ColumnInt(3)));
+  reservation.set_amount(row.ColumnInt(4));
+  reservation.set_currency(row.ColumnText(5));
+  return reservation;
+}
+
+// Looks a reservation up inside the caller's transaction.
+absl::StatusOr<std::optional<v1::Reservation>> FindReservation(common::Database& db,
+                                                               const std::string& id) {
+  auto stmt = db.PrepareCached(kSelectReservation);
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, id);
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<v1::Reservation>();
+  return std::optional<v1::Reservation>(ReservationFromRow(*stmt));
+}
+
+absl::Status InsertReservation(common::Database& db, const v1::Reservation& r) {
+  auto stmt = db.PrepareCached(
+      "INSERT INTO reservations (id, event_id, seats, state, amount, currency) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, r.reservation_id())
+      .Bind(2, r.event_id())
+      .Bind(3, r.seats())
+      .Bind(4, static_cast<int>(r.state()))
+      .Bind(5, r.amount())
+      .Bind(6, r.currency());
+  return stmt->Run();
 }
 
 }  // namespace
@@ -123,6 +176,105 @@ absl::StatusOr<EventPage> EventStore::List(int page_size, const std::string& pag
     page.next_page_token = EncodePageToken(page.events.back());
   }
   return page;
+}
+
+}  // namespace switchboard::ticket
+
+namespace switchboard::ticket {
+
+absl::StatusOr<v1::Reservation> EventStore::Reserve(
+    const std::string& event_id, int seats, const std::string& reservation_id,
+    const std::function<absl::Status()>& still_wanted) {
+  std::lock_guard<std::mutex> lock(db_->mutex());
+  v1::Reservation result;
+  absl::Status status = common::InTransaction(*db_, [&]() -> absl::Status {
+    auto existing = FindReservation(*db_, reservation_id);
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) {
+      const v1::Reservation& r = **existing;
+      if (r.state() == v1::Reservation::STATE_RELEASED) {
+        return absl::AbortedError(absl::StrCat("reservation ", reservation_id,
+                                               " was already released"));
+      }
+      if (r.event_id() != event_id || r.seats() != seats) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "reservation_id ", reservation_id, " already holds ", r.seats(), " seats of ",
+            r.event_id()));
+      }
+      result = r;
+      return absl::OkStatus();
+    }
+    auto event = db_->PrepareCached("SELECT seats_available, price, currency FROM events WHERE id = ?");
+    if (!event.ok()) return event.status();
+    event->Bind(1, event_id);
+    auto row = event->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::NotFoundError(absl::StrCat("event \"", event_id, "\" not found"));
+    const int64_t available = event->ColumnInt(0);
+    const int64_t price = event->ColumnInt(1);
+    const std::string currency = event->ColumnText(2);
+    if (available < seats) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "event ", event_id, " has ", available, " seats left, ", seats, " requested"));
+    }
+    auto take = db_->PrepareCached(
+        "UPDATE events SET seats_available = seats_available - ? WHERE id = ?");
+    if (!take.ok()) return take.status();
+    take->Bind(1, seats).Bind(2, event_id);
+    if (auto s = take->Run(); !s.ok()) return s;
+    result.set_reservation_id(reservation_id);
+    result.set_event_id(event_id);
+    result.set_seats(seats);
+    result.set_state(v1::Reservation::STATE_HELD);
+    result.set_amount(price * seats);
+    result.set_currency(currency);
+    if (auto s = InsertReservation(*db_, result); !s.ok()) return s;
+    return still_wanted();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<v1::Reservation> EventStore::Release(const std::string& reservation_id) {
+  std::lock_guard<std::mutex> lock(db_->mutex());
+  v1::Reservation result;
+  absl::Status status = common::InTransaction(*db_, [&]() -> absl::Status {
+    auto existing = FindReservation(*db_, reservation_id);
+    if (!existing.ok()) return existing.status();
+    if (!existing->has_value()) {
+      // A tombstone: a ReserveSeats for this id that arrives late is refused.
+      result.set_reservation_id(reservation_id);
+      result.set_state(v1::Reservation::STATE_RELEASED);
+      return InsertReservation(*db_, result);
+    }
+    result = **existing;
+    if (result.state() == v1::Reservation::STATE_RELEASED) return absl::OkStatus();
+    auto give_back = db_->PrepareCached(
+        "UPDATE events SET seats_available = seats_available + ? WHERE id = ?");
+    if (!give_back.ok()) return give_back.status();
+    give_back->Bind(1, result.seats()).Bind(2, result.event_id());
+    if (auto s = give_back->Run(); !s.ok()) return s;
+    auto mark = db_->PrepareCached(
+        "UPDATE reservations SET state = ?, updated_at = unixepoch() WHERE id = ?");
+    if (!mark.ok()) return mark.status();
+    mark->Bind(1, static_cast<int>(v1::Reservation::STATE_RELEASED)).Bind(2, reservation_id);
+    if (auto s = mark->Run(); !s.ok()) return s;
+    result.set_state(v1::Reservation::STATE_RELEASED);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<int64_t> EventStore::HeldSeats(const std::string& event_id) {
+  std::lock_guard<std::mutex> lock(db_->mutex());
+  auto stmt = db_->Prepare(
+      "SELECT COALESCE(SUM(seats), 0) FROM reservations WHERE event_id = ? AND state = ?");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, event_id).Bind(2, static_cast<int>(v1::Reservation::STATE_HELD));
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return stmt->ColumnInt(0);
 }
 
 }  // namespace switchboard::ticket

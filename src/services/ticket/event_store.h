@@ -1,6 +1,7 @@
 // Events and seat counts in SQLite, with the seed catalogue loaded on first start.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,16 @@ class EventStore {
   absl::StatusOr<v1::Event> Get(const std::string& id);
   // `page_token` is empty or a next_page_token from an earlier page.
   absl::StatusOr<EventPage> List(int page_size, const std::string& page_token);
+
+  // Seats held for a reservation; see TicketService.ReserveSeats for the rules. `still_wanted`
+  // is asked just before commit, so a caller that gave up meanwhile takes no seats.
+  absl::StatusOr<v1::Reservation> Reserve(const std::string& event_id, int seats,
+                                          const std::string& reservation_id,
+                                          const std::function<absl::Status()>& still_wanted);
+  absl::StatusOr<v1::Reservation> Release(const std::string& reservation_id);
+
+  // Seats of HELD reservations per event, for consistency checks.
+  absl::StatusOr<int64_t> HeldSeats(const std::string& event_id);
 
  private:
   explicit EventStore(std::unique_ptr<common::Database> db) : db_(std::move(db)) {}

@@ -1,6 +1,7 @@
 #include "services/ticket/ticket_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/call_budget.h"
 #include "common/data_dir.h"
 #include "common/status.h"
 #include "common/system_config.h"
@@ -11,56 +12,123 @@ namespace switchboard::ticket {
 namespace {
 
 constexpr size_t kMaxIdBytes = 128;
+constexpr int64_t kDefaultMaxSeatsPerReservation = 10;
+constexpr int64_t kMaxSeatsPerReservationLimit = 10000;
 
-grpc::Status ValidateId(const std::string& id) {
-  if (id.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "id: must not be empty"};
+struct TicketSettings {
+  std::string database = "ticket.db";
+  int max_seats_per_reservation = kDefaultMaxSeatsPerReservation;
+  common::DeadlinePolicy deadlines;
+};
+
+grpc::Status ValidateId(const std::string& id, const char* field = "id") {
+  if (id.empty()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, absl::StrCat(field, ": must not be empty")};
+  }
   if (id.size() > kMaxIdBytes) {
     return {grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat("id: ", id.size(), " bytes, at most ", kMaxIdBytes)};
+            absl::StrCat(field, ": ", id.size(), " bytes, at most ", kMaxIdBytes)};
   }
   return grpc::Status::OK;
 }
 
 class TicketServiceImpl final : public v1::TicketService::CallbackService {
  public:
-  explicit TicketServiceImpl(EventStore* store) : store_(store) {}
+  TicketServiceImpl(EventStore* store, const TicketSettings& settings)
+      : store_(store), settings_(settings) {}
 
   grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* context,
                                      const v1::GetEventRequest* request,
                                      v1::Event* response) override {
-    auto* reactor = context->DefaultReactor();
-    if (auto invalid = ValidateId(request->id()); !invalid.ok()) {
-      reactor->Finish(invalid);
-      return reactor;
-    }
-    auto event = store_->Get(request->id());
-    if (event.ok()) *response = std::move(*event);
-    reactor->Finish(common::ToGrpcStatus(event.status()));
-    return reactor;
+    common::CallBudget budget(context, "ticket", settings_.deadlines);
+    return Finish(context, budget, [&]() -> grpc::Status {
+      if (auto invalid = ValidateId(request->id()); !invalid.ok()) return invalid;
+      auto event = store_->Get(request->id());
+      if (event.ok()) *response = std::move(*event);
+      return common::ToGrpcStatus(event.status());
+    });
   }
 
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
                                        const v1::ListEventsRequest* request,
                                        v1::ListEventsResponse* response) override {
-    auto* reactor = context->DefaultReactor();
-    auto page = store_->List(request->page_size(), request->page_token());
-    if (page.ok()) {
-      for (auto& event : page->events) *response->add_events() = std::move(event);
-      response->set_next_page_token(page->next_page_token);
-    }
-    reactor->Finish(common::ToGrpcStatus(page.status()));
-    return reactor;
+    common::CallBudget budget(context, "ticket", settings_.deadlines);
+    return Finish(context, budget, [&]() -> grpc::Status {
+      auto page = store_->List(request->page_size(), request->page_token());
+      if (page.ok()) {
+        for (auto& event : page->events) *response->add_events() = std::move(event);
+        response->set_next_page_token(page->next_page_token);
+      }
+      return common::ToGrpcStatus(page.status());
+    });
+  }
+
+  grpc::ServerUnaryReactor* ReserveSeats(grpc::CallbackServerContext* context,
+                                         const v1::ReserveSeatsRequest* request,
+                                         v1::Reservation* response) override {
+    common::CallBudget budget(context, "ticket", settings_.deadlines);
+    return Finish(context, budget, [&]() -> grpc::Status {
+      if (auto invalid = ValidateId(request->event_id(), "event_id"); !invalid.ok()) {
+        return invalid;
+      }
+      if (auto invalid = ValidateId(request->reservation_id(), "reservation_id"); !invalid.ok()) {
+        return invalid;
+      }
+      if (request->seats() < 1 || request->seats() > settings_.max_seats_per_reservation) {
+        return {grpc::StatusCode::INVALID_ARGUMENT,
+                absl::StrCat("seats: ", request->seats(), " is outside 1..",
+                             settings_.max_seats_per_reservation)};
+      }
+      // Checked again just before commit: a caller that gave up takes no seats.
+      auto still_wanted = [&]() -> absl::Status {
+        grpc::Status expired = budget.CheckNotExpired();
+        if (expired.ok() && !context->IsCancelled()) return absl::OkStatus();
+        return absl::DeadlineExceededError("ticket: caller gave up before the seats were taken");
+      };
+      auto reservation = store_->Reserve(request->event_id(), request->seats(),
+                                         request->reservation_id(), still_wanted);
+      if (reservation.ok()) *response = std::move(*reservation);
+      return common::ToGrpcStatus(reservation.status());
+    });
+  }
+
+  grpc::ServerUnaryReactor* ReleaseSeats(grpc::CallbackServerContext* context,
+                                         const v1::ReleaseSeatsRequest* request,
+                                         v1::Reservation* response) override {
+    common::CallBudget budget(context, "ticket", settings_.deadlines);
+    return Finish(context, budget, [&]() -> grpc::Status {
+      if (auto invalid = ValidateId(request->reservation_id(), "reservation_id"); !invalid.ok()) {
+        return invalid;
+      }
+      auto reservation = store_->Release(request->reservation_id());
+      if (reservation.ok()) *response = std::move(*reservation);
+      return common::ToGrpcStatus(reservation.status());
+    });
   }
 
  private:
+  // Every handler: refuse an expired request before any work, run `body`, report the budget.
+  template <typename Body>
+  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                   common::CallBudget& budget, Body&& body) {
+    auto* reactor = context->DefaultReactor();
+    grpc::Status status = budget.CheckNotExpired();
+    if (status.ok()) status = body();
+    budget.AttachTrace();
+    reactor->Finish(status);
+    return reactor;
+  }
+
   EventStore* store_;
+  TicketSettings settings_;
 };
 
 class TicketService final : public common::Service {
  public:
-  explicit TicketService(std::unique_ptr<EventStore> store)
-      : store_(std::move(store)), grpc_service_(store_.get()) {}
+  TicketService(std::unique_ptr<EventStore> store, const TicketSettings& settings)
+      : store_(std::move(store)), grpc_service_(store_.get(), settings) {}
   std::vector<grpc::Service*> GrpcServices() override { return {&grpc_service_}; }
+  EventStore* store() { return store_.get(); }
 
  private:
   std::unique_ptr<EventStore> store_;
@@ -69,16 +137,25 @@ class TicketService final : public common::Service {
 
 }  // namespace
 
+EventStore* TicketStoreOf(common::Service* service) {
+  auto* ticket = dynamic_cast<TicketService*>(service);
+  return ticket == nullptr ? nullptr : ticket->store();
+}
+
 absl::StatusOr<std::unique_ptr<common::Service>> MakeTicketService(
     const common::ServiceOptions& options) {
   common::Settings settings(options.settings, "services.ticket");
-  const std::string file = settings.String("database", "ticket.db");
+  TicketSettings values;
+  values.database = settings.String("database", values.database);
+  values.max_seats_per_reservation = static_cast<int>(settings.Int(
+      "max_seats_per_reservation", kDefaultMaxSeatsPerReservation, 1, kMaxSeatsPerReservationLimit));
+  values.deadlines = common::ReadDeadlinePolicy(settings);
   if (auto s = settings.Finish(); !s.ok()) return s;
-  auto path = common::DataPath(options.data_dir, file);
+  auto path = common::DataPath(options.data_dir, values.database);
   if (!path.ok()) return path.status();
   auto store = EventStore::Open(*path);
   if (!store.ok()) return store.status();
-  return std::unique_ptr<common::Service>(new TicketService(std::move(*store)));
+  return std::unique_ptr<common::Service>(new TicketService(std::move(*store), values));
 }
 
 }  // namespace switchboard::ticket
