@@ -4,7 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/notification/notification_service.h"
+#include "services/stock/stock_service.h"
 #include "services/ticket/ticket_service.h"
+#include "services/user/user_service.h"
 
 namespace switchboard::services {
 namespace {
@@ -12,6 +15,9 @@ namespace {
 const std::map<std::string, common::ServiceFactory>& Factories() {
   static const std::map<std::string, common::ServiceFactory> kFactories = {
       {"ticket", ticket::MakeTicketService},
+      {"user", user::MakeUserService},
+      {"notification", notification::MakeNotificationService},
+      {"stock", stock::MakeStockService},
   };
   return kFactories;
 }

@@ -1,0 +1,53 @@
+// StockService: live prices from one market feed per process, fanned out to every watcher.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/service.h"
+#include "services/stock/market_feed.h"
+#include "services/stock/stock_config.h"
+#include "services/stock/ticker.h"
+
+namespace switchboard::stock {
+
+// What tests replace: the clock, and whether a thread moves prices on its own.
+struct StockDeps {
+  UnixMillisClock clock = SystemUnixMillis;
+  // False: prices move only when a test calls feed().Tick().
+  bool run_ticker = true;
+};
+
+class StockGrpcService;
+
+class StockService final : public common::Service {
+ public:
+  StockService(const StockConfig& config, StockDeps deps);
+  ~StockService() override;
+
+  std::vector<grpc::Service*> GrpcServices() override;
+  // Stops the ticker and ends every watch and publish stream with UNAVAILABLE.
+  void BeginShutdown() override;
+
+  MarketFeed& feed() { return feed_; }
+  // Price updates dropped so far because watchers read too slowly.
+  int64_t dropped_total() const { return feed_.DroppedTotal(); }
+  int64_t open_watch_streams() const;
+
+ private:
+  MarketFeed feed_;
+  std::unique_ptr<StockGrpcService> grpc_service_;
+  std::unique_ptr<Ticker> ticker_;  // last: stopped (destroyed) before what it ticks
+};
+
+// The factory the registry uses: settings from options.settings ("services.stock").
+absl::StatusOr<std::unique_ptr<common::Service>> MakeStockService(
+    const common::ServiceOptions& options);
+
+// The same with the dependencies tests replace.
+absl::StatusOr<std::unique_ptr<StockService>> NewStockService(const common::ServiceOptions& options,
+                                                              StockDeps deps);
+
+}  // namespace switchboard::stock
