@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   switchboard::cli::AddServeCommand(app, runner);
   switchboard::cli::AddUpCommand(app, runner);
   switchboard::cli::AddCallCommand(app, runner);
+  switchboard::cli::AddGatewayCommand(app, runner);
   CLI11_PARSE(app, argc, argv);
   return runner ? runner() : 2;
 }

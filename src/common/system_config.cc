@@ -29,8 +29,9 @@ absl::StatusOr<int> ReadPort(const YAML::Node& node, const std::string& key) {
 
 const std::vector<std::pair<std::string, int>>& KnownServices() {
   static const std::vector<std::pair<std::string, int>> kServices = {
-      {"ticket", 50051}, {"booking", 50052}, {"payment", 50053},  {"fraud", 50054},
-      {"user", 50055},   {"notification", 50056}, {"stock", 50057}, {"upload", 50058},
+      // Dependencies first: booking calls ticket, payment (which calls fraud), notification.
+      {"ticket", 50051}, {"fraud", 50054}, {"payment", 50053}, {"user", 50055},
+      {"notification", 50056}, {"booking", 50052}, {"stock", 50057}, {"upload", 50058},
       {"chat", 50059},
   };
   return kServices;

@@ -4,7 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/chat/chat_service.h"
+#include "services/fraud/fraud_service.h"
 #include "services/notification/notification_service.h"
+#include "services/payment/payment_service.h"
 #include "services/stock/stock_service.h"
 #include "services/ticket/ticket_service.h"
 #include "services/user/user_service.h"
@@ -18,6 +21,9 @@ const std::map<std::string, common::ServiceFactory>& Factories() {
       {"user", user::MakeUserService},
       {"notification", notification::MakeNotificationService},
       {"stock", stock::MakeStockService},
+      {"fraud", fraud::MakeFraudService},
+      {"chat", chat::MakeChatService},
+      {"payment", payment::MakePaymentService},
   };
   return kFactories;
 }

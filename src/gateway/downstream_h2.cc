@@ -1,0 +1,371 @@
+#include "gateway/downstream_h2.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "gateway/grpc_timeout.h"
+#include "gateway/h2_settings.h"
+#include "gateway/router.h"
+#include "gateway/upstream_h2.h"
+
+namespace switchboard::gateway {
+namespace {
+
+constexpr int kGrpcInvalidArgument = 3;
+constexpr int kGrpcDeadlineExceeded = 4;
+constexpr int kGrpcUnimplemented = 12;
+
+// Connection-specific headers never cross a proxy (RFC 9113 8.2.2), and the gateway sets the
+// deadline headers itself.
+bool IsDroppedRequestHeader(const std::string& name) {
+  return name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
+         name == "transfer-encoding" || name == "upgrade" || name == "grpc-timeout" ||
+         name == "x-deadline-unix-us" || name == "host";
+}
+
+// grpc-message is percent-encoded (PROTOCOL-HTTP2.md).
+std::string PercentEncode(const std::string& message) {
+  std::string out;
+  for (unsigned char c : message) {
+    if (c >= 0x20 && c <= 0x7e && c != '%') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += absl::StrFormat("%%%02X", c);
+    }
+  }
+  return out;
+}
+
+DownstreamH2* Self(void* user_data) { return static_cast<DownstreamH2*>(user_data); }
+
+ProxyStream* StreamOf(nghttp2_session* session, int32_t id) {
+  return static_cast<ProxyStream*>(nghttp2_session_get_stream_user_data(session, id));
+}
+
+ssize_t ReadPlainBody(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
+                      uint32_t* data_flags, nghttp2_data_source* source, void*) {
+  auto* body = static_cast<std::string*>(source->ptr);
+  const size_t n = std::min(length, body->size());
+  std::memcpy(buf, body->data(), n);
+  body->erase(0, n);
+  if (body->empty()) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+  return static_cast<ssize_t>(n);
+}
+
+}  // namespace
+
+DownstreamH2::DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket)
+    : H2Connection(std::move(socket)), context_(context) {}
+
+void DownstreamH2::Start(GatewayContext context, boost::asio::ip::tcp::socket socket,
+                         std::string initial) {
+  std::shared_ptr<DownstreamH2> connection(new DownstreamH2(context, std::move(socket)));
+  connection->self_ = connection;
+  nghttp2_session_callbacks* callbacks = nullptr;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, OnBeginHeaders);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, OnHeader);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, OnFrameRecv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, OnDataChunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, OnStreamClose);
+  nghttp2_option* option = NewProxyOptions();
+  nghttp2_session* session = nullptr;
+  nghttp2_session_server_new2(&session, callbacks, connection.get(), option);
+  nghttp2_option_del(option);
+  nghttp2_session_callbacks_del(callbacks);
+  SubmitProxySettings(session,
+                      static_cast<uint32_t>(context.config->limits.max_streams_per_connection));
+  connection->H2Connection::Start(session, std::move(initial));
+}
+
+void DownstreamH2::ScheduleFlush() {
+  if (flush_scheduled_ || closed()) return;
+  flush_scheduled_ = true;
+  auto self = shared_from_this();
+  boost::asio::post(*context_.io, [self] {
+    self->flush_scheduled_ = false;
+    self->Flush();
+  });
+}
+
+int DownstreamH2::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame,
+                                 void* user_data) {
+  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  DownstreamH2* self = Self(user_data);
+  auto stream = std::make_shared<ProxyStream>();
+  stream->down_id = frame->hd.stream_id;
+  stream->down = self->shared_from_this();
+  nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
+  self->streams_[frame->hd.stream_id] = std::move(stream);
+  return 0;
+}
+
+int DownstreamH2::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
+                           const uint8_t* name, size_t name_len, const uint8_t* value,
+                           size_t value_len, uint8_t, void* user_data) {
+  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+  ProxyStream* stream = StreamOf(session, frame->hd.stream_id);
+  if (stream == nullptr) return 0;
+  stream->request_header_bytes += name_len + value_len;
+  if (static_cast<int64_t>(stream->request_header_bytes) >
+      Self(user_data)->context_.config->limits.max_header_bytes) {
+    // Resets the stream: the headers are larger than limits.max_header_bytes.
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+  std::string key(reinterpret_cast<const char*>(name), name_len);
+  std::string val(reinterpret_cast<const char*>(value), value_len);
+  if (key == ":method") {
+    stream->method = val;
+  } else if (key == ":path") {
+    stream->path = val;
+  } else if (key == ":authority") {
+    stream->authority = val;
+  } else if (key == "content-type") {
+    stream->content_type = val;
+  }
+  if (key.empty() || key[0] != ':') stream->request_headers.emplace_back(std::move(key), std::move(val));
+  return 0;
+}
+
+int DownstreamH2::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame,
+                              void* user_data) {
+  DownstreamH2* self = Self(user_data);
+  const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+    auto it = self->streams_.find(frame->hd.stream_id);
+    if (it == self->streams_.end()) return 0;
+    if (end_stream) it->second->request_ended = true;
+    self->Dispatch(it->second);
+    return 0;
+  }
+  if (frame->hd.type == NGHTTP2_DATA && end_stream) {
+    ProxyStream* stream = StreamOf(session, frame->hd.stream_id);
+    if (stream == nullptr) return 0;
+    stream->request_ended = true;
+    if (auto up = stream->up.lock()) up->ResumeRequest(*stream);
+  }
+  return 0;
+}
+
+int DownstreamH2::OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data,
+                              size_t len, void*) {
+  ProxyStream* stream = StreamOf(session, id);
+  if (stream == nullptr || stream->finished) {
+    nghttp2_session_consume(session, id, len);
+    return 0;
+  }
+  stream->request_body.Append(reinterpret_cast<const char*>(data), len);
+  if (auto up = stream->up.lock()) up->ResumeRequest(*stream);
+  return 0;
+}
+
+int DownstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t, void* user_data) {
+  DownstreamH2* self = Self(user_data);
+  self->plain_bodies_.erase(id);
+  auto it = self->streams_.find(id);
+  if (it == self->streams_.end()) return 0;
+  std::shared_ptr<ProxyStream> stream = it->second;
+  self->streams_.erase(it);
+  stream->down_closed = true;
+  if (stream->timer) stream->timer->cancel();
+  // A client that hangs up cancels its backend call at once.
+  if (auto up = stream->up.lock(); up && !stream->up_closed && !stream->response_ended) {
+    up->Cancel(*stream);
+  }
+  return 0;
+}
+
+void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
+  const bool grpc = absl::StartsWith(stream->content_type, "application/grpc") &&
+                    !absl::StartsWith(stream->content_type, "application/grpc-web");
+  if (!grpc) {
+    RespondPlain(stream->down_id, 415,
+                 "this port serves native gRPC over HTTP/2 (content-type application/grpc)\n");
+    return;
+  }
+  if (stream->method != "POST") {
+    Fail(*stream, kGrpcUnimplemented, "gRPC requires POST, got " + stream->method);
+    return;
+  }
+  auto target = context_.router->Resolve(stream->path);
+  if (!target.ok()) {
+    Fail(*stream, kGrpcUnimplemented, std::string(target.status().message()));
+    return;
+  }
+  const RouteTimeouts& timeouts = target->route->timeouts;
+  std::chrono::microseconds remaining = timeouts.default_timeout;
+  if (const std::string* header = FindHeader(stream->request_headers, "grpc-timeout")) {
+    auto parsed = ParseGrpcTimeout(*header);
+    if (!parsed) {
+      Fail(*stream, kGrpcInvalidArgument, "malformed grpc-timeout \"" + *header + "\"");
+      return;
+    }
+    remaining = std::min<std::chrono::microseconds>(*parsed, timeouts.max_timeout);
+  }
+  const std::string* trace = FindHeader(stream->request_headers, "x-deadline-trace");
+  stream->trace = trace != nullptr && *trace == "1";
+  stream->budget_on_entry = remaining;
+  if (remaining.count() <= 0) {
+    Fail(*stream, kGrpcDeadlineExceeded, "deadline already passed at the gateway");
+    return;
+  }
+  stream->deadline = std::chrono::steady_clock::now() + remaining;
+  stream->timer = std::make_unique<boost::asio::steady_timer>(*context_.io, stream->deadline);
+  std::weak_ptr<ProxyStream> weak = stream;
+  auto self = shared_from_this();
+  stream->timer->async_wait([self, weak](const boost::system::error_code& error) {
+    if (error) return;
+    if (auto s = weak.lock()) self->OnDeadline(s);
+  });
+  const Backend& backend = context_.router->Pick(*target->route);
+  context_.upstreams->Get(backend)->Submit(stream, UpstreamRequestHeaders(*stream, remaining));
+}
+
+Headers DownstreamH2::UpstreamRequestHeaders(const ProxyStream& stream,
+                                             std::chrono::microseconds remaining) const {
+  Headers headers = {{":method", "POST"},
+                     {":scheme", "http"},
+                     {":path", stream.path},
+                     {":authority", stream.authority}};
+  for (const auto& [name, value] : stream.request_headers) {
+    if (!IsDroppedRequestHeader(name)) headers.emplace_back(name, value);
+  }
+  headers.emplace_back("grpc-timeout", FormatGrpcTimeout(remaining));
+  const auto deadline_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch() + remaining)
+                               .count();
+  headers.emplace_back("x-deadline-unix-us", std::to_string(deadline_us));
+  return headers;
+}
+
+void DownstreamH2::AddTrace(ProxyStream& stream, Headers& headers) const {
+  if (!stream.trace) return;
+  const std::string entry =
+      absl::StrFormat("gateway=%.3fms", static_cast<double>(stream.budget_on_entry.count()) / 1000.0);
+  for (auto& [name, value] : headers) {
+    if (name == "x-deadline-budget") {
+      value = entry + ";" + value;
+      return;
+    }
+  }
+  headers.emplace_back("x-deadline-budget", entry);
+}
+
+void DownstreamH2::StartResponse(ProxyStream& stream, bool end_stream) {
+  if (stream.finished || stream.down_closed || closed()) return;
+  Headers headers;
+  for (const auto& header : stream.response_headers) {
+    if (header.first == "connection" || header.first == "transfer-encoding") continue;
+    headers.push_back(header);
+  }
+  if (end_stream) {
+    // Trailers-only: the status travels in the one HEADERS frame.
+    AddTrace(stream, headers);
+    const auto nv = ToNv(headers);
+    nghttp2_submit_response(session(), stream.down_id, nv.data(), nv.size(), nullptr);
+    stream.finished = true;
+    if (stream.timer) stream.timer->cancel();
+  } else {
+    const auto nv = ToNv(headers);
+    nghttp2_data_provider provider{};
+    provider.source.ptr = &stream;
+    provider.read_callback = ReadResponseBody;
+    nghttp2_submit_response(session(), stream.down_id, nv.data(), nv.size(), &provider);
+    stream.response_started = true;
+  }
+  ScheduleFlush();
+}
+
+void DownstreamH2::ResumeResponse(ProxyStream& stream) {
+  if (stream.finished || stream.down_closed || closed() || !stream.response_started) return;
+  nghttp2_session_resume_data(session(), stream.down_id);
+  ScheduleFlush();
+}
+
+ssize_t DownstreamH2::ReadResponseBody(nghttp2_session* session, int32_t id, uint8_t* buf,
+                                       size_t length, uint32_t* data_flags,
+                                       nghttp2_data_source* source, void* user_data) {
+  auto* stream = static_cast<ProxyStream*>(source->ptr);
+  DownstreamH2* self = Self(user_data);
+  const size_t n = stream->response_body.Take(buf, length);
+  if (n > 0) {
+    if (auto up = stream->up.lock()) up->Consumed(*stream, n);
+  }
+  if (stream->response_body.empty()) {
+    if (stream->response_ended) {
+      *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+      if (!stream->trailers.empty()) {
+        self->AddTrace(*stream, stream->trailers);
+        const auto nv = ToNv(stream->trailers);
+        if (nghttp2_submit_trailer(session, id, nv.data(), nv.size()) == 0) {
+          *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        }
+      }
+      stream->finished = true;
+      if (stream->timer) stream->timer->cancel();
+    } else if (n == 0) {
+      return NGHTTP2_ERR_DEFERRED;
+    }
+  }
+  return static_cast<ssize_t>(n);
+}
+
+void DownstreamH2::Consumed(ProxyStream& stream, size_t n) {
+  if (closed() || stream.down_closed) return;
+  nghttp2_session_consume(session(), stream.down_id, n);
+  ScheduleFlush();
+}
+
+void DownstreamH2::Fail(ProxyStream& stream, int grpc_code, const std::string& message) {
+  if (stream.finished || stream.down_closed || closed()) return;
+  if (auto up = stream.up.lock(); up && !stream.up_closed) up->Cancel(stream);
+  Headers status = {{"grpc-status", std::to_string(grpc_code)},
+                    {"grpc-message", PercentEncode(message)}};
+  if (!stream.response_started) {
+    Headers headers = {{":status", "200"}, {"content-type", "application/grpc"}};
+    headers.insert(headers.end(), status.begin(), status.end());
+    AddTrace(stream, headers);
+    const auto nv = ToNv(headers);
+    nghttp2_submit_response(session(), stream.down_id, nv.data(), nv.size(), nullptr);
+    stream.finished = true;
+    if (stream.timer) stream.timer->cancel();
+  } else {
+    stream.response_body.Clear();
+    stream.trailers = status;
+    stream.response_ended = true;
+    nghttp2_session_resume_data(session(), stream.down_id);
+  }
+  ScheduleFlush();
+}
+
+void DownstreamH2::OnDeadline(const std::shared_ptr<ProxyStream>& stream) {
+  Fail(*stream, kGrpcDeadlineExceeded, "deadline exceeded at the gateway");
+}
+
+void DownstreamH2::RespondPlain(int32_t stream_id, int http_status, const std::string& body) {
+  std::string& stored = plain_bodies_[stream_id];
+  stored = body;
+  Headers headers = {{":status", std::to_string(http_status)},
+                     {"content-type", "text/plain; charset=utf-8"}};
+  const auto nv = ToNv(headers);
+  nghttp2_data_provider provider{};
+  provider.source.ptr = &stored;
+  provider.read_callback = ReadPlainBody;
+  nghttp2_submit_response(session(), stream_id, nv.data(), nv.size(), &provider);
+  if (auto it = streams_.find(stream_id); it != streams_.end()) it->second->finished = true;
+  ScheduleFlush();
+}
+
+void DownstreamH2::OnClosed() {
+  auto streams = std::move(streams_);
+  for (auto& [id, stream] : streams) {
+    stream->down_closed = true;
+    if (stream->timer) stream->timer->cancel();
+    if (auto up = stream->up.lock(); up && !stream->up_closed && !stream->response_ended) {
+      up->Cancel(*stream);
+    }
+  }
+}
+
+}  // namespace switchboard::gateway

@@ -1,0 +1,67 @@
+// A client's HTTP/2 connection to the gateway (h2c), carrying native gRPC calls that are
+// proxied per request to pooled backend connections, bytes passed through untouched and flow
+// control kept end to end: a stream's window opens only as the other side takes its bytes.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "gateway/gateway_config.h"
+#include "gateway/h2_connection.h"
+#include "gateway/proxy_stream.h"
+
+namespace switchboard::gateway {
+
+class Router;
+class UpstreamPool;
+
+struct GatewayContext {
+  boost::asio::io_context* io;
+  const GatewayConfig* config;
+  Router* router;
+  UpstreamPool* upstreams;
+};
+
+class DownstreamH2 : public H2Connection, public std::enable_shared_from_this<DownstreamH2> {
+ public:
+  // `initial` holds bytes already read while sniffing the protocol.
+  static void Start(GatewayContext context, boost::asio::ip::tcp::socket socket,
+                    std::string initial);
+
+  // Called by the backend side.
+  void StartResponse(ProxyStream& stream, bool end_stream);
+  void ResumeResponse(ProxyStream& stream);
+  // Ends the call with a gRPC status from the gateway itself (trailers-only when possible).
+  void Fail(ProxyStream& stream, int grpc_code, const std::string& message);
+  void Consumed(ProxyStream& stream, size_t n);
+  void ScheduleFlush();
+
+ private:
+  DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket);
+  void Dispatch(const std::shared_ptr<ProxyStream>& stream);
+  void OnDeadline(const std::shared_ptr<ProxyStream>& stream);
+  Headers UpstreamRequestHeaders(const ProxyStream& stream,
+                                 std::chrono::microseconds remaining) const;
+  void AddTrace(ProxyStream& stream, Headers& headers) const;
+  void RespondPlain(int32_t stream_id, int http_status, const std::string& body);
+  void OnClosed() override;
+
+  static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame*, void*);
+  static int OnHeader(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
+                      const uint8_t*, size_t, uint8_t, void*);
+  static int OnFrameRecv(nghttp2_session*, const nghttp2_frame*, void*);
+  static int OnDataChunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
+  static int OnStreamClose(nghttp2_session*, int32_t, uint32_t, void*);
+  static ssize_t ReadResponseBody(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
+                                  nghttp2_data_source*, void*);
+
+  GatewayContext context_;
+  bool flush_scheduled_ = false;
+  std::map<int32_t, std::shared_ptr<ProxyStream>> streams_;
+  // Plain (non-gRPC) response bodies by stream id.
+  std::map<int32_t, std::string> plain_bodies_;
+};
+
+}  // namespace switchboard::gateway

@@ -1,0 +1,56 @@
+// The gateway's configuration (shared/design/gateway-config.md): one YAML block per concern,
+// defaults here and nowhere else, every bad key or value a one-line error naming it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace switchboard::gateway {
+
+struct Backend {
+  std::string host;
+  uint16_t port = 0;
+  std::string ToString() const { return host + ":" + std::to_string(port); }
+};
+
+struct RouteTimeouts {
+  std::chrono::milliseconds default_timeout{5000};
+  std::chrono::milliseconds max_timeout{30000};
+};
+
+struct ServiceRoute {
+  std::string name;  // full gRPC service name
+  std::vector<Backend> backends;
+  std::string lb = "round_robin";
+  RouteTimeouts timeouts;
+};
+
+struct Limits {
+  int64_t max_header_bytes = 65536;
+  int64_t max_message_bytes = 4 * 1024 * 1024;
+  int64_t max_streams_per_connection = 1024;
+  std::chrono::milliseconds idle_timeout{60000};
+};
+
+struct GatewayConfig {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::vector<std::string> descriptors;
+  std::map<std::string, ServiceRoute> services;
+  std::vector<std::string> cors_allow_origins;
+  Limits limits;
+};
+
+// Parses YAML text; `source` names it in errors. Checks shape and values, not descriptors.
+absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml, const std::string& source);
+absl::StatusOr<GatewayConfig> LoadGatewayConfig(const std::string& path);
+// The defaults as a commented YAML document (`switchboard gateway --print-defaults`).
+std::string GatewayDefaultsYaml();
+absl::StatusOr<Backend> ParseBackend(const std::string& text);
+
+}  // namespace switchboard::gateway

@@ -1,0 +1,40 @@
+// The gateway's listener: accepts connections on one port and hands each to the codec its
+// first bytes ask for (the HTTP/2 connection preface -> h2c).
+#pragma once
+
+#include <boost/asio.hpp>
+#include <memory>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "gateway/downstream_h2.h"
+#include "gateway/gateway_config.h"
+#include "gateway/router.h"
+#include "gateway/upstream_h2.h"
+
+namespace switchboard::gateway {
+
+class GatewayServer {
+ public:
+  // Validates `config` (descriptor sets included), binds the port and starts serving on a
+  // thread of its own.
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(const GatewayConfig& config);
+  ~GatewayServer();
+  uint16_t port() const { return port_; }
+  void Stop();
+
+ private:
+  explicit GatewayServer(const GatewayConfig& config);
+  void Accept();
+  void Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket);
+
+  GatewayConfig config_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::unique_ptr<Router> router_;
+  UpstreamPool upstreams_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace switchboard::gateway

@@ -1,0 +1,58 @@
+// One HTTP/2 connection on a socket: an nghttp2 session driven by Boost.Asio reads and
+// writes. The downstream (client-facing) and upstream (backend) sides both build on it; they
+// differ only in the callbacks they give the session.
+#pragma once
+
+#include <nghttp2/nghttp2.h>
+
+#include <array>
+#include <boost/asio.hpp>
+#include <memory>
+#include <string>
+
+namespace switchboard::gateway {
+
+class H2Connection {
+ public:
+  explicit H2Connection(boost::asio::ip::tcp::socket socket);
+  virtual ~H2Connection();
+  H2Connection(const H2Connection&) = delete;
+  H2Connection& operator=(const H2Connection&) = delete;
+
+  nghttp2_session* session() const { return session_; }
+  // Sends whatever the session has queued; safe to call any time, from the loop thread.
+  void Flush();
+  bool closed() const { return closed_; }
+
+ protected:
+  // Takes ownership of `session`; feeds `initial` bytes (already read) first, then reads.
+  void Start(nghttp2_session* session, std::string initial = {});
+  // Closes the socket and tells the subclass once.
+  void Close();
+  // Called once when the connection is gone (socket error, EOF, protocol error, Close()).
+  virtual void OnClosed() = 0;
+  boost::asio::ip::tcp::socket& socket() { return socket_; }
+
+ private:
+  void Feed(const uint8_t* data, size_t size);
+  void ReadMore();
+  void WriteMore();
+
+  static constexpr size_t kReadBufferBytes = 64 * 1024;
+  // Large enough for many frames per syscall, small enough to bound memory per connection.
+  static constexpr size_t kMaxWriteBatchBytes = 256 * 1024;
+
+  boost::asio::ip::tcp::socket socket_;
+  nghttp2_session* session_ = nullptr;
+  std::array<uint8_t, kReadBufferBytes> read_buffer_{};
+  std::string write_buffer_;
+  bool writing_ = false;
+  bool closed_ = false;
+  bool flushing_ = false;
+  // Keeps this object alive while an Asio handler is pending; subclasses are held by
+  // shared_ptr.
+ protected:
+  std::shared_ptr<H2Connection> self_;
+};
+
+}  // namespace switchboard::gateway

@@ -1,0 +1,46 @@
+#include "gateway/h2_settings.h"
+
+#include <strings.h>
+
+namespace switchboard::gateway {
+
+nghttp2_option* NewProxyOptions() {
+  nghttp2_option* option = nullptr;
+  nghttp2_option_new(&option);
+  nghttp2_option_set_no_auto_window_update(option, 1);
+  return option;
+}
+
+int SubmitProxySettings(nghttp2_session* session, uint32_t max_concurrent_streams) {
+  nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kStreamWindowBytes)},
+  };
+  int rv = nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, settings, 2);
+  if (rv != 0) return rv;
+  return nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, 0,
+                                               kConnectionWindowBytes);
+}
+
+std::vector<nghttp2_nv> ToNv(const Headers& headers) {
+  std::vector<nghttp2_nv> nv;
+  nv.reserve(headers.size());
+  for (const auto& [name, value] : headers) {
+    nv.push_back(nghttp2_nv{
+        reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+        reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+        NGHTTP2_NV_FLAG_NONE});
+  }
+  return nv;
+}
+
+bool HeaderEquals(const std::string& a, const char* b) { return strcasecmp(a.c_str(), b) == 0; }
+
+const std::string* FindHeader(const Headers& headers, const char* name) {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+}  // namespace switchboard::gateway

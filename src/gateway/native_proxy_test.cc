@@ -1,0 +1,203 @@
+// Native gRPC through the gateway: real services on loopback behind a real GatewayServer,
+// called with grpc++ stubs over h2c.
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
+
+#include <grpcpp/generic/generic_stub.h>
+
+#include <condition_variable>
+#include <thread>
+
+#include "gateway/gateway_server.h"
+#include "services/stock/stock_service.h"
+#include "services/ticket/ticket_service.h"
+#include "switchboard/stock/v1/stock.grpc.pb.h"
+#include "switchboard/ticket/v1/ticket.grpc.pb.h"
+#include "testing/test_server.h"
+
+namespace switchboard::gateway {
+namespace {
+
+class NativeProxyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GatewayConfig config;
+    config.listen_port = 0;
+    config.descriptors = {SB_DESCRIPTOR_SET};
+    ServiceRoute ticket_route;
+    ticket_route.name = "switchboard.ticket.v1.TicketService";
+    ticket_route.backends = {Backend{"127.0.0.1", Port(ticket_)}};
+    config.services[ticket_route.name] = ticket_route;
+    ServiceRoute stock_route;
+    stock_route.name = "switchboard.stock.v1.StockService";
+    stock_route.backends = {Backend{"127.0.0.1", Port(stock_)}};
+    stock_route.timeouts.max_timeout = std::chrono::seconds(3);
+    config.services[stock_route.name] = stock_route;
+    auto server = GatewayServer::Start(config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    gateway_ = std::move(*server);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(gateway_->port()),
+                                   grpc::InsecureChannelCredentials());
+  }
+
+  static uint16_t Port(const switchboard::testing::TestServer& server) {
+    const std::string address = server.address();
+    return static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+  }
+
+  static std::chrono::system_clock::time_point In(std::chrono::milliseconds ms) {
+    return std::chrono::system_clock::now() + ms;
+  }
+
+  switchboard::testing::TestServer ticket_{ticket::MakeTicketService};
+  switchboard::testing::TestServer stock_{stock::MakeStockService, "{tick_interval: 20ms}"};
+  std::unique_ptr<GatewayServer> gateway_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(NativeProxyTest, UnaryCallPassesThrough) {
+  auto stub = ticket::v1::TicketService::NewStub(channel_);
+  for (int i = 0; i < 50; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(In(std::chrono::seconds(5)));
+    ticket::v1::GetEventRequest request;
+    request.set_id("evt-2");
+    ticket::v1::Event event;
+    grpc::Status status = stub->GetEvent(&context, request, &event);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(event.venue(), "Paradiso, Amsterdam");
+  }
+}
+
+TEST_F(NativeProxyTest, ErrorsAndMetadataPassThrough) {
+  auto stub = ticket::v1::TicketService::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(5)));
+  context.AddMetadata("x-deadline-trace", "1");
+  ticket::v1::GetEventRequest request;
+  request.set_id("evt-404");
+  ticket::v1::Event event;
+  grpc::Status status = stub->GetEvent(&context, request, &event);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("evt-404"), std::string::npos);
+  auto trace = context.GetServerTrailingMetadata().find("x-deadline-budget");
+  ASSERT_NE(trace, context.GetServerTrailingMetadata().end());
+  const std::string value(trace->second.data(), trace->second.size());
+  EXPECT_EQ(value.rfind("gateway=", 0), 0u) << value;
+  EXPECT_NE(value.find(";ticket="), std::string::npos) << value;
+  const double gateway_ms = std::stod(value.substr(8));
+  const double ticket_ms = std::stod(value.substr(value.find(";ticket=") + 8));
+  EXPECT_LT(ticket_ms, gateway_ms);
+  EXPECT_LE(gateway_ms, 5000.0);
+}
+
+TEST_F(NativeProxyTest, UnknownServiceIsUnimplementedWithoutABackend) {
+  auto channel = channel_;
+  grpc::GenericStub generic(channel);
+  struct Case {
+    const char* path;
+    const char* mentions;
+  } cases[] = {{"/no.such.Service/Get", "unknown service"},
+               {"/switchboard.ticket.v1.TicketService/NoSuch", "unknown method"}};
+  for (const auto& c : cases) {
+    grpc::ClientContext context;
+    context.set_deadline(In(std::chrono::seconds(5)));
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1);
+    grpc::ByteBuffer response;
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&context, c.path, grpc::StubOptions(), &request, &response,
+                      [&](grpc::Status s) {
+                        std::lock_guard<std::mutex> lock(mutex);
+                        status = s;
+                        done = true;
+                        done_cv.notify_one();
+                      });
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(done_cv.wait_for(lock, std::chrono::seconds(5), [&] { return done; }));
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << c.path;
+    EXPECT_NE(status.error_message().find(c.mentions), std::string::npos) << status.error_message();
+  }
+}
+
+TEST_F(NativeProxyTest, ServerStreamingFlowsAndCancels) {
+  auto stub = stock::v1::StockService::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(10)));
+  stock::v1::StockRequest request;
+  request.set_symbol("ACME");
+  auto reader = stub->WatchStockPrice(&context, request);
+  stock::v1::PriceUpdate update;
+  int64_t last = 0;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(reader->Read(&update));
+    EXPECT_GE(update.timestamp(), last);
+    last = update.timestamp();
+  }
+  context.TryCancel();
+  while (reader->Read(&update)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  auto* service = dynamic_cast<stock::StockService*>(stock_.service());
+  ASSERT_NE(service, nullptr);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (service->open_watch_streams() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(service->open_watch_streams(), 0) << "cancel did not reach the backend";
+}
+
+TEST_F(NativeProxyTest, ClientStreamingPassesThrough) {
+  auto stub = stock::v1::StockService::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(5)));
+  stock::v1::PublishPricesResponse response;
+  auto writer = stub->PublishPrices(&context, &response);
+  for (int i = 1; i <= 100; ++i) {
+    stock::v1::PriceUpdate tick;
+    tick.set_symbol("NEW");
+    tick.set_price(static_cast<float>(i));
+    ASSERT_TRUE(writer->Write(tick));
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.accepted(), 100);
+}
+
+TEST_F(NativeProxyTest, RouteMaximumCapsTheDeadline) {
+  // stock's route caps deadlines at 3 s: a 60 s watch ends at the gateway after about 3 s.
+  auto stub = stock::v1::StockService::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(60)));
+  stock::v1::StockRequest request;
+  request.set_symbol("ACME");
+  const auto start = std::chrono::steady_clock::now();
+  auto reader = stub->WatchStockPrice(&context, request);
+  stock::v1::PriceUpdate update;
+  while (reader->Read(&update)) {
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_GT(elapsed, std::chrono::milliseconds(2500));
+  EXPECT_LT(elapsed, std::chrono::milliseconds(6000));
+}
+
+TEST_F(NativeProxyTest, DeadBackendIsUnavailable) {
+  ticket_.Shutdown();
+  auto stub = ticket::v1::TicketService::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(5)));
+  ticket::v1::GetEventRequest request;
+  request.set_id("evt-1");
+  ticket::v1::Event event;
+  EXPECT_EQ(stub->GetEvent(&context, request, &event).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace switchboard::gateway

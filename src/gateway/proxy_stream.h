@@ -1,0 +1,91 @@
+// One proxied request (nghttpx's Downstream object): its headers, the bytes waiting to go
+// each way, and where it stands. Owned by the client-side connection; the backend side holds
+// it too until its own stream closes.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace switchboard::gateway {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Bytes waiting to be sent: appended at the back, taken from the front without moving the
+// rest each time.
+class ByteQueue {
+ public:
+  void Append(const char* data, size_t n) { data_.append(data, n); }
+  size_t size() const { return data_.size() - offset_; }
+  bool empty() const { return size() == 0; }
+  // Copies up to `max` bytes into `out` and drops them; returns how many.
+  size_t Take(uint8_t* out, size_t max) {
+    const size_t n = std::min(max, size());
+    std::memcpy(out, data_.data() + offset_, n);
+    offset_ += n;
+    if (offset_ == data_.size()) {
+      data_.clear();
+      offset_ = 0;
+    } else if (offset_ > data_.size() / 2) {
+      data_.erase(0, offset_);
+      offset_ = 0;
+    }
+    return n;
+  }
+  void Clear() {
+    data_.clear();
+    offset_ = 0;
+  }
+
+ private:
+  std::string data_;
+  size_t offset_ = 0;
+};
+
+class DownstreamH2;
+class UpstreamH2;
+
+struct ProxyStream {
+  int32_t down_id = 0;
+  std::weak_ptr<DownstreamH2> down;
+  int32_t up_id = -1;
+  std::weak_ptr<UpstreamH2> up;
+
+  Headers request_headers;
+  size_t request_header_bytes = 0;
+  std::string method;
+  std::string path;
+  std::string authority;
+  std::string content_type;
+
+  // Client -> backend bytes not yet handed to the backend session.
+  ByteQueue request_body;
+  bool request_ended = false;
+
+  // Backend -> client.
+  Headers response_headers;
+  bool response_started = false;  // response HEADERS submitted to the client
+  ByteQueue response_body;
+  bool response_ended = false;    // no more body will arrive
+  Headers trailers;
+  bool finished = false;          // final frame submitted to the client
+
+  bool down_closed = false;
+  bool up_closed = false;
+
+  // Deadline, and the budget it had on arrival (for x-deadline-budget).
+  std::chrono::steady_clock::time_point deadline;
+  std::chrono::microseconds budget_on_entry{0};
+  bool trace = false;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+bool HeaderEquals(const std::string& a, const char* b);
+const std::string* FindHeader(const Headers& headers, const char* name);
+
+}  // namespace switchboard::gateway
