@@ -4,12 +4,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/booking/booking_service.h"
 #include "services/chat/chat_service.h"
 #include "services/fraud/fraud_service.h"
 #include "services/notification/notification_service.h"
 #include "services/payment/payment_service.h"
 #include "services/stock/stock_service.h"
 #include "services/ticket/ticket_service.h"
+#include "services/upload/upload_service.h"
 #include "services/user/user_service.h"
 
 namespace switchboard::services {
@@ -23,6 +25,8 @@ const std::map<std::string, common::ServiceFactory>& Factories() {
       {"stock", stock::MakeStockService},
       {"fraud", fraud::MakeFraudService},
       {"chat", chat::MakeChatService},
+      {"booking", booking::MakeBookingService},
+      {"upload", upload::MakeUploadService},
       {"payment", payment::MakePaymentService},
   };
   return kFactories;

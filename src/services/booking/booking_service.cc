@@ -1,0 +1,320 @@
+#include "services/booking/booking_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/call_budget.h"
+#include "common/data_dir.h"
+#include "common/ids.h"
+#include "common/status.h"
+#include "common/system_config.h"
+#include "services/booking/booking_settings.h"
+#include "services/booking/booking_store.h"
+#include "services/booking/create_booking_reactor.h"
+#include "services/booking/downstream.h"
+#include "services/booking/in_flight.h"
+#include "switchboard/booking/v1/booking.grpc.pb.h"
+
+namespace switchboard::booking {
+namespace {
+
+constexpr int64_t kMaxSeatsLimit = 1000;
+constexpr std::chrono::milliseconds kMinSetting{1};
+constexpr std::chrono::milliseconds kMaxSetting{std::chrono::hours(1)};
+
+// CancelBooking: refund and release with the caller's deadline, then mark CANCELLED.
+class CancelBookingReactor : public grpc::ServerUnaryReactor {
+ public:
+  CancelBookingReactor(grpc::CallbackServerContext* context, const v1::CancelBookingRequest* request,
+                       v1::Booking* response, const BookingDeps& deps)
+      : request_(request),
+        response_(response),
+        deps_(deps),
+        budget_(context, "booking", deps.settings->deadlines) {}
+
+  void Start() {
+    grpc::Status status = budget_.CheckNotExpired();
+    if (status.ok() && request_->id().empty()) {
+      status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "id: must not be empty");
+    }
+    absl::StatusOr<BookingRecord> record = absl::UnknownError("");
+    if (status.ok()) {
+      record = deps_.store->Get(request_->id());
+      status = common::ToGrpcStatus(record.status());
+    }
+    if (!status.ok()) return Respond(status);
+    record_ = *record;
+    if (record_.booking.status() == v1::Booking::STATUS_CANCELLED) {
+      *response_ = record_.booking;
+      return Respond(grpc::Status::OK);
+    }
+    if (record_.booking.status() != v1::Booking::STATUS_CONFIRMED) {
+      return Respond(grpc::Status(
+          grpc::StatusCode::FAILED_PRECONDITION,
+          absl::StrCat("booking ", request_->id(), " is ",
+                       v1::Booking::Status_Name(record_.booking.status()),
+                       "; only a confirmed booking can be cancelled")));
+    }
+    deps_.downstream->Compensate(
+        record_.booking.id(), /*refund=*/true, [this] { return budget_.NewClientContext(); },
+        [this](const grpc::Status& undone) {
+          if (!undone.ok()) return Respond(undone);
+          record_.booking.set_status(v1::Booking::STATUS_CANCELLED);
+          auto saved = deps_.store->Save(record_);
+          if (saved.ok()) *response_ = record_.booking;
+          Respond(common::ToGrpcStatus(saved));
+        });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Respond(const grpc::Status& status) {
+    budget_.AttachTrace();
+    Finish(status);
+  }
+
+  const v1::CancelBookingRequest* request_;
+  v1::Booking* response_;
+  BookingDeps deps_;
+  common::CallBudget budget_;
+  BookingRecord record_;
+};
+
+class BookingServiceImpl final : public v1::BookingService::CallbackService {
+ public:
+  explicit BookingServiceImpl(const BookingDeps& deps) : deps_(deps) {}
+
+  grpc::ServerUnaryReactor* CreateBooking(grpc::CallbackServerContext* context,
+                                          const v1::CreateBookingRequest* request,
+                                          v1::Booking* response) override {
+    auto budget = std::make_unique<common::CallBudget>(context, "booking", deps_.settings->deadlines);
+    // Nothing is written and nobody is called for a request that cannot finish in time.
+    grpc::Status status = budget->CheckNotExpired();
+    if (status.ok()) status = ValidateCreate(*request, deps_.settings->max_seats);
+    if (status.ok()) {
+      status = budget->Require(deps_.settings->min_chain_budget, "the booking chain");
+    }
+    if (!status.ok()) return Answer(context, *budget, status);
+
+    v1::Booking pending;
+    pending.set_id(common::NewId("bkg"));
+    pending.set_event_id(request->event_id());
+    pending.set_user_id(request->user_id());
+    pending.set_seats(request->seats());
+    pending.set_status(v1::Booking::STATUS_PENDING);
+    // Registered before the row exists, so a concurrent retry that finds the row also finds
+    // the running chain to wait for.
+    deps_.in_flight->Begin(pending.id());
+    auto begun = deps_.store->Begin(pending, request->idempotency_key());
+    if (!begun.ok() || !begun->second) {
+      deps_.in_flight->Complete(pending.id(), BookingRecord{pending}, grpc::Status::CANCELLED);
+    }
+    if (!begun.ok()) return Answer(context, *budget, common::ToGrpcStatus(begun.status()));
+    if (begun->second) {
+      auto* reactor = new CreateBookingReactor(context, request, response, deps_,
+                                               std::move(budget), std::move(begun->first));
+      reactor->Start();
+      return reactor;
+    }
+    // The idempotency key is known: the first request's answer, now or when it is ready.
+    const BookingRecord& existing = begun->first;
+    if (existing.booking.status() != v1::Booking::STATUS_PENDING) {
+      *response = existing.booking;
+      return Answer(context, *budget, StatusOf(existing));
+    }
+    auto* waiter = new WaitForBookingReactor(response, deps_.in_flight, existing.booking.id());
+    if (!waiter->Start()) {
+      // It finished in the meantime, or was left pending by a crash.
+      auto now = deps_.store->Get(existing.booking.id());
+      if (!now.ok()) {
+        waiter->Deliver(existing, common::ToGrpcStatus(now.status()));
+      } else if (now->booking.status() == v1::Booking::STATUS_PENDING) {
+        waiter->Deliver(*now, grpc::Status(grpc::StatusCode::ABORTED,
+                                           absl::StrCat("booking ", now->booking.id(),
+                                                        " is being recovered; retry later")));
+      } else {
+        waiter->Deliver(*now, StatusOf(*now));
+      }
+    }
+    return waiter;
+  }
+
+  grpc::ServerUnaryReactor* GetBooking(grpc::CallbackServerContext* context,
+                                       const v1::GetBookingRequest* request,
+                                       v1::Booking* response) override {
+    common::CallBudget budget(context, "booking", deps_.settings->deadlines);
+    grpc::Status status = budget.CheckNotExpired();
+    if (status.ok() && request->id().empty()) {
+      status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "id: must not be empty");
+    }
+    if (status.ok()) {
+      auto record = deps_.store->Get(request->id());
+      if (record.ok()) *response = record->booking;
+      status = common::ToGrpcStatus(record.status());
+    }
+    return Answer(context, budget, status);
+  }
+
+  grpc::ServerUnaryReactor* ListBookings(grpc::CallbackServerContext* context,
+                                         const v1::ListBookingsRequest* request,
+                                         v1::ListBookingsResponse* response) override {
+    common::CallBudget budget(context, "booking", deps_.settings->deadlines);
+    grpc::Status status = budget.CheckNotExpired();
+    if (status.ok() && request->user_id().empty()) {
+      status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "user_id: must not be empty");
+    }
+    if (status.ok()) {
+      auto page = deps_.store->ListByUser(request->user_id(), request->page_size(),
+                                          request->page_token());
+      if (page.ok()) {
+        for (auto& booking : page->bookings) *response->add_bookings() = std::move(booking);
+        response->set_next_page_token(page->next_page_token);
+      }
+      status = common::ToGrpcStatus(page.status());
+    }
+    return Answer(context, budget, status);
+  }
+
+  grpc::ServerUnaryReactor* CancelBooking(grpc::CallbackServerContext* context,
+                                          const v1::CancelBookingRequest* request,
+                                          v1::Booking* response) override {
+    auto* reactor = new CancelBookingReactor(context, request, response, deps_);
+    reactor->Start();
+    return reactor;
+  }
+
+ private:
+  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
+                                   common::CallBudget& budget, const grpc::Status& status) {
+    budget.AttachTrace();
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(status);
+    return reactor;
+  }
+
+  BookingDeps deps_;
+};
+
+class BookingService final : public common::Service {
+ public:
+  BookingService(BookingSettings settings, std::unique_ptr<BookingStore> store,
+                 std::unique_ptr<Downstream> downstream)
+      : settings_(std::move(settings)),
+        store_(std::move(store)),
+        downstream_(std::move(downstream)),
+        grpc_service_(BookingDeps{store_.get(), downstream_.get(), &in_flight_, &settings_}),
+        recovery_([this] { RecoveryLoop(); }) {}
+
+  ~BookingService() override { StopRecovery(); }
+
+  std::vector<grpc::Service*> GrpcServices() override { return {&grpc_service_}; }
+  void BeginShutdown() override { StopRecovery(); }
+  BookingStore* store() { return store_.get(); }
+
+ private:
+  void StopRecovery() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (recovery_.joinable()) recovery_.join();
+  }
+
+  // PENDING bookings that no running chain owns were left by a crash or by a compensation
+  // that failed: undo them (both steps are idempotent) and mark them FAILED.
+  void RecoverOnce() {
+    const auto older_than = std::chrono::system_clock::now() - settings_.deadlines.max_timeout -
+                            settings_.compensation_timeout;
+    auto stale = store_->StalePending(older_than);
+    if (!stale.ok()) {
+      spdlog::error("booking recovery: {}", stale.status().ToString());
+      return;
+    }
+    for (BookingRecord& record : *stale) {
+      if (in_flight_.Contains(record.booking.id())) continue;
+      grpc::Status undone =
+          downstream_->CompensateBlocking(record.booking.id(), settings_.compensation_timeout);
+      if (!undone.ok()) {
+        spdlog::warn("booking recovery: {} not compensated yet: {}", record.booking.id(),
+                     undone.error_message());
+        continue;
+      }
+      record.booking.set_status(v1::Booking::STATUS_FAILED);
+      record.booking.set_failure_reason("abandoned before completion; seats released and payment refunded");
+      record.failure_code = static_cast<int>(grpc::StatusCode::ABORTED);
+      if (auto saved = store_->Save(record); saved.ok()) {
+        spdlog::info("booking recovery: {} compensated", record.booking.id());
+      }
+    }
+  }
+
+  void RecoveryLoop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      RecoverOnce();
+      lock.lock();
+      wake_.wait_for(lock, settings_.recovery_interval, [this] { return stopping_; });
+    }
+  }
+
+  BookingSettings settings_;
+  std::unique_ptr<BookingStore> store_;
+  std::unique_ptr<Downstream> downstream_;
+  InFlight in_flight_;
+  BookingServiceImpl grpc_service_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread recovery_;
+};
+
+}  // namespace
+
+BookingStore* BookingStoreOf(common::Service* service) {
+  auto* booking = dynamic_cast<BookingService*>(service);
+  return booking == nullptr ? nullptr : booking->store();
+}
+
+absl::StatusOr<std::unique_ptr<common::Service>> MakeBookingService(
+    const common::ServiceOptions& options) {
+  common::Settings settings(options.settings, "services.booking");
+  BookingSettings values;
+  values.database = settings.String("database", values.database);
+  values.max_seats = static_cast<int>(settings.Int("max_seats", values.max_seats, 1, kMaxSeatsLimit));
+  values.min_chain_budget =
+      settings.Duration("min_chain_budget", values.min_chain_budget, std::chrono::milliseconds(0), kMaxSetting);
+  values.min_payment_budget = settings.Duration("min_payment_budget", values.min_payment_budget,
+                                                std::chrono::milliseconds(0), kMaxSetting);
+  values.compensation_timeout = settings.Duration("compensation_timeout",
+                                                  values.compensation_timeout, kMinSetting, kMaxSetting);
+  values.notification_timeout = settings.Duration("notification_timeout",
+                                                  values.notification_timeout, kMinSetting, kMaxSetting);
+  values.recovery_interval =
+      settings.Duration("recovery_interval", values.recovery_interval, kMinSetting, kMaxSetting);
+  values.deadlines = common::ReadDeadlinePolicy(settings);
+  if (auto s = settings.Finish(); !s.ok()) return s;
+  for (const char* peer : {"ticket", "payment"}) {
+    if (options.peers.count(peer) == 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("services.booking: needs the address of ", peer));
+    }
+  }
+  auto notification = options.peers.find("notification");
+  auto downstream = std::make_unique<Downstream>(
+      options.peers.at("ticket"), options.peers.at("payment"),
+      notification == options.peers.end() ? std::string() : notification->second);
+  auto path = common::DataPath(options.data_dir, values.database);
+  if (!path.ok()) return path.status();
+  auto store = BookingStore::Open(*path);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<common::Service>(
+      new BookingService(std::move(values), std::move(*store), std::move(downstream)));
+}
+
+}  // namespace switchboard::booking
