@@ -22,11 +22,14 @@ using testing::SwitchboardBinary;
 
 constexpr const char* kServices[] = {"ticket", "booking", "payment", "fraud", "user",
                                      "notification", "stock", "upload", "chat"};
+// `up` prints its table once every service and the gateway are ready.
 
 // A config with every service on a free port, so the test never collides with a running system.
 std::map<std::string, int> WriteConfig(const std::string& path) {
   std::map<std::string, int> ports;
   std::ofstream out(path);
+  ports["gateway"] = FreePort();
+  out << "gateway_port: " << ports["gateway"] << "\n";
   out << "services:\n";
   for (const char* name : kServices) {
     ports[name] = FreePort();
@@ -63,6 +66,17 @@ TEST(Up, StartsEveryServiceAndStopsCleanly) {
   ASSERT_TRUE(stub->GetEvent(&context, request, &event).ok());
   EXPECT_EQ(event.id(), "evt-1");
   EXPECT_TRUE(std::ifstream(dir.path() + "/var/ticket.db").good());
+
+  // The gateway in front of them proxies the same call.
+  auto via_gateway = ticket::v1::TicketService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(ports.at("gateway")), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext gateway_context;
+  gateway_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ticket::v1::Event proxied;
+  grpc::Status proxied_status = via_gateway->GetEvent(&gateway_context, request, &proxied);
+  ASSERT_TRUE(proxied_status.ok()) << proxied_status.error_message() << "\n" << up.Output();
+  EXPECT_EQ(proxied.name(), event.name());
+  EXPECT_NE(output.find("gateway"), std::string::npos) << output;
 
   const int status = up.Stop(SIGTERM, std::chrono::seconds(10));
   ASSERT_NE(status, -1) << "up did not stop within 10 s\n" << up.Output();

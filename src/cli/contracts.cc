@@ -2,11 +2,17 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
+
+#include <google/protobuf/descriptor.pb.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "grpc/health/v1/health.pb.h"
+#include "switchboard/booking/v1/booking.pb.h"
 #include "switchboard/chat/v1/chat.pb.h"
+#include "switchboard/fraud/v1/fraud.pb.h"
+#include "switchboard/payment/v1/payment.pb.h"
 #include "switchboard/notification/v1/notification.pb.h"
 #include "switchboard/stock/v1/stock.pb.h"
 #include "switchboard/ticket/v1/ticket.pb.h"
@@ -26,8 +32,20 @@ std::vector<const google::protobuf::FileDescriptor*> ContractFiles() {
       chat::v1::ChatMessage::descriptor()->file(),
       user::v1::User::descriptor()->file(),
       notification::v1::Notification::descriptor()->file(),
+      booking::v1::Booking::descriptor()->file(),
+      payment::v1::Payment::descriptor()->file(),
+      fraud::v1::CheckResult::descriptor()->file(),
       grpc::health::v1::HealthCheckRequest::descriptor()->file(),
   };
+}
+
+void AddWithDependencies(const google::protobuf::FileDescriptor* file, std::set<std::string>* seen,
+                         google::protobuf::FileDescriptorSet* set) {
+  if (!seen->insert(file->name()).second) return;
+  for (int i = 0; i < file->dependency_count(); ++i) {
+    AddWithDependencies(file->dependency(i), seen, set);
+  }
+  file->CopyTo(set->add_file());
 }
 
 std::string Normalize(const std::string& name) {
@@ -47,6 +65,13 @@ std::vector<const google::protobuf::ServiceDescriptor*> AllServices() {
     for (int i = 0; i < file->service_count(); ++i) services.push_back(file->service(i));
   }
   return services;
+}
+
+std::string DescriptorSetBytes() {
+  google::protobuf::FileDescriptorSet set;
+  std::set<std::string> seen;
+  for (const auto* file : ContractFiles()) AddWithDependencies(file, &seen, &set);
+  return set.SerializeAsString();
 }
 
 std::string ShortName(const google::protobuf::ServiceDescriptor* service) {

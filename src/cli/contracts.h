@@ -21,6 +21,10 @@ absl::StatusOr<const google::protobuf::ServiceDescriptor*> FindService(const std
 absl::StatusOr<const google::protobuf::MethodDescriptor*> FindMethod(
     const google::protobuf::ServiceDescriptor* service, const std::string& name);
 
+// Every compiled-in contract and its imports as a FileDescriptorSet (what protoc
+// --include_imports --descriptor_set_out writes), for the gateway.
+std::string DescriptorSetBytes();
+
 // The service's short name, the package's middle part: switchboard.ticket.v1.TicketService ->
 // "ticket", grpc.health.v1.Health -> "health".
 std::string ShortName(const google::protobuf::ServiceDescriptor* service);

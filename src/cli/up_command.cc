@@ -11,9 +11,11 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
+#include "cli/contracts.h"
 #include "cli/process_group.h"
 #include "common/duration.h"
 #include "common/health_probe.h"
@@ -55,6 +57,39 @@ bool PortIsFree(const std::string& host, int port) {
   return free || !parsed;  // a host name is left to the service to resolve and report
 }
 
+// Waits until something accepts TCP connections on host:port, giving up if the child dies.
+bool WaitListening(ProcessGroup& group, const std::string& host, int port,
+                   std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (group.ReapExited()) return false;
+    if (!PortIsFree(host, port)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// The gateway's files for this system: every compiled-in contract as a descriptor set, and a
+// config routing each running service's gRPC name to its process.
+absl::StatusOr<std::string> WriteGatewayFiles(const common::SystemConfig& config,
+                                              const std::set<std::string>& running) {
+  const auto dir = std::filesystem::path(config.data_dir);
+  const std::string descriptors = (dir / "switchboard.pb").string();
+  std::ofstream(descriptors, std::ios::binary) << DescriptorSetBytes();
+  std::string yaml = fmt::format("listen: {}:{}\ndescriptors: [{}]\nservices:\n", config.host,
+                                 config.gateway_port, descriptors);
+  for (const auto* service : AllServices()) {
+    const std::string name = ShortName(service);
+    if (running.count(name) == 0) continue;
+    yaml += fmt::format("  {}:\n    backends: [{}]\n", service->full_name(), config.AddressOf(name));
+  }
+  const std::string path = (dir / "gateway.yaml").string();
+  std::ofstream out(path);
+  out << yaml;
+  if (!out) return absl::UnavailableError("cannot write " + path);
+  return path;
+}
+
 // Waits until `address` is healthy, giving up early if the child dies.
 bool WaitHealthy(ProcessGroup& group, const std::string& address, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -86,10 +121,16 @@ int RunUp(const UpFlags& flags) {
 
   const std::vector<std::string> available = services::ServiceNames();
   std::set<std::string> wanted(available.begin(), available.end());
+  bool start_gateway = true;
   if (!flags.only.empty()) {
     wanted.clear();
+    start_gateway = false;
     for (const auto& name : absl::StrSplit(flags.only, ',', absl::SkipEmpty())) {
       std::string service(name);
+      if (service == "gateway") {
+        start_gateway = true;
+        continue;
+      }
       if (!services::FindService(service).ok()) {
         std::cerr << "switchboard up: --only: " << services::FindService(service).status().message()
                   << "\n";
@@ -137,6 +178,30 @@ int RunUp(const UpFlags& flags) {
       return 1;
     }
     started.emplace_back(name, address);
+  }
+
+  if (start_gateway) {
+    auto gateway_config = WriteGatewayFiles(*config, wanted);
+    if (!gateway_config.ok()) {
+      std::cerr << "switchboard up: " << gateway_config.status().message() << "\n";
+      group.StopAll(kStopGrace);
+      return 1;
+    }
+    const std::string address = fmt::format("{}:{}", config->host, config->gateway_port);
+    if (!PortIsFree(config->host, config->gateway_port)) {
+      std::cerr << "switchboard up: cannot listen on " << address
+                << " for the gateway: the port is in use (set gateway_port in --config)\n";
+      group.StopAll(kStopGrace);
+      return 1;
+    }
+    if (!group.Start("gateway", {self, "gateway", "--config", *gateway_config, "--log-level",
+                                 config->log_level}) ||
+        !WaitListening(group, config->host, config->gateway_port, *ready_timeout)) {
+      std::cerr << "switchboard up: the gateway did not start on " << address << "\n";
+      group.StopAll(kStopGrace);
+      return 1;
+    }
+    started.emplace_back("gateway", address);
   }
 
   std::cout << fmt::format("\n{:<14} {:<22} {}\n", "SERVICE", "ADDRESS", "PID");
