@@ -95,7 +95,7 @@ int DownstreamH2::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* 
   DownstreamH2* self = Self(user_data);
   auto stream = std::make_shared<ProxyStream>();
   stream->down_id = frame->hd.stream_id;
-  stream->down = self->shared_from_this();
+  stream->down = std::static_pointer_cast<DownstreamSink>(self->shared_from_this());
   nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
   self->streams_[frame->hd.stream_id] = std::move(stream);
   return 0;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "gateway/downstream_sink.h"
 #include "gateway/gateway_config.h"
 #include "gateway/h2_connection.h"
 #include "gateway/proxy_stream.h"
@@ -24,18 +25,20 @@ struct GatewayContext {
   UpstreamPool* upstreams;
 };
 
-class DownstreamH2 : public H2Connection, public std::enable_shared_from_this<DownstreamH2> {
+class DownstreamH2 : public H2Connection,
+                     public DownstreamSink,
+                     public std::enable_shared_from_this<DownstreamH2> {
  public:
   // `initial` holds bytes already read while sniffing the protocol.
   static void Start(GatewayContext context, boost::asio::ip::tcp::socket socket,
                     std::string initial);
 
   // Called by the backend side.
-  void StartResponse(ProxyStream& stream, bool end_stream);
-  void ResumeResponse(ProxyStream& stream);
+  void StartResponse(ProxyStream& stream, bool end_stream) override;
+  void ResumeResponse(ProxyStream& stream) override;
   // Ends the call with a gRPC status from the gateway itself (trailers-only when possible).
-  void Fail(ProxyStream& stream, int grpc_code, const std::string& message);
-  void Consumed(ProxyStream& stream, size_t n);
+  void Fail(ProxyStream& stream, int grpc_code, const std::string& message) override;
+  void Consumed(ProxyStream& stream, size_t n) override;
   void ScheduleFlush();
 
  private:

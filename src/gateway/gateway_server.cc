@@ -2,7 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <cstring>
+#include <future>
+
+#include "gateway/rest/openapi.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -11,9 +15,6 @@ namespace {
 
 constexpr char kH2Preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr size_t kH2PrefaceBytes = sizeof(kH2Preface) - 1;
-constexpr char kHttp1Refusal[] =
-    "HTTP/1.1 505 HTTP Version Not Supported\r\ncontent-type: text/plain\r\nconnection: close\r\n"
-    "content-length: 70\r\n\r\nthis port speaks HTTP/2 without TLS (h2c prior knowledge) for now.\n\n";
 
 }  // namespace
 
@@ -25,6 +26,20 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Gatewa
   auto router = Router::Create(server->config_);
   if (!router.ok()) return router.status();
   server->router_ = std::move(*router);
+  std::vector<std::string> names;
+  for (const auto& [name, route] : server->config_.services) names.push_back(name);
+  auto routes = rest::RouteTable::Build(server->router_->pool(), names);
+  if (!routes.ok()) return routes.status();
+  server->routes_ = std::make_unique<rest::RouteTable>(std::move(*routes));
+  server->transcoder_ = std::make_unique<rest::Transcoder>(&server->router_->pool());
+  grpcweb::CorsConfig cors;
+  cors.allow_origins = config.cors_allow_origins;
+  auto policy = grpcweb::CorsPolicy::Create(cors);
+  if (!policy.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("cors: ", policy.status().message()));
+  }
+  server->cors_ = std::make_unique<grpcweb::CorsPolicy>(std::move(*policy));
+  server->openapi_json_ = rest::GenerateOpenApi(*server->routes_);
   boost::system::error_code error;
   auto address = boost::asio::ip::make_address(config.listen_host, error);
   if (error) {
@@ -50,6 +65,15 @@ GatewayServer::~GatewayServer() { Stop(); }
 
 void GatewayServer::Stop() {
   if (!thread_.joinable()) return;
+  // Backends see their connections end instead of waiting on them.
+  std::promise<void> closed;
+  boost::asio::post(io_, [this, &closed] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    upstreams_.CloseAll();
+    closed.set_value();
+  });
+  closed.get_future().wait_for(std::chrono::seconds(2));
   io_.stop();
   thread_.join();
 }
@@ -58,7 +82,8 @@ void GatewayServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& error,
                                 boost::asio::ip::tcp::socket socket) {
     if (!error) {
-      Sniff(std::make_shared<boost::asio::ip::tcp::socket>(std::move(socket)));
+      Sniff(std::make_shared<boost::asio::ip::tcp::socket>(std::move(socket)),
+            std::make_shared<std::string>());
     } else if (error == boost::asio::error::operation_aborted) {
       return;
     }
@@ -66,19 +91,29 @@ void GatewayServer::Accept() {
   });
 }
 
-void GatewayServer::Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket) {
-  auto buffer = std::make_shared<std::string>(kH2PrefaceBytes, '\0');
-  boost::asio::async_read(
-      *socket, boost::asio::buffer(*buffer),
-      [this, socket, buffer](const boost::system::error_code& error, size_t) {
+void GatewayServer::Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
+                          std::shared_ptr<std::string> seen) {
+  // Reads until the bytes either are the HTTP/2 preface or cannot be: a short HTTP/1.1
+  // request never waits for 24 bytes.
+  auto chunk = std::make_shared<std::array<char, kH2PrefaceBytes>>();
+  const size_t want = kH2PrefaceBytes - seen->size();
+  socket->async_read_some(
+      boost::asio::buffer(chunk->data(), want),
+      [this, socket, seen, chunk](const boost::system::error_code& error, size_t n) {
         if (error) return;
-        if (std::memcmp(buffer->data(), kH2Preface, kH2PrefaceBytes) == 0) {
-          GatewayContext context{&io_, &config_, router_.get(), &upstreams_};
-          DownstreamH2::Start(context, std::move(*socket), std::move(*buffer));
+        seen->append(chunk->data(), n);
+        const bool prefix_matches = std::memcmp(seen->data(), kH2Preface, seen->size()) == 0;
+        if (prefix_matches && seen->size() < kH2PrefaceBytes) {
+          Sniff(socket, seen);
           return;
         }
-        boost::asio::async_write(*socket, boost::asio::buffer(kHttp1Refusal, sizeof(kHttp1Refusal) - 1),
-                                 [socket](const boost::system::error_code&, size_t) {});
+        GatewayContext context{&io_, &config_, router_.get(), &upstreams_};
+        if (prefix_matches) {
+          DownstreamH2::Start(context, std::move(*socket), std::move(*seen));
+          return;
+        }
+        Http1Context http1{context, routes_.get(), transcoder_.get(), cors_.get(), &openapi_json_};
+        Http1Session::Start(http1, std::move(*socket), std::move(*seen));
       });
 }
 

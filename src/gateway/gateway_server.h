@@ -9,6 +9,10 @@
 #include "absl/status/statusor.h"
 #include "gateway/downstream_h2.h"
 #include "gateway/gateway_config.h"
+#include "gateway/grpcweb/cors.h"
+#include "gateway/http1_session.h"
+#include "gateway/rest/route_table.h"
+#include "gateway/rest/transcoder.h"
 #include "gateway/router.h"
 #include "gateway/upstream_h2.h"
 
@@ -26,12 +30,17 @@ class GatewayServer {
  private:
   explicit GatewayServer(const GatewayConfig& config);
   void Accept();
-  void Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket);
+  void Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
+             std::shared_ptr<std::string> seen);
 
   GatewayConfig config_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<rest::RouteTable> routes_;
+  std::unique_ptr<rest::Transcoder> transcoder_;
+  std::unique_ptr<grpcweb::CorsPolicy> cors_;
+  std::string openapi_json_;
   UpstreamPool upstreams_;
   uint16_t port_ = 0;
   std::thread thread_;

@@ -47,12 +47,12 @@ class ByteQueue {
   size_t offset_ = 0;
 };
 
-class DownstreamH2;
+class DownstreamSink;
 class UpstreamH2;
 
 struct ProxyStream {
   int32_t down_id = 0;
-  std::weak_ptr<DownstreamH2> down;
+  std::weak_ptr<DownstreamSink> down;
   int32_t up_id = -1;
   std::weak_ptr<UpstreamH2> up;
 

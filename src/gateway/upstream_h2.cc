@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "gateway/downstream_h2.h"
+#include "gateway/downstream_sink.h"
 #include "gateway/h2_settings.h"
 
 namespace switchboard::gateway {
@@ -251,6 +251,15 @@ std::shared_ptr<UpstreamH2> UpstreamPool::Get(const Backend& backend) {
   auto& connection = connections_[key];
   if (!connection || connection->closed()) connection = UpstreamH2::Connect(io_, backend);
   return connection;
+}
+
+}  // namespace switchboard::gateway
+
+namespace switchboard::gateway {
+
+void UpstreamPool::CloseAll() {
+  auto connections = std::move(connections_);
+  for (auto& [key, connection] : connections) connection->Shutdown();
 }
 
 }  // namespace switchboard::gateway

@@ -27,6 +27,7 @@ class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<Upst
   void Consumed(ProxyStream& stream, size_t n);
   void ScheduleFlush();
   const Backend& backend() const { return backend_; }
+  void Shutdown() { Close(); }
 
  private:
   UpstreamH2(boost::asio::io_context& io, const Backend& backend);
@@ -55,6 +56,8 @@ class UpstreamPool {
  public:
   explicit UpstreamPool(boost::asio::io_context& io) : io_(io) {}
   std::shared_ptr<UpstreamH2> Get(const Backend& backend);
+  // Closes every backend connection (at shutdown, on the loop thread).
+  void CloseAll();
 
  private:
   boost::asio::io_context& io_;

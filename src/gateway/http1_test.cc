@@ -1,0 +1,210 @@
+// REST/JSON and gRPC-Web over HTTP/1.1 through a real GatewayServer to real services.
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "gateway/gateway_server.h"
+#include "gateway/grpc_framing.h"
+#include "services/stock/stock_service.h"
+#include "services/ticket/ticket_service.h"
+#include "testing/test_server.h"
+
+namespace switchboard::gateway {
+namespace {
+
+namespace http = boost::beast::http;
+
+struct Response {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+class Http1Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GatewayConfig config;
+    config.listen_port = 0;
+    config.descriptors = {SB_DESCRIPTOR_SET};
+    config.cors_allow_origins = {"http://app.test"};
+    for (auto* server : {&ticket_, &stock_}) {
+      (void)server;
+    }
+    ServiceRoute ticket_route;
+    ticket_route.name = "switchboard.ticket.v1.TicketService";
+    ticket_route.backends = {*ParseBackend(ticket_.address())};
+    config.services[ticket_route.name] = ticket_route;
+    ServiceRoute stock_route;
+    stock_route.name = "switchboard.stock.v1.StockService";
+    stock_route.backends = {*ParseBackend(stock_.address())};
+    config.services[stock_route.name] = stock_route;
+    auto server = GatewayServer::Start(config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    gateway_ = std::move(*server);
+  }
+
+  // One request on a fresh connection; reads the whole response (up to `max_body` bytes of
+  // a streamed body).
+  Response Send(const std::string& method, const std::string& target, const std::string& body = "",
+                const std::map<std::string, std::string>& headers = {}, size_t max_body = 1 << 20) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_->port()});
+    http::request<http::string_body> request(http::string_to_verb(method), target, 11);
+    request.set(http::field::host, "127.0.0.1");
+    for (const auto& [name, value] : headers) request.set(name, value);
+    request.body() = body;
+    request.prepare_payload();
+    http::write(socket, request);
+    boost::beast::flat_buffer buffer;
+    http::response_parser<http::dynamic_body> parser;
+    parser.body_limit(64 << 20);
+    http::read_header(socket, buffer, parser);
+    Response response;
+    response.status = static_cast<int>(parser.get().result_int());
+    for (const auto& field : parser.get()) {
+      response.headers[std::string(field.name_string())] = std::string(field.value());
+    }
+    boost::system::error_code error;
+    while (!parser.is_done() && !error && response.body.size() < max_body) {
+      http::read_some(socket, buffer, parser, error);
+      response.body = boost::beast::buffers_to_string(parser.get().body().data());
+    }
+    return response;
+  }
+
+  switchboard::testing::TestServer ticket_{ticket::MakeTicketService};
+  switchboard::testing::TestServer stock_{stock::MakeStockService, "{tick_interval: 10ms}"};
+  std::unique_ptr<GatewayServer> gateway_;
+};
+
+TEST_F(Http1Test, RestGetReturnsJson) {
+  Response r = Send("GET", "/events/evt-3");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "application/json");
+  EXPECT_NE(r.body.find(R"("venue":"Blue Note, New York")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("startsAt":")"), std::string::npos) << r.body;
+}
+
+TEST_F(Http1Test, RestQueryParametersAndPagination) {
+  Response r = Send("GET", "/events?pageSize=2");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find(R"("nextPageToken":")"), std::string::npos) << r.body;
+}
+
+TEST_F(Http1Test, RestErrorsMapToHttpStatusAndJson) {
+  struct Case {
+    std::string method;
+    std::string target;
+    std::string body;
+    int status;
+    std::string mentions;
+  } cases[] = {
+      {"GET", "/events/evt-404", "", 404, R"("code":5)"},
+      {"GET", "/nowhere", "", 404, "no route"},
+      {"DELETE", "/events/evt-1", "", 405, ""},
+      {"GET", "/events?pageSize=abc", "", 400, "pageSize"},
+      {"GET", "/events?colour=red", "", 400, "colour"},
+      {"GET", "/stocks/bad*symbol", "", 400, "symbol"},
+  };
+  for (const auto& c : cases) {
+    Response r = Send(c.method, c.target, c.body);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << ": " << r.body;
+    EXPECT_EQ(r.headers["content-type"], "application/json") << c.target;
+    EXPECT_NE(r.body.find(c.mentions), std::string::npos) << r.body;
+  }
+}
+
+TEST_F(Http1Test, ServerStreamingAsNdjsonAndSse) {
+  Response ndjson = Send("GET", "/stocks/ACME/watch", "", {}, 300);
+  EXPECT_EQ(ndjson.status, 200);
+  EXPECT_EQ(ndjson.headers["content-type"], "application/x-ndjson");
+  EXPECT_EQ(ndjson.body.rfind(R"({"symbol":"ACME")", 0), 0u) << ndjson.body;
+  EXPECT_NE(ndjson.body.find("}\n{"), std::string::npos) << "one JSON object per line";
+
+  Response sse = Send("GET", "/stocks/ACME/watch", "", {{"accept", "text/event-stream"}}, 300);
+  EXPECT_EQ(sse.headers["content-type"], "text/event-stream");
+  EXPECT_EQ(sse.body.rfind("data: {", 0), 0u) << sse.body;
+  EXPECT_NE(sse.body.find("\n\ndata: {"), std::string::npos) << sse.body;
+}
+
+TEST_F(Http1Test, GrpcWebBinaryAndTextUnary) {
+  std::string frame;
+  AppendFrame(0, std::string("\x0a\x05" "evt-1", 7), &frame);
+  Response binary = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
+                         {{"content-type", "application/grpc-web+proto"}, {"x-grpc-web", "1"}});
+  EXPECT_EQ(binary.status, 200);
+  EXPECT_EQ(binary.headers["content-type"], "application/grpc-web+proto");
+  FrameDecoder decoder(1 << 20);
+  decoder.Feed(binary.body);
+  GrpcFrame message;
+  GrpcFrame trailers;
+  ASSERT_TRUE(decoder.Next(&message));
+  EXPECT_NE(message.payload.find("The Protocol Buffers"), std::string::npos);
+  ASSERT_TRUE(decoder.Next(&trailers));
+  EXPECT_EQ(trailers.flags, kFlagTrailers);
+  EXPECT_NE(trailers.payload.find("grpc-status:0"), std::string::npos) << trailers.payload;
+
+  Response text = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent",
+                       "AAAAAAcKBWV2dC0x", {{"content-type", "application/grpc-web-text"}});
+  EXPECT_EQ(text.status, 200);
+  EXPECT_EQ(text.headers["content-type"], "application/grpc-web-text+proto");
+  EXPECT_EQ(text.body.rfind("AAAAA", 0), 0u) << text.body;
+}
+
+TEST_F(Http1Test, GrpcWebErrorsAndCors) {
+  std::string frame;
+  AppendFrame(0, std::string("\x0a\x07" "evt-404", 9), &frame);
+  Response missing = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
+                          {{"content-type", "application/grpc-web+proto"},
+                           {"origin", "http://app.test"}});
+  EXPECT_EQ(missing.status, 200);
+  EXPECT_EQ(missing.headers["grpc-status"], "5") << "trailers-only: status in the headers";
+  EXPECT_EQ(missing.headers["access-control-allow-origin"], "http://app.test");
+
+  Response bad_base64 = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", "!!!!",
+                             {{"content-type", "application/grpc-web-text"}});
+  EXPECT_EQ(bad_base64.headers["grpc-status"], "3") << bad_base64.body;
+
+  Response truncated = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent",
+                            frame.substr(0, 6), {{"content-type", "application/grpc-web+proto"}});
+  EXPECT_EQ(truncated.headers["grpc-status"], "3");
+
+  Response unknown = Send("POST", "/no.Such/Thing", "", {{"content-type", "application/grpc-web+proto"}});
+  EXPECT_EQ(unknown.headers["grpc-status"], "12");
+
+  Response preflight = Send("OPTIONS", "/switchboard.ticket.v1.TicketService/GetEvent", "",
+                            {{"origin", "http://app.test"},
+                             {"access-control-request-method", "POST"},
+                             {"access-control-request-headers", "content-type,x-grpc-web"}});
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(preflight.headers["access-control-allow-origin"], "http://app.test");
+  Response stranger = Send("OPTIONS", "/switchboard.ticket.v1.TicketService/GetEvent", "",
+                           {{"origin", "http://evil.test"}, {"access-control-request-method", "POST"}});
+  EXPECT_EQ(stranger.status, 403);
+}
+
+TEST_F(Http1Test, HealthAndOpenApi) {
+  EXPECT_EQ(Send("GET", "/healthz").status, 200);
+  Response openapi = Send("GET", "/openapi.json");
+  EXPECT_EQ(openapi.status, 200);
+  EXPECT_NE(openapi.body.find(R"("/events/{id}")"), std::string::npos);
+  EXPECT_NE(openapi.body.find(R"("/stocks/{symbol}/watch")"), std::string::npos);
+}
+
+TEST_F(Http1Test, MalformedHttpIsRejected) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_->port()});
+  const std::string garbage = "NOT HTTP AT ALL\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(garbage));
+  std::string reply(64, '\0');
+  boost::system::error_code error;
+  const size_t n = socket.read_some(boost::asio::buffer(reply), error);
+  EXPECT_EQ(reply.substr(0, std::min<size_t>(n, 12)), "HTTP/1.1 400");
+}
+
+}  // namespace
+}  // namespace switchboard::gateway
