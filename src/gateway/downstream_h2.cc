@@ -4,6 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "common/status.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/grpc_timeout.h"
 #include "gateway/h2_settings.h"
 #include "gateway/router.h"
@@ -54,6 +56,22 @@ ssize_t ReadPlainBody(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
 }
 
 }  // namespace
+
+void RecordCall(GatewayMetrics& metrics, const std::string& protocol, const ProxyStream& stream) {
+  int code = stream.gateway_status;
+  if (code < 0) {
+    code = GrpcStatusOf(FindHeader(stream.trailers, "grpc-status"),
+                        FindHeader(stream.response_headers, "grpc-status"));
+  }
+  if (code < 0 && stream.down_closed && !stream.finished) code = 1;  // the client went away
+  const std::string status =
+      code < 0 ? "UNKNOWN" : common::StatusCodeName(static_cast<grpc::StatusCode>(code));
+  const auto elapsed = std::chrono::steady_clock::now() - stream.start;
+  metrics.CallFinished(protocol, stream.path.empty() ? "-" : stream.path, status, elapsed,
+                       stream.counted);
+  spdlog::info("access protocol={} method={} status={} duration_ms={:.3f}", protocol, stream.path,
+               status, std::chrono::duration<double, std::milli>(elapsed).count());
+}
 
 DownstreamH2::DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket)
     : H2Connection(std::move(socket)), context_(context) {}
@@ -167,8 +185,13 @@ int DownstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t, void* us
   if (it == self->streams_.end()) return 0;
   std::shared_ptr<ProxyStream> stream = it->second;
   self->streams_.erase(it);
+  const bool was_finished = stream->finished;
   stream->down_closed = true;
   if (stream->timer) stream->timer->cancel();
+  if (stream->counted) {
+    stream->finished = was_finished;
+    RecordCall(*self->context_.metrics, "grpc", *stream);
+  }
   // A client that hangs up cancels its backend call at once.
   if (auto up = stream->up.lock(); up && !stream->up_closed && !stream->response_ended) {
     up->Cancel(*stream);
@@ -184,6 +207,8 @@ void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
                  "this port serves native gRPC over HTTP/2 (content-type application/grpc)\n");
     return;
   }
+  stream->counted = true;
+  context_.metrics->CallStarted();
   if (stream->method != "POST") {
     Fail(*stream, kGrpcUnimplemented, "gRPC requires POST, got " + stream->method);
     return;
@@ -320,6 +345,7 @@ void DownstreamH2::Consumed(ProxyStream& stream, size_t n) {
 void DownstreamH2::Fail(ProxyStream& stream, int grpc_code, const std::string& message) {
   if (stream.finished || stream.down_closed || closed()) return;
   if (auto up = stream.up.lock(); up && !stream.up_closed) up->Cancel(stream);
+  stream.gateway_status = grpc_code;
   Headers status = {{"grpc-status", std::to_string(grpc_code)},
                     {"grpc-message", PercentEncode(message)}};
   if (!stream.response_started) {

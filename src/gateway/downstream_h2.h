@@ -18,12 +18,18 @@ namespace switchboard::gateway {
 class Router;
 class UpstreamPool;
 
+class GatewayMetrics;
+
 struct GatewayContext {
   boost::asio::io_context* io;
   const GatewayConfig* config;
   Router* router;
   UpstreamPool* upstreams;
+  GatewayMetrics* metrics;
 };
+
+// Writes the access-log line and the metrics of a finished call.
+void RecordCall(GatewayMetrics& metrics, const std::string& protocol, const ProxyStream& stream);
 
 class DownstreamH2 : public H2Connection,
                      public DownstreamSink,

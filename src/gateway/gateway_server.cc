@@ -19,7 +19,7 @@ constexpr size_t kH2PrefaceBytes = sizeof(kH2Preface) - 1;
 }  // namespace
 
 GatewayServer::GatewayServer(const GatewayConfig& config)
-    : config_(config), acceptor_(io_), upstreams_(io_) {}
+    : config_(config), acceptor_(io_), upstreams_(io_, &metrics_) {}
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const GatewayConfig& config) {
   std::unique_ptr<GatewayServer> server(new GatewayServer(config));
@@ -107,7 +107,7 @@ void GatewayServer::Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
           Sniff(socket, seen);
           return;
         }
-        GatewayContext context{&io_, &config_, router_.get(), &upstreams_};
+        GatewayContext context{&io_, &config_, router_.get(), &upstreams_, &metrics_};
         if (prefix_matches) {
           DownstreamH2::Start(context, std::move(*socket), std::move(*seen));
           return;

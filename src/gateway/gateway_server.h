@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "gateway/downstream_h2.h"
 #include "gateway/gateway_config.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/grpcweb/cors.h"
 #include "gateway/http1_session.h"
 #include "gateway/rest/route_table.h"
@@ -36,6 +37,7 @@ class GatewayServer {
   GatewayConfig config_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  GatewayMetrics metrics_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<rest::RouteTable> routes_;
   std::unique_ptr<rest::Transcoder> transcoder_;

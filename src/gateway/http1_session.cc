@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/grpc_timeout.h"
 #include "gateway/grpcweb/content_type.h"
 #include "gateway/rest/errors.h"
@@ -141,6 +142,10 @@ void Http1Session::Handle(Request request) {
     SendSimple(200, "text/plain", "ok\n");
     return;
   }
+  if (request.method == "GET" && request.target == "/metrics") {
+    SendSimple(200, "text/plain; version=0.0.4", context_.proxy.metrics->Render());
+    return;
+  }
   if (request.method == "GET" && request.target == "/openapi.json") {
     SendSimple(200, "application/json", *context_.openapi_json);
     return;
@@ -213,6 +218,8 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
   stream->down = std::static_pointer_cast<DownstreamSink>(shared_from_this());
   stream->path = grpc_path;
   auto target = context_.proxy.router->Resolve(grpc_path);
+  stream->counted = true;
+  context_.proxy.metrics->CallStarted();
   if (!target.ok()) {
     Fail(*stream, kGrpcUnimplemented, std::string(target.status().message()));
     return false;
@@ -428,6 +435,7 @@ void Http1Session::SendGrpcWebOutput(const grpcweb::DownstreamOutput& output, si
 void Http1Session::Fail(ProxyStream& stream, int grpc_code, const std::string& message) {
   if (stream_.get() != &stream || exchange_done_) return;
   CancelUpstream();
+  stream.gateway_status = grpc_code;
   if (mode_ == Mode::kGrpcWeb && grpc_web_) {
     SendGrpcWebOutput(grpc_web_->Fail(absl::Status(static_cast<absl::StatusCode>(grpc_code), message)), 0);
     return;
@@ -518,6 +526,10 @@ void Http1Session::EndExchange() {
   exchange_done_ = true;
   CancelUpstream();
   if (stream_) {
+    if (stream_->counted) {
+      RecordCall(*context_.proxy.metrics, mode_ == Mode::kGrpcWeb ? "grpc-web" : "rest", *stream_);
+      stream_->counted = false;
+    }
     stream_->finished = true;
     stream_->down_closed = true;
   }

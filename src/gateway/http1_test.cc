@@ -194,6 +194,32 @@ TEST_F(Http1Test, HealthAndOpenApi) {
   EXPECT_NE(openapi.body.find(R"("/stocks/{symbol}/watch")"), std::string::npos);
 }
 
+TEST_F(Http1Test, MetricsCountCallsByProtocolAndStatus) {
+  Send("GET", "/events/evt-1");
+  Send("GET", "/events/evt-404");
+  std::string frame;
+  AppendFrame(0, std::string("\x0a\x05" "evt-1", 7), &frame);
+  Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
+       {{"content-type", "application/grpc-web+proto"}});
+  Response metrics = Send("GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  const std::string method = "/switchboard.ticket.v1.TicketService/GetEvent";
+  EXPECT_NE(metrics.body.find("switchboard_gateway_calls_total{protocol=\"rest\",method=\"" + method +
+                              "\",status=\"OK\"} 1"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("protocol=\"rest\",method=\"" + method + "\",status=\"NOT_FOUND\"} 1"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("protocol=\"grpc-web\",method=\"" + method + "\",status=\"OK\"} 1"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("switchboard_gateway_open_calls 0"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("switchboard_gateway_call_duration_seconds_count{protocol=\"rest\"} 2"),
+            std::string::npos)
+      << metrics.body;
+}
+
 TEST_F(Http1Test, MalformedHttpIsRejected) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);

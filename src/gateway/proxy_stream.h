@@ -78,6 +78,11 @@ struct ProxyStream {
   bool down_closed = false;
   bool up_closed = false;
 
+  // For the access log and metrics.
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  bool counted = false;  // counted as an open call
+  int gateway_status = -1;  // a status the gateway produced itself (Fail)
+
   // Deadline, and the budget it had on arrival (for x-deadline-budget).
   std::chrono::steady_clock::time_point deadline;
   std::chrono::microseconds budget_on_entry{0};

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/downstream_sink.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/h2_settings.h"
 
 namespace switchboard::gateway {
@@ -19,17 +20,19 @@ ProxyStream* StreamOf(nghttp2_session* session, int32_t id) {
 
 }  // namespace
 
-UpstreamH2::UpstreamH2(boost::asio::io_context& io, const Backend& backend)
-    : H2Connection(boost::asio::ip::tcp::socket(io)), backend_(backend) {}
+UpstreamH2::UpstreamH2(boost::asio::io_context& io, const Backend& backend,
+                       GatewayMetrics* metrics)
+    : H2Connection(boost::asio::ip::tcp::socket(io)), backend_(backend), metrics_(metrics) {}
 
 std::shared_ptr<UpstreamH2> UpstreamH2::Connect(boost::asio::io_context& io,
-                                                const Backend& backend) {
-  std::shared_ptr<UpstreamH2> connection(new UpstreamH2(io, backend));
+                                                const Backend& backend, GatewayMetrics* metrics) {
+  std::shared_ptr<UpstreamH2> connection(new UpstreamH2(io, backend, metrics));
   connection->self_ = connection;
   boost::system::error_code error;
   auto address = boost::asio::ip::make_address(backend.host, error);
   auto on_connect = [connection](const boost::system::error_code& error) {
     if (error) {
+      if (connection->metrics_ != nullptr) connection->metrics_->UpstreamError(connection->backend_.ToString());
       connection->FailQueued("cannot connect to " + connection->backend_.ToString() + ": " +
                              error.message());
       connection->Close();
@@ -149,6 +152,7 @@ void UpstreamH2::FailQueued(const std::string& why) {
 }
 
 void UpstreamH2::OnClosed() {
+  if (metrics_ != nullptr && !streams_.empty()) metrics_->UpstreamError(backend_.ToString());
   FailQueued("backend " + backend_.ToString() + " closed the connection");
   auto streams = std::move(streams_);
   for (auto& [id, stream] : streams) {
@@ -249,7 +253,7 @@ ssize_t UpstreamH2::ReadRequestBody(nghttp2_session*, int32_t, uint8_t* buf, siz
 std::shared_ptr<UpstreamH2> UpstreamPool::Get(const Backend& backend) {
   const std::string key = backend.ToString();
   auto& connection = connections_[key];
-  if (!connection || connection->closed()) connection = UpstreamH2::Connect(io_, backend);
+  if (!connection || connection->closed()) connection = UpstreamH2::Connect(io_, backend, metrics_);
   return connection;
 }
 

@@ -14,9 +14,12 @@
 
 namespace switchboard::gateway {
 
+class GatewayMetrics;
+
 class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<UpstreamH2> {
  public:
-  static std::shared_ptr<UpstreamH2> Connect(boost::asio::io_context& io, const Backend& backend);
+  static std::shared_ptr<UpstreamH2> Connect(boost::asio::io_context& io, const Backend& backend,
+                                             GatewayMetrics* metrics);
 
   // Sends the request of `stream` (headers now, body as it arrives).
   void Submit(const std::shared_ptr<ProxyStream>& stream, const Headers& headers);
@@ -30,7 +33,7 @@ class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<Upst
   void Shutdown() { Close(); }
 
  private:
-  UpstreamH2(boost::asio::io_context& io, const Backend& backend);
+  UpstreamH2(boost::asio::io_context& io, const Backend& backend, GatewayMetrics* metrics);
   void OnConnected();
   void FailQueued(const std::string& why);
   void SubmitNow(const std::shared_ptr<ProxyStream>& stream, const Headers& headers);
@@ -45,6 +48,7 @@ class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<Upst
                                  nghttp2_data_source*, void*);
 
   Backend backend_;
+  GatewayMetrics* metrics_;
   bool connected_ = false;
   bool flush_scheduled_ = false;
   std::vector<std::pair<std::shared_ptr<ProxyStream>, Headers>> queued_;
@@ -54,13 +58,14 @@ class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<Upst
 // One connection per backend, made on first use and again after it fails.
 class UpstreamPool {
  public:
-  explicit UpstreamPool(boost::asio::io_context& io) : io_(io) {}
+  UpstreamPool(boost::asio::io_context& io, GatewayMetrics* metrics) : io_(io), metrics_(metrics) {}
   std::shared_ptr<UpstreamH2> Get(const Backend& backend);
   // Closes every backend connection (at shutdown, on the loop thread).
   void CloseAll();
 
  private:
   boost::asio::io_context& io_;
+  GatewayMetrics* metrics_;
   std::map<std::string, std::shared_ptr<UpstreamH2>> connections_;
 };
 

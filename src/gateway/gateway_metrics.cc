@@ -1,0 +1,92 @@
+#include "gateway/gateway_metrics.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace switchboard::gateway {
+namespace {
+
+// Label values are our own route names and status names, but escape anyway.
+std::string Escape(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+void GatewayMetrics::CallFinished(const std::string& protocol, const std::string& method,
+                                  const std::string& status,
+                                  std::chrono::steady_clock::duration elapsed, bool was_open) {
+  if (was_open) --open_calls_;
+  ++calls_[{protocol, method, status}];
+  Histogram& histogram = latency_[protocol];
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  for (size_t i = 0; i < kBucketsSeconds.size(); ++i) {
+    if (seconds <= kBucketsSeconds[i]) ++histogram.buckets[i];
+  }
+  ++histogram.count;
+  histogram.sum += seconds;
+}
+
+std::string GatewayMetrics::Render() const {
+  std::string out =
+      "# HELP switchboard_gateway_calls_total Calls finished, by protocol, method and status.\n"
+      "# TYPE switchboard_gateway_calls_total counter\n";
+  for (const auto& [key, count] : calls_) {
+    const auto& [protocol, method, status] = key;
+    absl::StrAppend(&out, "switchboard_gateway_calls_total{protocol=\"", Escape(protocol),
+                    "\",method=\"", Escape(method), "\",status=\"", Escape(status), "\"} ", count,
+                    "\n");
+  }
+  out +=
+      "# HELP switchboard_gateway_call_duration_seconds Time from request to final status.\n"
+      "# TYPE switchboard_gateway_call_duration_seconds histogram\n";
+  for (const auto& [protocol, histogram] : latency_) {
+    for (size_t i = 0; i < kBucketsSeconds.size(); ++i) {
+      absl::StrAppend(&out, "switchboard_gateway_call_duration_seconds_bucket{protocol=\"",
+                      Escape(protocol), "\",le=\"", absl::StrFormat("%g", kBucketsSeconds[i]),
+                      "\"} ", histogram.buckets[i], "\n");
+    }
+    absl::StrAppend(&out, "switchboard_gateway_call_duration_seconds_bucket{protocol=\"",
+                    Escape(protocol), "\",le=\"+Inf\"} ", histogram.count, "\n");
+    absl::StrAppend(&out, "switchboard_gateway_call_duration_seconds_sum{protocol=\"",
+                    Escape(protocol), "\"} ", absl::StrFormat("%.6f", histogram.sum), "\n");
+    absl::StrAppend(&out, "switchboard_gateway_call_duration_seconds_count{protocol=\"",
+                    Escape(protocol), "\"} ", histogram.count, "\n");
+  }
+  absl::StrAppend(&out,
+                  "# HELP switchboard_gateway_open_calls Calls in progress.\n"
+                  "# TYPE switchboard_gateway_open_calls gauge\n"
+                  "switchboard_gateway_open_calls ",
+                  open_calls_, "\n");
+  out +=
+      "# HELP switchboard_gateway_upstream_errors_total Backend connections that failed or "
+      "reset a call.\n"
+      "# TYPE switchboard_gateway_upstream_errors_total counter\n";
+  for (const auto& [backend, count] : upstream_errors_) {
+    absl::StrAppend(&out, "switchboard_gateway_upstream_errors_total{backend=\"", Escape(backend),
+                    "\"} ", count, "\n");
+  }
+  return out;
+}
+
+int GrpcStatusOf(const std::string* trailers_status, const std::string* headers_status) {
+  const std::string* value = trailers_status != nullptr ? trailers_status : headers_status;
+  if (value == nullptr || value->empty() || value->size() > 2) return -1;
+  int code = 0;
+  for (char c : *value) {
+    if (c < '0' || c > '9') return -1;
+    code = code * 10 + (c - '0');
+  }
+  return code <= 16 ? code : -1;
+}
+
+}  // namespace switchboard::gateway

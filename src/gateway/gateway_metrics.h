@@ -1,0 +1,42 @@
+// The gateway's counters in Prometheus text format (/metrics): calls by route, protocol and
+// status, a latency histogram per protocol, open calls, upstream errors. Used from the event
+// loop thread only.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+
+namespace switchboard::gateway {
+
+class GatewayMetrics {
+ public:
+  void CallStarted() { ++open_calls_; }
+  // `protocol`: grpc, grpc-web or rest; `method`: "/pkg.Service/Method" or "-".
+  void CallFinished(const std::string& protocol, const std::string& method,
+                    const std::string& status, std::chrono::steady_clock::duration elapsed,
+                    bool was_open);
+  void UpstreamError(const std::string& backend) { ++upstream_errors_[backend]; }
+  std::string Render() const;
+
+ private:
+  static constexpr std::array<double, 12> kBucketsSeconds = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5, 10};
+  struct Histogram {
+    std::array<uint64_t, kBucketsSeconds.size()> buckets{};
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  int64_t open_calls_ = 0;
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> calls_;
+  std::map<std::string, Histogram> latency_;
+  std::map<std::string, uint64_t> upstream_errors_;
+};
+
+// grpc-status from trailers, else from trailers-only headers; -1 when neither has one.
+int GrpcStatusOf(const std::string* trailers_status, const std::string* headers_status);
+
+}  // namespace switchboard::gateway
