@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -13,6 +14,7 @@
 #include "gateway/grpcweb/content_type.h"
 #include "gateway/rest/errors.h"
 #include "gateway/router.h"
+#include "gateway/websocket_bridge.h"
 #include "gateway/upstream_h2.h"
 
 namespace switchboard::gateway {
@@ -43,6 +45,7 @@ bool IsForwardedRestHeader(const std::string& name) {
 }  // namespace
 
 struct Http1Session::Request {
+  http::request<http::string_body> raw;
   std::string method;
   std::string target;
   Headers headers;  // lowercase names
@@ -107,8 +110,9 @@ void Http1Session::ReadRequest() {
                        request.headers.emplace_back(Lower(std::string(field.name_string())),
                                                     std::string(field.value()));
                      }
-                     request.body = std::move(message.body());
                      request.keep_alive = message.keep_alive();
+                     request.raw = std::move(message);
+                     request.body = request.raw.body();
                      self->Handle(std::move(request));
                    });
 }
@@ -136,6 +140,25 @@ void Http1Session::Handle(Request request) {
   const std::string* content_type = request.Header("content-type");
   if (content_type != nullptr && grpcweb::IsGrpcWebContentType(*content_type)) {
     HandleGrpcWeb(request);
+    return;
+  }
+  if (boost::beast::websocket::is_upgrade(request.raw)) {
+    auto [path, query] = rest::SplitRequestTarget(request.target);
+    auto match = context_.routes->Lookup(request.method, path);
+    if (!match.ok() || !match->route->client_streaming) {
+      keep_alive_ = false;
+      SendSimple(match.ok() ? 400 : rest::HttpStatusFromStatus(match.status()), "application/json",
+                 rest::JsonErrorBody(match.ok() ? absl::InvalidArgumentError(
+                                                      "WebSocket is for client-streaming and "
+                                                      "bidirectional methods only")
+                                                : match.status()));
+      return;
+    }
+    // The connection now belongs to the bridge.
+    closed_ = true;
+    exchange_done_ = true;
+    WebSocketBridge::Start(context_, std::move(socket_), std::move(buffer_), std::move(request.raw),
+                           *match);
     return;
   }
   if (request.method == "GET" && request.target == "/healthz") {

@@ -4,9 +4,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "gateway/gateway_server.h"
 #include "gateway/grpc_framing.h"
+#include "services/chat/chat_service.h"
 #include "services/stock/stock_service.h"
 #include "services/ticket/ticket_service.h"
 #include "testing/test_server.h"
@@ -36,6 +38,10 @@ class Http1Test : public ::testing::Test {
     ticket_route.name = "switchboard.ticket.v1.TicketService";
     ticket_route.backends = {*ParseBackend(ticket_.address())};
     config.services[ticket_route.name] = ticket_route;
+    ServiceRoute chat_route;
+    chat_route.name = "switchboard.chat.v1.ChatService";
+    chat_route.backends = {*ParseBackend(chat_.address())};
+    config.services[chat_route.name] = chat_route;
     ServiceRoute stock_route;
     stock_route.name = "switchboard.stock.v1.StockService";
     stock_route.backends = {*ParseBackend(stock_.address())};
@@ -77,8 +83,34 @@ class Http1Test : public ::testing::Test {
 
   switchboard::testing::TestServer ticket_{ticket::MakeTicketService};
   switchboard::testing::TestServer stock_{stock::MakeStockService, "{tick_interval: 10ms}"};
+  switchboard::testing::TestServer chat_{chat::MakeChatService};
   std::unique_ptr<GatewayServer> gateway_;
 };
+
+using WebSocket = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
+
+std::unique_ptr<WebSocket> OpenChat(boost::asio::io_context& io, uint16_t port,
+                                    const std::string& room) {
+  auto ws = std::make_unique<WebSocket>(io);
+  ws->next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  ws->handshake("127.0.0.1", "/chat/" + room);
+  return ws;
+}
+
+std::string ReadText(WebSocket& ws) {
+  boost::beast::flat_buffer buffer;
+  ws.read(buffer);
+  return boost::beast::buffers_to_string(buffer.data());
+}
+
+// Reads frames until one contains `needle`; fails after `limit` frames.
+std::string ReadUntil(WebSocket& ws, const std::string& needle, int limit = 20) {
+  for (int i = 0; i < limit; ++i) {
+    std::string text = ReadText(ws);
+    if (text.find(needle) != std::string::npos) return text;
+  }
+  return "";
+}
 
 TEST_F(Http1Test, RestGetReturnsJson) {
   Response r = Send("GET", "/events/evt-3");
@@ -218,6 +250,33 @@ TEST_F(Http1Test, MetricsCountCallsByProtocolAndStatus) {
   EXPECT_NE(metrics.body.find("switchboard_gateway_call_duration_seconds_count{protocol=\"rest\"} 2"),
             std::string::npos)
       << metrics.body;
+}
+
+TEST_F(Http1Test, WebSocketChatBetweenTwoClients) {
+  boost::asio::io_context io;
+  auto alice = OpenChat(io, gateway_->port(), "lobby");
+  alice->write(boost::asio::buffer(std::string(R"({"userId":"alice","kind":"KIND_JOIN"})")));
+  EXPECT_NE(ReadUntil(*alice, R"("userId":"alice")"), "");
+  auto bob = OpenChat(io, gateway_->port(), "lobby");
+  bob->write(boost::asio::buffer(std::string(R"({"userId":"bob","kind":"KIND_JOIN"})")));
+  EXPECT_NE(ReadUntil(*alice, R"("userId":"bob")"), "") << "alice sees bob join";
+  bob->write(boost::asio::buffer(std::string(R"({"userId":"bob","text":"hello alice"})")));
+  const std::string received = ReadUntil(*alice, "hello alice");
+  EXPECT_NE(received.find(R"("room":"lobby")"), std::string::npos) << received;
+  EXPECT_NE(ReadUntil(*bob, "hello alice"), "") << "the sender gets its own message too";
+
+  // A bad message ends bob's call with INVALID_ARGUMENT in the close frame.
+  bob->write(boost::asio::buffer(std::string(R"({"userId":"bob","text":)")));
+  boost::beast::flat_buffer buffer;
+  boost::system::error_code error;
+  while (!error) bob->read(buffer, error);
+  EXPECT_EQ(error, boost::beast::websocket::error::closed);
+  EXPECT_EQ(bob->reason().code, 4000 + 3) << bob->reason().reason;
+
+  // Alice closing is a half-close: the server ends her call normally.
+  alice->close(boost::beast::websocket::close_code::normal);
+  error = {};
+  while (!error) alice->read(buffer, error);
 }
 
 TEST_F(Http1Test, MalformedHttpIsRejected) {

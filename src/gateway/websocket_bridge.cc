@@ -1,0 +1,251 @@
+#include "gateway/websocket_bridge.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/grpc_timeout.h"
+#include "gateway/rest/errors.h"
+#include "gateway/router.h"
+#include "gateway/upstream_h2.h"
+
+namespace switchboard::gateway {
+namespace {
+
+namespace websocket = boost::beast::websocket;
+
+constexpr int kGrpcOk = 0;
+constexpr int kGrpcCancelled = 1;
+constexpr int kGrpcInvalidArgument = 3;
+constexpr int kGrpcInternal = 13;
+constexpr int kGrpcUnimplemented = 12;
+constexpr uint16_t kCloseNormal = 1000;
+constexpr uint16_t kCloseGrpcBase = 4000;
+constexpr size_t kMaxCloseReasonBytes = 123;  // RFC 6455 5.5: control frames carry 125 bytes
+
+}  // namespace
+
+WebSocketBridge::WebSocketBridge(Http1Context context, boost::asio::ip::tcp::socket socket,
+                                 const rest::RouteMatch& match)
+    : context_(context),
+      ws_(std::move(socket)),
+      route_(*match.route),
+      bindings_(match.bindings),
+      decoder_(static_cast<size_t>(context.proxy.config->limits.max_message_bytes)) {
+  // Each frame is one whole request message.
+  route_.body = "*";
+  route_.body_field = nullptr;
+  ws_.read_message_max(static_cast<size_t>(context.proxy.config->limits.max_message_bytes));
+}
+
+void WebSocketBridge::Start(Http1Context context, boost::asio::ip::tcp::socket socket,
+                            boost::beast::flat_buffer buffer,
+                            boost::beast::http::request<boost::beast::http::string_body> request,
+                            const rest::RouteMatch& match) {
+  std::shared_ptr<WebSocketBridge> bridge(new WebSocketBridge(context, std::move(socket), match));
+  bridge->read_buffer_ = std::move(buffer);
+  auto shared_request =
+      std::make_shared<boost::beast::http::request<boost::beast::http::string_body>>(
+          std::move(request));
+  bridge->ws_.async_accept(*shared_request,
+                           [bridge, shared_request](const boost::system::error_code& error) {
+                             if (error) return;
+                             bridge->OnAccepted(*shared_request);
+                           });
+}
+
+void WebSocketBridge::OnAccepted(
+    const boost::beast::http::request<boost::beast::http::string_body>& request) {
+  auto stream = std::make_shared<ProxyStream>();
+  stream_ = stream;
+  stream->down = std::static_pointer_cast<DownstreamSink>(shared_from_this());
+  stream->path = route_.grpc_path;
+  stream->counted = true;
+  context_.proxy.metrics->CallStarted();
+  auto target = context_.proxy.router->Resolve(route_.grpc_path);
+  if (!target.ok()) {
+    Fail(*stream, kGrpcUnimplemented, std::string(target.status().message()));
+    return;
+  }
+  // A conversation lasts as long as the route's maximum deadline allows.
+  const std::chrono::microseconds remaining = target->route->timeouts.max_timeout;
+  stream->budget_on_entry = remaining;
+  Headers headers = {{":method", "POST"},
+                     {":scheme", "http"},
+                     {":path", route_.grpc_path},
+                     {":authority", "switchboard-gateway"},
+                     {"content-type", "application/grpc"},
+                     {"te", "trailers"},
+                     {"grpc-timeout", FormatGrpcTimeout(remaining)}};
+  for (const auto& field : request) {
+    const std::string name = absl::AsciiStrToLower(std::string(field.name_string()));
+    if (name == "authorization" || (name.rfind("x-", 0) == 0 && name != "x-deadline-unix-us")) {
+      headers.emplace_back(name, std::string(field.value()));
+    }
+  }
+  stream->timer = std::make_unique<boost::asio::steady_timer>(
+      *context_.proxy.io, std::chrono::steady_clock::now() + remaining);
+  std::weak_ptr<WebSocketBridge> weak = shared_from_this();
+  stream->timer->async_wait([weak](const boost::system::error_code& error) {
+    if (error) return;
+    if (auto self = weak.lock(); self && self->stream_) {
+      self->Fail(*self->stream_, 4, "deadline exceeded at the gateway");
+    }
+  });
+  const Backend& backend = context_.proxy.router->Pick(*target->route);
+  context_.proxy.upstreams->Get(backend)->Submit(stream, headers);
+  ReadFrame();
+}
+
+void WebSocketBridge::ReadFrame() {
+  if (closing_) return;
+  if (stream_->request_body.size() > kMaxPendingRequestBytes) {
+    read_paused_ = true;  // resumes when the backend takes the bytes (Consumed)
+    return;
+  }
+  auto self = shared_from_this();
+  ws_.async_read(read_buffer_, [self](const boost::system::error_code& error, size_t) {
+    if (self->closing_) return;
+    if (error == websocket::error::closed) {
+      // The browser is done sending: half-close the call, keep delivering responses.
+      self->stream_->request_ended = true;
+      if (auto up = self->stream_->up.lock()) up->ResumeRequest(*self->stream_);
+      return;
+    }
+    if (error) {
+      self->Fail(*self->stream_, kGrpcCancelled, "client connection lost: " + error.message());
+      return;
+    }
+    const std::string text = boost::beast::buffers_to_string(self->read_buffer_.data());
+    self->read_buffer_.consume(self->read_buffer_.size());
+    auto message = self->context_.transcoder->TranscodeRequest(self->route_, self->bindings_, "", text);
+    if (!message.ok()) {
+      self->Fail(*self->stream_, kGrpcInvalidArgument, std::string(message.status().message()));
+      return;
+    }
+    std::string frame;
+    AppendFrame(0, *message, &frame);
+    self->stream_->request_body.Append(frame.data(), frame.size());
+    if (auto up = self->stream_->up.lock()) up->ResumeRequest(*self->stream_);
+    self->ReadFrame();
+  });
+}
+
+void WebSocketBridge::Consumed(ProxyStream&, size_t) {
+  if (read_paused_ && stream_->request_body.size() <= kMaxPendingRequestBytes) {
+    read_paused_ = false;
+    ReadFrame();
+  }
+}
+
+void WebSocketBridge::StartResponse(ProxyStream& stream, bool end_stream) {
+  if (end_stream) ResumeResponse(stream);
+}
+
+void WebSocketBridge::ResumeResponse(ProxyStream& stream) {
+  if (closing_ || stream_.get() != &stream) return;
+  std::string bytes(stream.response_body.size(), '\0');
+  const size_t n = stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
+  decoder_.Feed(std::string_view(bytes.data(), n));
+  GrpcFrame frame;
+  size_t unaccounted = n;
+  while (decoder_.Next(&frame)) {
+    auto json = context_.transcoder->TranscodeResponse(route_, frame.payload);
+    if (!json.ok()) {
+      Fail(stream, kGrpcInternal, std::string(json.status().message()));
+      return;
+    }
+    outgoing_.emplace_back(std::move(*json), unaccounted);
+    unaccounted = 0;
+  }
+  if (!decoder_.status().ok()) {
+    Fail(stream, kGrpcInternal, std::string(decoder_.status().message()));
+    return;
+  }
+  if (unaccounted > 0) {
+    if (auto up = stream.up.lock()) up->Consumed(stream, unaccounted);
+  }
+  if (stream.response_ended && stream.response_body.empty()) {
+    const std::string* trailers_status = FindHeader(stream.trailers, "grpc-status");
+    const std::string* headers_status = FindHeader(stream.response_headers, "grpc-status");
+    const std::string* message = FindHeader(stream.trailers, "grpc-message");
+    if (message == nullptr) message = FindHeader(stream.response_headers, "grpc-message");
+    const int code = GrpcStatusOf(trailers_status, headers_status);
+    CloseWith(code < 0 ? kGrpcInternal : code,
+              message != nullptr ? rest::DecodeGrpcMessage(*message)
+                                 : (code < 0 ? "backend sent no grpc-status" : ""));
+  }
+  WriteMore();
+}
+
+void WebSocketBridge::Fail(ProxyStream& stream, int grpc_code, const std::string& message) {
+  if (closing_) return;
+  stream.gateway_status = grpc_code;
+  if (auto up = stream.up.lock(); up && !stream.up_closed && !stream.response_ended) {
+    up->Cancel(stream);
+  }
+  CloseWith(grpc_code, message);
+  WriteMore();
+}
+
+void WebSocketBridge::CloseWith(int grpc_code, const std::string& message) {
+  if (close_reason_) return;
+  websocket::close_reason reason;
+  reason.code = grpc_code == kGrpcOk ? kCloseNormal : static_cast<uint16_t>(kCloseGrpcBase + grpc_code);
+  reason.reason = message.substr(0, kMaxCloseReasonBytes);
+  close_reason_ = reason;
+  if (stream_ && stream_->timer) stream_->timer->cancel();
+}
+
+void WebSocketBridge::WriteMore() {
+  if (writing_) return;
+  if (outgoing_.empty()) {
+    if (close_reason_ && !closing_) {
+      closing_ = true;
+      writing_ = true;
+      auto self = shared_from_this();
+      ws_.async_close(*close_reason_, [self](const boost::system::error_code&) {
+        self->writing_ = false;
+        self->Finish();
+      });
+    }
+    return;
+  }
+  writing_ = true;
+  auto item = std::make_shared<std::pair<std::string, size_t>>(std::move(outgoing_.front()));
+  outgoing_.pop_front();
+  ws_.text(true);
+  auto self = shared_from_this();
+  ws_.async_write(boost::asio::buffer(item->first),
+                  [self, item](const boost::system::error_code& error, size_t) {
+                    self->writing_ = false;
+                    if (error) {
+                      self->Fail(*self->stream_, kGrpcCancelled, "client connection lost");
+                      self->Finish();
+                      return;
+                    }
+                    // The backend's window opens as the browser takes the messages.
+                    if (item->second > 0) {
+                      if (auto up = self->stream_->up.lock()) up->Consumed(*self->stream_, item->second);
+                    }
+                    self->WriteMore();
+                  });
+}
+
+void WebSocketBridge::Finish() {
+  if (!stream_) return;
+  auto stream = std::move(stream_);
+  if (stream->timer) stream->timer->cancel();
+  if (auto up = stream->up.lock(); up && !stream->up_closed && !stream->response_ended) {
+    up->Cancel(*stream);
+  }
+  if (stream->counted) RecordCall(*context_.proxy.metrics, "websocket", *stream);
+  stream->counted = false;
+  stream->finished = true;
+  stream->down_closed = true;
+  boost::system::error_code ignored;
+  ws_.next_layer().close(ignored);
+}
+
+}  // namespace switchboard::gateway
