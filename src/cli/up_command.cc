@@ -29,6 +29,7 @@ namespace {
 
 constexpr std::chrono::milliseconds kStopGrace{5000};
 constexpr char kEffectiveConfigName[] = "switchboard.yaml";
+const std::set<std::string> kLongLivedServices = {"stock", "chat", "notification", "upload"};
 
 struct UpFlags {
   std::string config_path;
@@ -82,6 +83,10 @@ absl::StatusOr<std::string> WriteGatewayFiles(const common::SystemConfig& config
     const std::string name = ShortName(service);
     if (running.count(name) == 0) continue;
     yaml += fmt::format("  {}:\n    backends: [{}]\n", service->full_name(), config.AddressOf(name));
+    // Streams (price feeds, chat, notifications, big uploads) outlive a unary call's deadline.
+    if (kLongLivedServices.count(name) > 0) {
+      yaml += "    timeout: {default: 1h, max: 24h}\n";
+    }
   }
   const std::string path = (dir / "gateway.yaml").string();
   std::ofstream out(path);
