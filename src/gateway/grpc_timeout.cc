@@ -5,7 +5,10 @@
 namespace switchboard::gateway {
 namespace {
 
-constexpr size_t kMaxDigits = 8;
+// The spec allows 8 digits, but the grpc-web JS client sends milliseconds unbounded (a 2-day
+// deadline is "172800000m"): accept more and cap the value instead of refusing the call.
+constexpr size_t kMaxDigits = 18;
+constexpr int64_t kMaxHours = 24 * 365 * 100;
 constexpr int64_t kMaxValue = 99999999;
 
 }  // namespace
@@ -18,6 +21,9 @@ std::optional<std::chrono::microseconds> ParseGrpcTimeout(std::string_view value
     number = number * 10 + (value[i] - '0');
   }
   using std::chrono::microseconds;
+  if (value.back() == 'H' && number > kMaxHours) number = kMaxHours;
+  if (value.back() == 'M' && number > kMaxHours * 60) number = kMaxHours * 60;
+  if (value.back() == 'S' && number > kMaxHours * 3600) number = kMaxHours * 3600;
   switch (value.back()) {
     case 'H': return std::chrono::duration_cast<microseconds>(std::chrono::hours(number));
     case 'M': return std::chrono::duration_cast<microseconds>(std::chrono::minutes(number));
