@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status.h"
 #include "gateway/gateway_metrics.h"
+#include "gateway/backend_call.h"
 #include "gateway/grpc_timeout.h"
 #include "gateway/h2_settings.h"
 #include "gateway/router.h"
@@ -14,9 +15,6 @@
 namespace switchboard::gateway {
 namespace {
 
-constexpr int kGrpcInvalidArgument = 3;
-constexpr int kGrpcDeadlineExceeded = 4;
-constexpr int kGrpcUnimplemented = 12;
 
 // Connection-specific headers never cross a proxy (RFC 9113 8.2.2), and the gateway sets the
 // deadline headers itself.
@@ -249,19 +247,11 @@ void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
 
 Headers DownstreamH2::UpstreamRequestHeaders(const ProxyStream& stream,
                                              std::chrono::microseconds remaining) const {
-  Headers headers = {{":method", "POST"},
-                     {":scheme", "http"},
-                     {":path", stream.path},
-                     {":authority", stream.authority}};
+  Headers metadata;
   for (const auto& [name, value] : stream.request_headers) {
-    if (!IsDroppedRequestHeader(name)) headers.emplace_back(name, value);
+    if (!IsDroppedRequestHeader(name)) metadata.emplace_back(name, value);
   }
-  headers.emplace_back("grpc-timeout", FormatGrpcTimeout(remaining));
-  const auto deadline_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::system_clock::now().time_since_epoch() + remaining)
-                               .count();
-  headers.emplace_back("x-deadline-unix-us", std::to_string(deadline_us));
-  return headers;
+  return BackendRequestHeaders(stream.path, stream.authority, metadata, remaining);
 }
 
 void DownstreamH2::AddTrace(ProxyStream& stream, Headers& headers) const {

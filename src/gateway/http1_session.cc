@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gateway/gateway_metrics.h"
+#include "gateway/backend_call.h"
 #include "gateway/grpc_timeout.h"
 #include "gateway/grpcweb/content_type.h"
 #include "gateway/rest/errors.h"
@@ -22,12 +23,6 @@ namespace {
 
 namespace http = boost::beast::http;
 
-constexpr int kGrpcOk = 0;
-constexpr int kGrpcInvalidArgument = 3;
-constexpr int kGrpcDeadlineExceeded = 4;
-constexpr int kGrpcNotFound = 5;
-constexpr int kGrpcInternal = 13;
-constexpr int kGrpcUnimplemented = 12;
 constexpr size_t kDisconnectProbeBytes = 4096;
 
 const char* Reason(int status) {
@@ -260,22 +255,7 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
   stream->budget_on_entry = remaining;
   const std::string* trace = FindHeader(metadata, "x-deadline-trace");
   stream->trace = trace != nullptr && *trace == "1";
-  Headers headers = {{":method", "POST"},
-                     {":scheme", "http"},
-                     {":path", grpc_path},
-                     {":authority", "switchboard-gateway"},
-                     {"content-type", "application/grpc"},
-                     {"te", "trailers"}};
-  for (const auto& [name, value] : metadata) {
-    if (name == "content-type" || name == "te" || name == "x-deadline-unix-us") continue;
-    headers.emplace_back(name, value);
-  }
-  headers.emplace_back("grpc-timeout", FormatGrpcTimeout(remaining));
-  headers.emplace_back(
-      "x-deadline-unix-us",
-      std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::system_clock::now().time_since_epoch() + remaining)
-                         .count()));
+  const Headers headers = BackendRequestHeaders(grpc_path, "", metadata, remaining);
   stream->request_body.Append(body.data(), body.size());
   stream->request_ended = true;
   stream->timer = std::make_unique<boost::asio::steady_timer>(

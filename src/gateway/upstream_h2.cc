@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/backend_call.h"
 #include "gateway/downstream_sink.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/h2_settings.h"
@@ -9,7 +10,6 @@
 namespace switchboard::gateway {
 namespace {
 
-constexpr int kGrpcUnavailable = 14;
 constexpr uint32_t kMaxConcurrentPushes = 0;
 
 UpstreamH2* Self(void* user_data) { return static_cast<UpstreamH2*>(user_data); }

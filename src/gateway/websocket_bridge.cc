@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/gateway_metrics.h"
+#include "gateway/backend_call.h"
 #include "gateway/grpc_timeout.h"
 #include "gateway/rest/errors.h"
 #include "gateway/router.h"
@@ -15,11 +16,6 @@ namespace {
 
 namespace websocket = boost::beast::websocket;
 
-constexpr int kGrpcOk = 0;
-constexpr int kGrpcCancelled = 1;
-constexpr int kGrpcInvalidArgument = 3;
-constexpr int kGrpcInternal = 13;
-constexpr int kGrpcUnimplemented = 12;
 constexpr uint16_t kCloseNormal = 1000;
 constexpr uint16_t kCloseGrpcBase = 4000;
 constexpr size_t kMaxCloseReasonBytes = 123;  // RFC 6455 5.5: control frames carry 125 bytes
@@ -71,19 +67,14 @@ void WebSocketBridge::OnAccepted(
   // A conversation lasts as long as the route's maximum deadline allows.
   const std::chrono::microseconds remaining = target->route->timeouts.max_timeout;
   stream->budget_on_entry = remaining;
-  Headers headers = {{":method", "POST"},
-                     {":scheme", "http"},
-                     {":path", route_.grpc_path},
-                     {":authority", "switchboard-gateway"},
-                     {"content-type", "application/grpc"},
-                     {"te", "trailers"},
-                     {"grpc-timeout", FormatGrpcTimeout(remaining)}};
+  Headers metadata;
   for (const auto& field : request) {
     const std::string name = absl::AsciiStrToLower(std::string(field.name_string()));
-    if (name == "authorization" || (name.rfind("x-", 0) == 0 && name != "x-deadline-unix-us")) {
-      headers.emplace_back(name, std::string(field.value()));
+    if (name == "authorization" || name.rfind("x-", 0) == 0) {
+      metadata.emplace_back(name, std::string(field.value()));
     }
   }
+  const Headers headers = BackendRequestHeaders(route_.grpc_path, "", metadata, remaining);
   stream->timer = std::make_unique<boost::asio::steady_timer>(
       *context_.proxy.io, std::chrono::steady_clock::now() + remaining);
   std::weak_ptr<WebSocketBridge> weak = shared_from_this();

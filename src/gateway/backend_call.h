@@ -1,0 +1,26 @@
+// What every client-facing codec does to start a backend call: the gRPC status codes it
+// answers with, and the request headers carrying the deadline it settled on.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "gateway/proxy_stream.h"
+
+namespace switchboard::gateway {
+
+// gRPC status codes (PROTOCOL-HTTP2.md) the gateway produces itself.
+inline constexpr int kGrpcOk = 0;
+inline constexpr int kGrpcCancelled = 1;
+inline constexpr int kGrpcInvalidArgument = 3;
+inline constexpr int kGrpcDeadlineExceeded = 4;
+inline constexpr int kGrpcUnimplemented = 12;
+inline constexpr int kGrpcInternal = 13;
+inline constexpr int kGrpcUnavailable = 14;
+
+// The backend request: pseudo-headers, `metadata` (minus any deadline headers), then
+// grpc-timeout and x-deadline-unix-us for `remaining` (exact, since grpc-timeout is rounded).
+Headers BackendRequestHeaders(const std::string& grpc_path, const std::string& authority,
+                              const Headers& metadata, std::chrono::microseconds remaining);
+
+}  // namespace switchboard::gateway
