@@ -40,7 +40,11 @@ std::string FindMetadata(const std::multimap<grpc::string_ref, grpc::string_ref>
 
 CallBudget::CallBudget(grpc::CallbackServerContext* context, std::string hop,
                        const DeadlinePolicy& policy, Clock clock)
-    : context_(context), hop_(std::move(hop)), clock_(std::move(clock)) {
+    : context_(context),
+      hop_(std::move(hop)),
+      clock_(std::move(clock)),
+      propagate_(policy.propagate),
+      default_timeout_(policy.default_timeout) {
   const auto now = clock_();
   auto incoming = context_->deadline();
   // grpc++ reports "no deadline" as a time far in the future.
@@ -81,6 +85,12 @@ grpc::Status CallBudget::Require(std::chrono::milliseconds needed, const std::st
 }
 
 std::unique_ptr<grpc::ClientContext> CallBudget::NewClientContext() const {
+  if (!propagate_) {
+    auto detached = std::make_unique<grpc::ClientContext>();
+    detached->set_deadline(clock_() + default_timeout_);
+    if (tracing_) detached->AddMetadata(kDeadlineTraceHeader, "1");
+    return detached;
+  }
   auto client = grpc::ClientContext::FromCallbackServerContext(*context_);
   // Propagation already takes the caller's deadline; this adds the cap or the default.
   client->set_deadline(deadline_);
@@ -120,6 +130,7 @@ DeadlinePolicy ReadDeadlinePolicy(Settings& settings) {
                                              kMinPolicyTimeout, kMaxPolicyTimeout);
   policy.max_timeout =
       settings.Duration("max_timeout", policy.max_timeout, kMinPolicyTimeout, kMaxPolicyTimeout);
+  policy.propagate = settings.Int("propagate_deadlines", 1, 0, 1) == 1;
   return policy;
 }
 

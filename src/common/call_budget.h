@@ -30,6 +30,9 @@ struct DeadlinePolicy {
   std::chrono::milliseconds default_timeout{10000};
   // Deadlines further away than this are shortened to it.
   std::chrono::milliseconds max_timeout{60000};
+  // Off only to measure what propagation saves: downstream calls then get a fresh
+  // default_timeout and no cancellation from the caller, as in a system without it.
+  bool propagate = true;
 };
 
 class CallBudget {
@@ -65,6 +68,8 @@ class CallBudget {
   grpc::CallbackServerContext* context_;
   std::string hop_;
   Clock clock_;
+  bool propagate_;
+  std::chrono::milliseconds default_timeout_;
   std::chrono::system_clock::time_point deadline_;
   std::chrono::microseconds budget_on_entry_{0};
   bool tracing_ = false;
@@ -72,7 +77,8 @@ class CallBudget {
   std::vector<std::string> downstream_trace_;
 };
 
-// The policy from a service's settings block: `default_timeout`, `max_timeout`.
+// The policy from a service's settings block: `default_timeout`, `max_timeout`, and
+// `propagate_deadlines` (1, or 0 for benchmarks only).
 class Settings;
 DeadlinePolicy ReadDeadlinePolicy(Settings& settings);
 

@@ -33,9 +33,10 @@ constexpr int64_t kPrice = 1500;
 class BookingChain {
  public:
   explicit BookingChain(const std::string& fraud_settings = "{}",
-                        const std::string& booking_settings = "{}")
+                        const std::string& booking_settings = "{}",
+                        const std::string& payment_settings = "{}")
       : fraud_(fraud::MakeFraudService, fraud_settings),
-        payment_(payment::MakePaymentService, "{}", {}, {{"fraud", fraud_.address()}}),
+        payment_(payment::MakePaymentService, payment_settings, {}, {{"fraud", fraud_.address()}}),
         ticket_(ticket::MakeTicketService),
         notification_(notification::MakeNotificationService),
         booking_(MakeBookingService, booking_settings, {},
@@ -161,6 +162,22 @@ TEST(BookingChainTest, SlowFraudTimesOutAndEverythingIsUndone) {
   EXPECT_TRUE(chain.EventuallyConsistent()) << "seats " << chain.SeatsAvailable();
   EXPECT_EQ(chain.SeatsAvailable(), kCapacity);
   EXPECT_EQ(chain.Ledger().charged_amount, 0);
+}
+
+// The control experiment: with propagation off, nobody downstream learns that the caller
+// gave up, and fraud finishes work whose answer nobody will read.
+TEST(BookingChainTest, WithoutPropagationDownstreamWorkIsWasted) {
+  BookingChain chain("{delay: 600ms}", "{propagate_deadlines: 0}", "{propagate_deadlines: 0}");
+  EXPECT_EQ(chain.Create("hank", 1, milliseconds(200)).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (chain.Fraud().checks_completed.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_EQ(chain.Fraud().checks_completed.load(), 1) << "fraud ran to the end for nobody";
+  EXPECT_EQ(chain.Fraud().checks_cancelled.load(), 0);
+  // Seats and money still add up: the chain compensates once it sees the late answer.
+  EXPECT_TRUE(chain.EventuallyConsistent());
 }
 
 TEST(BookingChainTest, TooShortADeadlineCallsNobody) {
