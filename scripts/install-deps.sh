@@ -9,7 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libnghttp2-dev libboost-dev
-  nghttp2-client
+  nghttp2-client chromium fonts-liberation
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -476,7 +478,12 @@ void Http1Session::SendSimple(int status, const std::string& content_type, const
     absl::StrAppend(&out, name, ": ", value, "\r\n");
   }
   if (!has_type && !content_type.empty()) absl::StrAppend(&out, "content-type: ", content_type, "\r\n");
-  if (context_.cors != nullptr && !origin_.empty() && mode_ != Mode::kGrpcWeb) {
+  // A preflight answer carries its own CORS headers; a second Access-Control-Allow-Origin
+  // makes the browser refuse it.
+  const bool has_cors = std::any_of(extra.begin(), extra.end(), [](const auto& header) {
+    return header.first == "access-control-allow-origin";
+  });
+  if (context_.cors != nullptr && !origin_.empty() && mode_ != Mode::kGrpcWeb && !has_cors) {
     Headers cors;
     context_.cors->AddResponseHeaders(origin_, &cors);
     for (const auto& [name, value] : cors) absl::StrAppend(&out, name, ": ", value, "\r\n");

@@ -21,6 +21,7 @@ namespace http = boost::beast::http;
 struct Response {
   int status = 0;
   std::map<std::string, std::string> headers;
+  std::map<std::string, int> header_counts;
   std::string body;
 };
 
@@ -72,6 +73,7 @@ class Http1Test : public ::testing::Test {
     response.status = static_cast<int>(parser.get().result_int());
     for (const auto& field : parser.get()) {
       response.headers[std::string(field.name_string())] = std::string(field.value());
+      ++response.header_counts[std::string(field.name_string())];
     }
     boost::system::error_code error;
     while (!parser.is_done() && !error && response.body.size() < max_body) {
@@ -213,6 +215,8 @@ TEST_F(Http1Test, GrpcWebErrorsAndCors) {
                              {"access-control-request-headers", "content-type,x-grpc-web"}});
   EXPECT_EQ(preflight.status, 204);
   EXPECT_EQ(preflight.headers["access-control-allow-origin"], "http://app.test");
+  EXPECT_EQ(preflight.header_counts["access-control-allow-origin"], 1)
+      << "browsers refuse a preflight with two allow-origin values";
   Response stranger = Send("OPTIONS", "/switchboard.ticket.v1.TicketService/GetEvent", "",
                            {{"origin", "http://evil.test"}, {"access-control-request-method", "POST"}});
   EXPECT_EQ(stranger.status, 403);
