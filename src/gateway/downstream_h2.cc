@@ -72,7 +72,29 @@ void RecordCall(GatewayMetrics& metrics, const std::string& protocol, const Prox
 }
 
 DownstreamH2::DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket)
-    : H2Connection(std::move(socket)), context_(context) {}
+    : H2Connection(std::move(socket)),
+      context_(context),
+      idle_timer_(*context.io),
+      last_activity_(std::chrono::steady_clock::now()) {}
+
+void DownstreamH2::OnActivity() { last_activity_ = std::chrono::steady_clock::now(); }
+
+void DownstreamH2::ArmIdleTimer() {
+  const auto idle = context_.config->limits.idle_timeout;
+  idle_timer_.expires_at(last_activity_ + idle);
+  std::weak_ptr<DownstreamH2> weak = shared_from_this();
+  idle_timer_.async_wait([weak, idle](const boost::system::error_code& error) {
+    auto self = weak.lock();
+    if (error || !self || self->closed()) return;
+    const bool quiet = std::chrono::steady_clock::now() - self->last_activity_ >= idle;
+    if (quiet && self->streams_.empty()) {
+      nghttp2_session_terminate_session(self->session(), NGHTTP2_NO_ERROR);
+      self->Flush();
+      return;
+    }
+    self->ArmIdleTimer();
+  });
+}
 
 void DownstreamH2::Start(GatewayContext context, boost::asio::ip::tcp::socket socket,
                          std::string initial) {
@@ -93,6 +115,7 @@ void DownstreamH2::Start(GatewayContext context, boost::asio::ip::tcp::socket so
   SubmitProxySettings(session,
                       static_cast<uint32_t>(context.config->limits.max_streams_per_connection));
   connection->H2Connection::Start(session, std::move(initial));
+  if (!connection->closed()) connection->ArmIdleTimer();
 }
 
 void DownstreamH2::ScheduleFlush() {
@@ -374,6 +397,7 @@ void DownstreamH2::RespondPlain(int32_t stream_id, int http_status, const std::s
 }
 
 void DownstreamH2::OnClosed() {
+  idle_timer_.cancel();
   auto streams = std::move(streams_);
   for (auto& [id, stream] : streams) {
     stream->down_closed = true;

@@ -56,6 +56,9 @@ class DownstreamH2 : public H2Connection,
   void AddTrace(ProxyStream& stream, Headers& headers) const;
   void RespondPlain(int32_t stream_id, int http_status, const std::string& body);
   void OnClosed() override;
+  void OnActivity() override;
+  // Closes the connection (GOAWAY first) once it has been idle for limits.idle_timeout.
+  void ArmIdleTimer();
 
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame*, void*);
   static int OnHeader(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
@@ -68,6 +71,8 @@ class DownstreamH2 : public H2Connection,
 
   GatewayContext context_;
   bool flush_scheduled_ = false;
+  boost::asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point last_activity_;
   std::map<int32_t, std::shared_ptr<ProxyStream>> streams_;
   // Plain (non-gRPC) response bodies by stream id.
   std::map<int32_t, std::string> plain_bodies_;

@@ -42,6 +42,7 @@ void H2Connection::ReadMore() {
                               return;
                             }
                             Feed(read_buffer_.data(), n);
+                            if (!closed_) OnActivity();
                             if (closed_) return;
                             Flush();
                             ReadMore();

@@ -31,6 +31,8 @@ class H2Connection {
   void Close();
   // Called once when the connection is gone (socket error, EOF, protocol error, Close()).
   virtual void OnClosed() = 0;
+  // Called after every read that delivered bytes.
+  virtual void OnActivity() {}
   boost::asio::ip::tcp::socket& socket() { return socket_; }
 
  private:

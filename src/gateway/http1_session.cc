@@ -53,7 +53,7 @@ struct Http1Session::Request {
 };
 
 Http1Session::Http1Session(Http1Context context, boost::asio::ip::tcp::socket socket)
-    : context_(context), socket_(std::move(socket)) {
+    : context_(context), socket_(std::move(socket)), idle_timer_(*context.proxy.io) {
   boost::system::error_code ignored;
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
 }
@@ -69,6 +69,11 @@ void Http1Session::Start(Http1Context context, boost::asio::ip::tcp::socket sock
 
 void Http1Session::ReadRequest() {
   if (closed_) return;
+  idle_timer_.expires_after(context_.proxy.config->limits.idle_timeout);
+  std::weak_ptr<Http1Session> weak = shared_from_this();
+  idle_timer_.async_wait([weak](const boost::system::error_code& error) {
+    if (auto self = weak.lock(); self && !error && self->exchange_done_) self->Close();
+  });
   auto parser = std::make_shared<http::request_parser<http::string_body>>();
   const Limits& limits = context_.proxy.config->limits;
   parser->header_limit(static_cast<uint32_t>(limits.max_header_bytes));
@@ -115,6 +120,7 @@ void Http1Session::ReadRequest() {
 }
 
 void Http1Session::Handle(Request request) {
+  idle_timer_.cancel();
   keep_alive_ = request.keep_alive;
   exchange_done_ = false;
   head_sent_ = false;
@@ -612,6 +618,7 @@ void Http1Session::WatchForDisconnect() {
 void Http1Session::Close() {
   if (closed_) return;
   closed_ = true;
+  idle_timer_.cancel();
   CancelUpstream();
   boost::system::error_code ignored;
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);

@@ -78,6 +78,8 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   Http1Context context_;
   boost::asio::ip::tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
+  // Between requests: a connection quiet for limits.idle_timeout is closed.
+  boost::asio::steady_timer idle_timer_;
   std::deque<std::pair<std::string, std::function<void()>>> writes_;
   bool writing_ = false;
   bool closed_ = false;

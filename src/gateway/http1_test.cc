@@ -6,6 +6,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <optional>
+#include <thread>
+
 #include "gateway/gateway_server.h"
 #include "gateway/grpc_framing.h"
 #include "services/chat/chat_service.h"
@@ -281,6 +284,53 @@ TEST_F(Http1Test, WebSocketChatBetweenTwoClients) {
   alice->close(boost::beast::websocket::close_code::normal);
   error = {};
   while (!error) alice->read(buffer, error);
+}
+
+// Reads until the peer closes; returns how long that took, or nullopt after `limit`.
+std::optional<std::chrono::milliseconds> TimeUntilClosed(boost::asio::ip::tcp::socket& socket,
+                                                         std::chrono::milliseconds limit) {
+  const auto start = std::chrono::steady_clock::now();
+  socket.non_blocking(true);
+  char scratch[4096];
+  while (std::chrono::steady_clock::now() - start < limit) {
+    boost::system::error_code error;
+    socket.read_some(boost::asio::buffer(scratch), error);
+    if (error && error != boost::asio::error::would_block) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;
+}
+
+TEST(GatewayIdleTimeout, ClosesQuietConnectionsOfBothProtocols) {
+  switchboard::testing::TestServer ticket(ticket::MakeTicketService);
+  GatewayConfig config;
+  config.listen_port = 0;
+  config.descriptors = {SB_DESCRIPTOR_SET};
+  config.limits.idle_timeout = std::chrono::milliseconds(300);
+  ServiceRoute route;
+  route.name = "switchboard.ticket.v1.TicketService";
+  route.backends = {*ParseBackend(ticket.address())};
+  config.services[route.name] = route;
+  auto gateway = GatewayServer::Start(config);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket http1(io);
+  http1.connect({boost::asio::ip::make_address("127.0.0.1"), (*gateway)->port()});
+  boost::asio::write(http1, boost::asio::buffer(std::string("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")));
+  auto closed = TimeUntilClosed(http1, std::chrono::seconds(3));
+  ASSERT_TRUE(closed) << "an idle HTTP/1.1 keep-alive connection stayed open";
+  EXPECT_GE(*closed, std::chrono::milliseconds(250));
+
+  boost::asio::ip::tcp::socket h2(io);
+  h2.connect({boost::asio::ip::make_address("127.0.0.1"), (*gateway)->port()});
+  // The connection preface and an empty SETTINGS frame.
+  const std::string preface = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") +
+                              std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9);
+  boost::asio::write(h2, boost::asio::buffer(preface));
+  ASSERT_TRUE(TimeUntilClosed(h2, std::chrono::seconds(3))) << "an idle h2 connection stayed open";
 }
 
 TEST_F(Http1Test, MalformedHttpIsRejected) {
