@@ -113,7 +113,8 @@ void DownstreamH2::Start(GatewayContext context, boost::asio::ip::tcp::socket so
   nghttp2_option_del(option);
   nghttp2_session_callbacks_del(callbacks);
   SubmitProxySettings(session,
-                      static_cast<uint32_t>(context.config->limits.max_streams_per_connection));
+                      static_cast<uint32_t>(context.config->limits.max_streams_per_connection),
+                      static_cast<int32_t>(context.config->limits.connection_window_bytes));
   connection->H2Connection::Start(session, std::move(initial));
   if (!connection->closed()) connection->ArmIdleTimer();
 }
@@ -213,9 +214,11 @@ int DownstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t, void* us
     stream->finished = was_finished;
     RecordCall(*self->context_.metrics, "grpc", *stream);
   }
-  // A client that hangs up cancels its backend call at once.
-  if (auto up = stream->up.lock(); up && !stream->up_closed && !stream->response_ended) {
-    up->Cancel(*stream);
+  // A client that hangs up cancels its backend call at once, and what the gateway still held
+  // of its response goes back to the backend connection's window.
+  if (auto up = stream->up.lock()) {
+    if (!stream->up_closed && !stream->response_ended) up->Cancel(*stream);
+    up->Release(*stream);
   }
   return 0;
 }
@@ -370,7 +373,7 @@ void DownstreamH2::Fail(ProxyStream& stream, int grpc_code, const std::string& m
     stream.finished = true;
     if (stream.timer) stream.timer->cancel();
   } else {
-    stream.response_body.Clear();
+    if (auto up = stream.up.lock()) up->Release(stream);
     stream.trailers = status;
     stream.response_ended = true;
     nghttp2_session_resume_data(session(), stream.down_id);

@@ -176,7 +176,7 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
     const YAML::Node& limits = root["limits"];
     if (auto s = CheckKeys(limits, "limits",
                            {"max_header_bytes", "max_message_bytes", "max_streams_per_connection",
-                            "idle_timeout"});
+                            "idle_timeout", "connection_window_bytes"});
         !s.ok()) {
       return fail(s);
     }
@@ -189,6 +189,8 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
         {"max_header_bytes", 1024, 16 * 1024 * 1024, &config.limits.max_header_bytes},
         {"max_message_bytes", 1024, int64_t{1} << 31, &config.limits.max_message_bytes},
         {"max_streams_per_connection", 1, 1 << 20, &config.limits.max_streams_per_connection},
+        {"connection_window_bytes", 65535, (int64_t{1} << 31) - 1,
+         &config.limits.connection_window_bytes},
     };
     for (const auto& limit : ints) {
       if (!limits[limit.key]) continue;
@@ -233,7 +235,8 @@ std::string GatewayDefaultsYaml() {
       "  max_header_bytes: ", d.limits.max_header_bytes, "\n",
       "  max_message_bytes: ", d.limits.max_message_bytes, "\n",
       "  max_streams_per_connection: ", d.limits.max_streams_per_connection, "\n",
-      "  idle_timeout: ", common::FormatDuration(d.limits.idle_timeout), "\n");
+      "  idle_timeout: ", common::FormatDuration(d.limits.idle_timeout), "\n",
+      "  connection_window_bytes: ", d.limits.connection_window_bytes, "\n");
 }
 
 }  // namespace switchboard::gateway

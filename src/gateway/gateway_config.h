@@ -35,6 +35,9 @@ struct Limits {
   int64_t max_message_bytes = 4 * 1024 * 1024;
   int64_t max_streams_per_connection = 1024;
   std::chrono::milliseconds idle_timeout{60000};
+  // Flow-control window of each HTTP/2 connection, both sides: how much may be in flight on
+  // one connection before its reader takes it.
+  int64_t connection_window_bytes = 16 << 20;
 };
 
 struct GatewayConfig {

@@ -19,7 +19,9 @@ constexpr size_t kH2PrefaceBytes = sizeof(kH2Preface) - 1;
 }  // namespace
 
 GatewayServer::GatewayServer(const GatewayConfig& config)
-    : config_(config), acceptor_(io_), upstreams_(io_, &metrics_) {}
+    : config_(config),
+      acceptor_(io_),
+      upstreams_(io_, &metrics_, static_cast<int32_t>(config.limits.connection_window_bytes)) {}
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const GatewayConfig& config) {
   std::unique_ptr<GatewayServer> server(new GatewayServer(config));

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+
 namespace switchboard::gateway {
 
 nghttp2_option* NewProxyOptions() {
@@ -11,15 +13,17 @@ nghttp2_option* NewProxyOptions() {
   return option;
 }
 
-int SubmitProxySettings(nghttp2_session* session, uint32_t max_concurrent_streams) {
+int SubmitProxySettings(nghttp2_session* session, uint32_t max_concurrent_streams,
+                        int32_t connection_window) {
   nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, max_concurrent_streams},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kStreamWindowBytes)},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
+       static_cast<uint32_t>(std::min(kStreamWindowBytes, connection_window))},
   };
   int rv = nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, settings, 2);
   if (rv != 0) return rv;
   return nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, 0,
-                                               kConnectionWindowBytes);
+                                               connection_window);
 }
 
 std::vector<nghttp2_nv> ToNv(const Headers& headers) {

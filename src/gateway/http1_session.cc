@@ -469,8 +469,9 @@ std::string Http1Session::TraceValue(const Headers& source) const {
 void Http1Session::CancelUpstream() {
   if (!stream_) return;
   if (stream_->timer) stream_->timer->cancel();
-  if (auto up = stream_->up.lock(); up && !stream_->up_closed && !stream_->response_ended) {
-    up->Cancel(*stream_);
+  if (auto up = stream_->up.lock()) {
+    if (!stream_->up_closed && !stream_->response_ended) up->Cancel(*stream_);
+    up->Release(*stream_);
   }
 }
 
@@ -619,6 +620,11 @@ void Http1Session::Close() {
   if (closed_) return;
   closed_ = true;
   idle_timer_.cancel();
+  // Bytes queued for a client that is gone still go back to the backend's window.
+  auto unwritten = std::move(writes_);
+  for (auto& [bytes, on_written] : unwritten) {
+    if (on_written) on_written();
+  }
   CancelUpstream();
   boost::system::error_code ignored;
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);

@@ -6,6 +6,7 @@
 
 #include <grpcpp/generic/generic_stub.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <thread>
 
@@ -185,6 +186,43 @@ TEST_F(NativeProxyTest, RouteMaximumCapsTheDeadline) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_GT(elapsed, std::chrono::milliseconds(2500));
   EXPECT_LT(elapsed, std::chrono::milliseconds(6000));
+}
+
+// Every response byte the gateway receives must go back to the backend connection's window,
+// also when the backend's stream closed before the client took the bytes; otherwise a
+// connection stalls for good once a window's worth of responses has leaked.
+TEST(GatewayFlowControl, SmallConnectionWindowNeverStalls) {
+  switchboard::testing::TestServer ticket(ticket::MakeTicketService);
+  GatewayConfig config;
+  config.listen_port = 0;
+  config.descriptors = {SB_DESCRIPTOR_SET};
+  config.limits.connection_window_bytes = 65535;
+  ServiceRoute route;
+  route.name = "switchboard.ticket.v1.TicketService";
+  route.backends = {*ParseBackend(ticket.address())};
+  config.services[route.name] = route;
+  auto gateway = GatewayServer::Start(config);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  auto stub = ticket::v1::TicketService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*gateway)->port()), grpc::InsecureChannelCredentials()));
+  // 2,000 responses of ~78 bytes: more than twice the window.
+  constexpr int kCalls = 2000;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kCalls / 4; ++i) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        ticket::v1::GetEventRequest request;
+        request.set_id("evt-1");
+        ticket::v1::Event event;
+        if (stub->GetEvent(&context, request, &event).ok()) ++ok;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), kCalls);
 }
 
 TEST_F(NativeProxyTest, DeadBackendIsUnavailable) {

@@ -21,12 +21,16 @@ ProxyStream* StreamOf(nghttp2_session* session, int32_t id) {
 }  // namespace
 
 UpstreamH2::UpstreamH2(boost::asio::io_context& io, const Backend& backend,
-                       GatewayMetrics* metrics)
-    : H2Connection(boost::asio::ip::tcp::socket(io)), backend_(backend), metrics_(metrics) {}
+                       GatewayMetrics* metrics, int32_t connection_window)
+    : H2Connection(boost::asio::ip::tcp::socket(io)),
+      backend_(backend),
+      metrics_(metrics),
+      connection_window_(connection_window) {}
 
 std::shared_ptr<UpstreamH2> UpstreamH2::Connect(boost::asio::io_context& io,
-                                                const Backend& backend, GatewayMetrics* metrics) {
-  std::shared_ptr<UpstreamH2> connection(new UpstreamH2(io, backend, metrics));
+                                                const Backend& backend, GatewayMetrics* metrics,
+                                                int32_t connection_window) {
+  std::shared_ptr<UpstreamH2> connection(new UpstreamH2(io, backend, metrics, connection_window));
   connection->self_ = connection;
   boost::system::error_code error;
   auto address = boost::asio::ip::make_address(backend.host, error);
@@ -75,7 +79,7 @@ void UpstreamH2::OnConnected() {
   nghttp2_session_client_new2(&session, callbacks, this, option);
   nghttp2_option_del(option);
   nghttp2_session_callbacks_del(callbacks);
-  SubmitProxySettings(session, kMaxConcurrentPushes);
+  SubmitProxySettings(session, kMaxConcurrentPushes, connection_window_);
   connected_ = true;
   Start(session);
   auto queued = std::move(queued_);
@@ -129,9 +133,18 @@ void UpstreamH2::Cancel(ProxyStream& stream) {
 }
 
 void UpstreamH2::Consumed(ProxyStream& stream, size_t n) {
-  if (closed() || stream.up_id < 0 || stream.up_closed) return;
+  // A closed stream still owes the connection window: nghttp2 credits the connection for a
+  // closed stream and skips only the stream's own window. Skipping it here would leak the
+  // window one response at a time until the backend could send nothing more.
+  if (closed() || stream.up_id < 0 || n == 0) return;
   nghttp2_session_consume(session(), stream.up_id, n);
   ScheduleFlush();
+}
+
+void UpstreamH2::Release(ProxyStream& stream) {
+  const size_t n = stream.response_body.size();
+  stream.response_body.Clear();
+  Consumed(stream, n);
 }
 
 void UpstreamH2::ScheduleFlush() {
@@ -253,7 +266,9 @@ ssize_t UpstreamH2::ReadRequestBody(nghttp2_session*, int32_t, uint8_t* buf, siz
 std::shared_ptr<UpstreamH2> UpstreamPool::Get(const Backend& backend) {
   const std::string key = backend.ToString();
   auto& connection = connections_[key];
-  if (!connection || connection->closed()) connection = UpstreamH2::Connect(io_, backend, metrics_);
+  if (!connection || connection->closed()) {
+    connection = UpstreamH2::Connect(io_, backend, metrics_, connection_window_);
+  }
   return connection;
 }
 

@@ -19,7 +19,7 @@ class GatewayMetrics;
 class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<UpstreamH2> {
  public:
   static std::shared_ptr<UpstreamH2> Connect(boost::asio::io_context& io, const Backend& backend,
-                                             GatewayMetrics* metrics);
+                                             GatewayMetrics* metrics, int32_t connection_window);
 
   // Sends the request of `stream` (headers now, body as it arrives).
   void Submit(const std::shared_ptr<ProxyStream>& stream, const Headers& headers);
@@ -28,12 +28,16 @@ class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<Upst
   void Cancel(ProxyStream& stream);
   // The client side sent `n` bytes of `stream`'s response: open the backend's window.
   void Consumed(ProxyStream& stream, size_t n);
+  // Drops what is buffered of `stream`'s response and gives its bytes back to the connection
+  // window: for a call whose client is gone or was answered by the gateway.
+  void Release(ProxyStream& stream);
   void ScheduleFlush();
   const Backend& backend() const { return backend_; }
   void Shutdown() { Close(); }
 
  private:
-  UpstreamH2(boost::asio::io_context& io, const Backend& backend, GatewayMetrics* metrics);
+  UpstreamH2(boost::asio::io_context& io, const Backend& backend, GatewayMetrics* metrics,
+             int32_t connection_window);
   void OnConnected();
   void FailQueued(const std::string& why);
   void SubmitNow(const std::shared_ptr<ProxyStream>& stream, const Headers& headers);
@@ -49,6 +53,7 @@ class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<Upst
 
   Backend backend_;
   GatewayMetrics* metrics_;
+  int32_t connection_window_;
   bool connected_ = false;
   bool flush_scheduled_ = false;
   std::vector<std::pair<std::shared_ptr<ProxyStream>, Headers>> queued_;
@@ -58,7 +63,8 @@ class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<Upst
 // One connection per backend, made on first use and again after it fails.
 class UpstreamPool {
  public:
-  UpstreamPool(boost::asio::io_context& io, GatewayMetrics* metrics) : io_(io), metrics_(metrics) {}
+  UpstreamPool(boost::asio::io_context& io, GatewayMetrics* metrics, int32_t connection_window)
+      : io_(io), metrics_(metrics), connection_window_(connection_window) {}
   std::shared_ptr<UpstreamH2> Get(const Backend& backend);
   // Closes every backend connection (at shutdown, on the loop thread).
   void CloseAll();
@@ -66,6 +72,7 @@ class UpstreamPool {
  private:
   boost::asio::io_context& io_;
   GatewayMetrics* metrics_;
+  int32_t connection_window_;
   std::map<std::string, std::shared_ptr<UpstreamH2>> connections_;
 };
 

@@ -228,8 +228,13 @@ void WebSocketBridge::Finish() {
   if (!stream_) return;
   auto stream = std::move(stream_);
   if (stream->timer) stream->timer->cancel();
-  if (auto up = stream->up.lock(); up && !stream->up_closed && !stream->response_ended) {
-    up->Cancel(*stream);
+  if (auto up = stream->up.lock()) {
+    if (!stream->up_closed && !stream->response_ended) up->Cancel(*stream);
+    up->Release(*stream);
+    size_t unsent = 0;
+    for (const auto& item : outgoing_) unsent += item.second;
+    outgoing_.clear();
+    up->Consumed(*stream, unsent);
   }
   if (stream->counted) RecordCall(*context_.proxy.metrics, "websocket", *stream);
   stream->counted = false;
