@@ -24,6 +24,8 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(ARGS)
 
 bench: build
+	SWITCHBOARD_BENCH=1 ./scripts/install-deps.sh
+	cmake --build $(BUILD_DIR) --target benchmarks -j $(JOBS)
 	./bench/run.sh $(BUILD_DIR)
 
 clean:

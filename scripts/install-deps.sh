@@ -11,6 +11,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libnghttp2-dev libboost-dev
   nghttp2-client chromium fonts-liberation
 )
+# `make bench` also wants the peer proxies the gateway is measured beside.
+if [ "${SWITCHBOARD_BENCH:-0}" = 1 ]; then
+  packages+=(nghttp2-proxy haproxy nginx-light)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
