@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "common/status.h"
@@ -81,7 +83,10 @@ void DownstreamH2::OnActivity() { last_activity_ = std::chrono::steady_clock::no
 
 void DownstreamH2::ArmIdleTimer() {
   const auto idle = context_.config->limits.idle_timeout;
-  idle_timer_.expires_at(last_activity_ + idle);
+  // Never in the past: a connection with quiet streams is checked again a full period later
+  // rather than in a loop.
+  idle_timer_.expires_at(std::max(last_activity_ + idle, std::chrono::steady_clock::now() +
+                                                            std::chrono::milliseconds(1)));
   std::weak_ptr<DownstreamH2> weak = shared_from_this();
   idle_timer_.async_wait([weak, idle](const boost::system::error_code& error) {
     auto self = weak.lock();
@@ -92,6 +97,8 @@ void DownstreamH2::ArmIdleTimer() {
       self->Flush();
       return;
     }
+    // Open streams keep the connection; look again after another full period.
+    if (quiet) self->last_activity_ = std::chrono::steady_clock::now();
     self->ArmIdleTimer();
   });
 }

@@ -6,6 +6,8 @@
 
 #include <grpcpp/generic/generic_stub.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <thread>
@@ -223,6 +225,54 @@ TEST(GatewayFlowControl, SmallConnectionWindowNeverStalls) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(ok.load(), kCalls);
+}
+
+// A stream that stays quiet longer than the idle timeout keeps its connection open, and the
+// idle check must not spin meanwhile.
+TEST(GatewayIdle, QuietStreamKeepsConnectionWithoutSpinning) {
+  switchboard::testing::TestServer stock(stock::MakeStockService, "{tick_interval: 1h}");
+  GatewayConfig config;
+  config.listen_port = 0;
+  config.descriptors = {SB_DESCRIPTOR_SET};
+  config.limits.idle_timeout = std::chrono::milliseconds(100);
+  ServiceRoute route;
+  route.name = "switchboard.stock.v1.StockService";
+  route.backends = {*ParseBackend(stock.address())};
+  config.services[route.name] = route;
+  auto gateway = GatewayServer::Start(config);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  auto stub = stock::v1::StockService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*gateway)->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  stock::v1::StockRequest request;
+  request.set_symbol("ACME");
+  auto reader = stub->WatchStockPrice(&context, request);
+  stock::v1::PriceUpdate update;
+  ASSERT_TRUE(reader->Read(&update));
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  auto cpu_us = [](const rusage& r) {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1000000 + r.ru_utime.tv_usec + r.ru_stime.tv_usec;
+  };
+  EXPECT_LT(cpu_us(after) - cpu_us(before), 300000) << "the process burned CPU while idle";
+  // Still connected: a publish reaches the quiet watcher.
+  grpc::ClientContext publish_context;
+  publish_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  stock::v1::PublishPricesResponse published;
+  auto writer = stub->PublishPrices(&publish_context, &published);
+  stock::v1::PriceUpdate tick;
+  tick.set_symbol("ACME");
+  tick.set_price(123.0f);
+  writer->Write(tick);
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  ASSERT_TRUE(reader->Read(&update));
+  EXPECT_FLOAT_EQ(update.price(), 123.0f);
+  context.TryCancel();
 }
 
 TEST_F(NativeProxyTest, DeadBackendIsUnavailable) {
