@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "gateway/gateway_server.h"
+#include "gateway/gateway_test_support.h"
 #include "gateway/grpc_framing.h"
 #include "services/chat/chat_service.h"
 #include "services/stock/stock_service.h"
@@ -31,25 +32,11 @@ struct Response {
 class Http1Test : public ::testing::Test {
  protected:
   void SetUp() override {
-    GatewayConfig config;
-    config.listen_port = 0;
-    config.descriptors = {SB_DESCRIPTOR_SET};
+    GatewayConfig config =
+        TestGatewayConfig({{"switchboard.ticket.v1.TicketService", ticket_.address()},
+                           {"switchboard.chat.v1.ChatService", chat_.address()},
+                           {"switchboard.stock.v1.StockService", stock_.address()}});
     config.cors_allow_origins = {"http://app.test"};
-    for (auto* server : {&ticket_, &stock_}) {
-      (void)server;
-    }
-    ServiceRoute ticket_route;
-    ticket_route.name = "switchboard.ticket.v1.TicketService";
-    ticket_route.backends = {*ParseBackend(ticket_.address())};
-    config.services[ticket_route.name] = ticket_route;
-    ServiceRoute chat_route;
-    chat_route.name = "switchboard.chat.v1.ChatService";
-    chat_route.backends = {*ParseBackend(chat_.address())};
-    config.services[chat_route.name] = chat_route;
-    ServiceRoute stock_route;
-    stock_route.name = "switchboard.stock.v1.StockService";
-    stock_route.backends = {*ParseBackend(stock_.address())};
-    config.services[stock_route.name] = stock_route;
     auto server = GatewayServer::Start(config);
     ASSERT_TRUE(server.ok()) << server.status();
     gateway_ = std::move(*server);
@@ -306,14 +293,9 @@ std::optional<std::chrono::milliseconds> TimeUntilClosed(boost::asio::ip::tcp::s
 
 TEST(GatewayIdleTimeout, ClosesQuietConnectionsOfBothProtocols) {
   switchboard::testing::TestServer ticket(ticket::MakeTicketService);
-  GatewayConfig config;
-  config.listen_port = 0;
-  config.descriptors = {SB_DESCRIPTOR_SET};
+  GatewayConfig config =
+      TestGatewayConfig({{"switchboard.ticket.v1.TicketService", ticket.address()}});
   config.limits.idle_timeout = std::chrono::milliseconds(300);
-  ServiceRoute route;
-  route.name = "switchboard.ticket.v1.TicketService";
-  route.backends = {*ParseBackend(ticket.address())};
-  config.services[route.name] = route;
   auto gateway = GatewayServer::Start(config);
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   boost::asio::io_context io;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "gateway/gateway_server.h"
+#include "gateway/gateway_test_support.h"
 #include "services/stock/stock_service.h"
 #include "services/ticket/ticket_service.h"
 #include "switchboard/stock/v1/stock.grpc.pb.h"
@@ -25,28 +26,16 @@ namespace {
 class NativeProxyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    GatewayConfig config;
-    config.listen_port = 0;
-    config.descriptors = {SB_DESCRIPTOR_SET};
-    ServiceRoute ticket_route;
-    ticket_route.name = "switchboard.ticket.v1.TicketService";
-    ticket_route.backends = {Backend{"127.0.0.1", Port(ticket_)}};
-    config.services[ticket_route.name] = ticket_route;
-    ServiceRoute stock_route;
-    stock_route.name = "switchboard.stock.v1.StockService";
-    stock_route.backends = {Backend{"127.0.0.1", Port(stock_)}};
-    stock_route.timeouts.max_timeout = std::chrono::seconds(3);
-    config.services[stock_route.name] = stock_route;
+    GatewayConfig config =
+        TestGatewayConfig({{"switchboard.ticket.v1.TicketService", ticket_.address()},
+                           {"switchboard.stock.v1.StockService", stock_.address()}});
+    config.services["switchboard.stock.v1.StockService"].timeouts.max_timeout =
+        std::chrono::seconds(3);
     auto server = GatewayServer::Start(config);
     ASSERT_TRUE(server.ok()) << server.status();
     gateway_ = std::move(*server);
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(gateway_->port()),
                                    grpc::InsecureChannelCredentials());
-  }
-
-  static uint16_t Port(const switchboard::testing::TestServer& server) {
-    const std::string address = server.address();
-    return static_cast<uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
   }
 
   static std::chrono::system_clock::time_point In(std::chrono::milliseconds ms) {
@@ -195,14 +184,9 @@ TEST_F(NativeProxyTest, RouteMaximumCapsTheDeadline) {
 // connection stalls for good once a window's worth of responses has leaked.
 TEST(GatewayFlowControl, SmallConnectionWindowNeverStalls) {
   switchboard::testing::TestServer ticket(ticket::MakeTicketService);
-  GatewayConfig config;
-  config.listen_port = 0;
-  config.descriptors = {SB_DESCRIPTOR_SET};
+  GatewayConfig config =
+      TestGatewayConfig({{"switchboard.ticket.v1.TicketService", ticket.address()}});
   config.limits.connection_window_bytes = 65535;
-  ServiceRoute route;
-  route.name = "switchboard.ticket.v1.TicketService";
-  route.backends = {*ParseBackend(ticket.address())};
-  config.services[route.name] = route;
   auto gateway = GatewayServer::Start(config);
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   auto stub = ticket::v1::TicketService::NewStub(grpc::CreateChannel(
@@ -231,14 +215,9 @@ TEST(GatewayFlowControl, SmallConnectionWindowNeverStalls) {
 // idle check must not spin meanwhile.
 TEST(GatewayIdle, QuietStreamKeepsConnectionWithoutSpinning) {
   switchboard::testing::TestServer stock(stock::MakeStockService, "{tick_interval: 1h}");
-  GatewayConfig config;
-  config.listen_port = 0;
-  config.descriptors = {SB_DESCRIPTOR_SET};
+  GatewayConfig config =
+      TestGatewayConfig({{"switchboard.stock.v1.StockService", stock.address()}});
   config.limits.idle_timeout = std::chrono::milliseconds(100);
-  ServiceRoute route;
-  route.name = "switchboard.stock.v1.StockService";
-  route.backends = {*ParseBackend(stock.address())};
-  config.services[route.name] = route;
   auto gateway = GatewayServer::Start(config);
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   auto stub = stock::v1::StockService::NewStub(grpc::CreateChannel(
