@@ -2,8 +2,7 @@
 # The booking chain (booking -> ticket -> payment -> fraud, then notification), each service its
 # own process: CreateBooking QPS and p50/p99; the downstream CPU spent on bookings whose callers
 # gave up (fraud slower than the caller's deadline); and the per-hop cost of deadline
-# propagation, measured on an in-process relay because the services have no switch to turn it
-# off. Median of RUNS runs; fresh servers and data dir for every part of every run.
+# propagation on an in-process relay (the whole chain on vs off is bench/booking_propagation.sh). Median of RUNS runs; fresh servers and data dir for every part of every run.
 set -euo pipefail
 BUILD_DIR=${1:-build}
 SWITCHBOARD=$(realpath "$BUILD_DIR/switchboard")
@@ -19,34 +18,13 @@ HOP_REQUESTS=${HOP_REQUESTS:-20000}
 HOP_ROUNDS=${HOP_ROUNDS:-4}
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_servers.sh"
+source "$(dirname "$0")/lib_chain.sh"
 load_at_start=$(bench_load)
-CHAIN=(ticket fraud payment notification booking)  # start order: dependencies first
 
-declare -A port pid col
+declare -A col
 add() { col[$1]="${col[$1]:-} $2"; }
 med() { bench_median ${col[$1]}; }
 
-# start_chain FRAUD_DELAY_MS: the five services on fresh ports and a fresh data dir, with a
-# config that points each at the others.
-start_chain() {
-  local s
-  for s in "${CHAIN[@]}"; do port[$s]=$(bench_free_port); done
-  {
-    echo "services:"
-    echo "  ticket: {port: ${port[ticket]}}"
-    # Distinct users per request anyway; the velocity limit is raised so it never declines.
-    echo "  fraud: {port: ${port[fraud]}, delay: ${1}ms, max_checks_per_user: 1000000}"
-    echo "  payment: {port: ${port[payment]}}"
-    echo "  notification: {port: ${port[notification]}}"
-    echo "  booking: {port: ${port[booking]}}"
-  } >"$BENCH_TMP/chain.yaml"
-  for s in "${CHAIN[@]}"; do
-    bench_serve "$s" "${port[$s]}" --config "$BENCH_TMP/chain.yaml"
-    pid[$s]=$(bench_last_pid)
-  done
-}
-stop_chain() { bench_stop_servers; rm -rf "$BENCH_TMP/var"; }
-cpu_pids() { echo "fraud:${pid[fraud]},payment:${pid[payment]},ticket:${pid[ticket]},booking:${pid[booking]}"; }
 collect() {  # PREFIX FILE FIELD...
   local prefix=$1 file=$2 f; shift 2
   for f in "$@"; do add "$prefix$f" "$(bench_field "$f" "$file")"; done
@@ -122,7 +100,7 @@ printf '| one at a time, %s requests | %.0f | %s ms | %s ms | %s/%s | %s |\n' "$
 echo
 echo "### Deadline propagation: per-hop cost"
 echo
-echo "There is no switch to turn propagation off in the services (\`CallBudget::NewClientContext\` always links the downstream call to the incoming one), so the chain cannot be run without it. The closest honest equivalent: \`bench_booking hop\`, one relay hop on loopback with servers in the bench process, built from the project's \`CallBudget\` (on entry at the relay and at the leaf, as every service does). The relay's downstream context is made three ways; $HOP_REQUESTS requests per variant per round, $CONCURRENCY in flight, $HOP_ROUNDS rounds in rotating order, mean over rounds, then median over runs."
+echo "The whole chain with propagation on and off is compared by \`bench/booking_propagation.sh\`; this part isolates one hop: \`bench_booking hop\`, one relay hop on loopback with servers in the bench process, built from the project's \`CallBudget\` (on entry at the relay and at the leaf, as every service does). The relay's downstream context is made three ways; $HOP_REQUESTS requests per variant per round, $CONCURRENCY in flight, $HOP_ROUNDS rounds in rotating order, mean over rounds, then median over runs."
 echo
 echo "| relay's downstream context | req/s | p50 | p99 | req/s vs on |"
 echo "|---|---|---|---|---|"

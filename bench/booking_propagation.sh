@@ -17,32 +17,13 @@ FRAUD_DELAY_MS=${FRAUD_DELAY_MS:-200}
 CALLER_DEADLINE_MS=${CALLER_DEADLINE_MS:-50}
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_servers.sh"
+source "$(dirname "$0")/lib_chain.sh"
 load_at_start=$(bench_load)
-CHAIN=(ticket fraud payment notification booking)
 
-declare -A port pid col
+declare -A col
 add() { col[$1]="${col[$1]:-} $2"; }
 med() { bench_median ${col[$1]}; }
 
-# start_chain FRAUD_DELAY_MS PROPAGATE(1|0)
-start_chain() {
-  local s
-  for s in "${CHAIN[@]}"; do port[$s]=$(bench_free_port); done
-  {
-    echo "services:"
-    echo "  ticket: {port: ${port[ticket]}}"
-    echo "  fraud: {port: ${port[fraud]}, delay: ${1}ms, max_checks_per_user: 1000000}"
-    echo "  payment: {port: ${port[payment]}, propagate_deadlines: $2}"
-    echo "  notification: {port: ${port[notification]}}"
-    echo "  booking: {port: ${port[booking]}, propagate_deadlines: $2}"
-  } >"$BENCH_TMP/chain.yaml"
-  for s in "${CHAIN[@]}"; do
-    bench_serve "$s" "${port[$s]}" --config "$BENCH_TMP/chain.yaml"
-    pid[$s]=$(bench_last_pid)
-  done
-}
-stop_chain() { bench_stop_servers; rm -rf "$BENCH_TMP/var"; }
-cpu_pids() { echo "fraud:${pid[fraud]},payment:${pid[payment]},ticket:${pid[ticket]},booking:${pid[booking]}"; }
 
 for i in $(seq 1 "$RUNS"); do
   for mode in on off; do
@@ -70,7 +51,6 @@ for i in $(seq 1 "$RUNS"); do
   done
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 echo "## Deadline propagation on vs off, on the real chain"
 echo
 echo "command: RUNS=$RUNS REQUESTS=$REQUESTS CONCURRENCY=$CONCURRENCY EXPIRED=$EXPIRED FRAUD_DELAY_MS=$FRAUD_DELAY_MS CALLER_DEADLINE_MS=$CALLER_DEADLINE_MS bench/booking_propagation.sh; median of $RUNS runs, fresh servers for every part"
@@ -81,10 +61,10 @@ echo "Off = \`propagate_deadlines: 0\` on booking and payment (each downstream c
 echo
 echo "| | propagation on | off | on / off |"
 echo "|---|---|---|---|"
-echo "| CreateBooking req/s ($CONCURRENCY in flight) | $(med load_on_qps) | $(med load_off_qps) | $(ratio "$(med load_on_qps)" "$(med load_off_qps)") |"
+echo "| CreateBooking req/s ($CONCURRENCY in flight) | $(med load_on_qps) | $(med load_off_qps) | $(bench_ratio "$(med load_on_qps)" "$(med load_off_qps)") |"
 echo "| p50 ms | $(med load_on_p50_ms) | $(med load_off_p50_ms) | |"
 echo "| p99 ms | $(med load_on_p99_ms) | $(med load_off_p99_ms) | |"
 echo "| callers that gave up ($EXPIRED, deadline ${CALLER_DEADLINE_MS} ms, fraud delay ${FRAUD_DELAY_MS} ms): DEADLINE_EXCEEDED | $(med expired_on_status_DEADLINE_EXCEEDED) | $(med expired_off_status_DEADLINE_EXCEEDED) | |"
-echo "| fraud CPU ms spent on them | $(med expired_on_cpu_ms_fraud) | $(med expired_off_cpu_ms_fraud) | $(ratio "$(med expired_on_cpu_ms_fraud)" "$(med expired_off_cpu_ms_fraud)") |"
-echo "| payment CPU ms spent on them | $(med expired_on_cpu_ms_payment) | $(med expired_off_cpu_ms_payment) | $(ratio "$(med expired_on_cpu_ms_payment)" "$(med expired_off_cpu_ms_payment)") |"
+echo "| fraud CPU ms spent on them | $(med expired_on_cpu_ms_fraud) | $(med expired_off_cpu_ms_fraud) | $(bench_ratio "$(med expired_on_cpu_ms_fraud)" "$(med expired_off_cpu_ms_fraud)") |"
+echo "| payment CPU ms spent on them | $(med expired_on_cpu_ms_payment) | $(med expired_off_cpu_ms_payment) | $(bench_ratio "$(med expired_on_cpu_ms_payment)" "$(med expired_off_cpu_ms_payment)") |"
 echo "| fraud checks that ended in an error (logged at warn: cancelled or expired) | $(med expired_on_checks_logged) | $(med expired_off_checks_logged) | |"
