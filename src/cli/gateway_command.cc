@@ -64,7 +64,7 @@ int RunGateway(const GatewayFlags& flags) {
     absl::Status applied = next.ok() ? (*server)->Reload(*next) : next.status();
     if (!applied.ok()) {
       spdlog::error("gateway reload refused, keeping the running configuration: {}",
-                    applied.message());
+                    std::string(applied.message()));
     }
   }
   spdlog::info("gateway stopping signal={}", sig);
