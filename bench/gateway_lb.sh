@@ -36,7 +36,7 @@ DESCRIPTORS="$BENCH_TMP/switchboard.pb"
 GRPC_HEADERS=(-H 'content-type: application/grpc' -H 'te: trailers')
 printf '\x00\x00\x00\x00\x07\x0a\x05evt-1' >"$BENCH_TMP/get_event.bin"
 # CheckRequest{user_id:"u1", amount:100, currency:"EUR"}
-printf '\x00\x00\x00\x00\x0d\x0a\x02u1\x10\x64\x1a\x03EUR' >"$BENCH_TMP/check.bin"
+printf '\x00\x00\x00\x00\x0b\x0a\x02u1\x10\x64\x1a\x03EUR' >"$BENCH_TMP/check.bin"
 GET_EVENT=/switchboard.ticket.v1.TicketService/GetEvent
 CHECK=/switchboard.fraud.v1.FraudService/Check
 
