@@ -16,13 +16,16 @@
 #include <map>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "common/health_probe.h"
 #include "common/service_host.h"
 #include "gateway/gateway_server.h"
 #include "gateway/gateway_test_support.h"
+#include "services/fraud/fraud_service.h"
 #include "services/stock/stock_service.h"
+#include "switchboard/fraud/v1/fraud.grpc.pb.h"
 #include "services/ticket/ticket_service.h"
 #include "switchboard/stock/v1/stock.grpc.pb.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
@@ -39,6 +42,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kTicket[] = "switchboard.ticket.v1.TicketService";
 constexpr char kStock[] = "switchboard.stock.v1.StockService";
+constexpr char kFraud[] = "switchboard.fraud.v1.FraudService";
 
 // A ticket server in this process whose health the test can flip.
 class Replica {
@@ -245,6 +249,79 @@ TEST(LoadBalancing, NoHealthyBackendIsUnavailableWithoutTouchingTheNetwork) {
   EXPECT_EQ(Requests(gateway->port()), before);
 }
 
+// Established TCP connections (either end) whose remote port is `port`, from /proc/net/tcp.
+int ConnectionsTo(int port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  int count = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
+    const auto colon = remote.find(':');
+    if (colon == std::string::npos) continue;
+    if (std::stoi(remote.substr(colon + 1), nullptr, 16) == port && state == "01") ++count;
+  }
+  return count;
+}
+
+int PortOf(const std::string& address) { return std::stoi(address.substr(address.rfind(':') + 1)); }
+
+TEST(LoadBalancing, RetriesOnlyIdempotentCallsOnAnotherBackend) {
+  Replica ticket_replica;
+  testing::TestServer fraud{fraud::MakeFraudService};
+  const std::string dead = "127.0.0.1:" + std::to_string(testing::FreePort());  // refuses
+  GatewayConfig config = TicketConfig({dead, ticket_replica.address()}, "round_robin");
+  config.services[kFraud] = config.services[kTicket];
+  config.services[kFraud].name = kFraud;
+  config.services[kFraud].backends = {*ParseBackend(dead), *ParseBackend(fraud.address())};
+  for (auto& [name, route] : config.services) {
+    // Keep the dead backend in rotation: only retries stand between it and the client.
+    route.health_check.enabled = false;
+    route.outlier.consecutive_failures = 0;
+  }
+  auto gateway = *GatewayServer::Start(config);
+  auto channel = OneConnection(gateway->port());
+  // GetEvent is NO_SIDE_EFFECTS: every try that meets the dead backend is tried again on the
+  // live one (round robin then hands the dead one the next call's first try again).
+  EXPECT_EQ(RunCalls(channel, 100, 1), 0);
+  const auto failures =
+      Metric(gateway->port(), "switchboard_gateway_upstream_failures_total", kTicket);
+  EXPECT_GE(failures.at(dead), 50);
+  EXPECT_EQ(failures.at(ticket_replica.address()), 0);
+  EXPECT_NE(HttpGet(gateway->port(), "/metrics")
+                .find("switchboard_gateway_retries_total{service=\"" + std::string(kTicket) +
+                      "\"} " + std::to_string(static_cast<int>(failures.at(dead)))),
+            std::string::npos);
+
+  // fraud Check declares no idempotency level: never retried.
+  auto fraud_stub = fraud::v1::FraudService::NewStub(channel);
+  int check_failures = 0;
+  for (int i = 0; i < 20; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + seconds(5));
+    fraud::v1::CheckRequest request;
+    request.set_user_id("u1");
+    request.set_amount(100);
+    request.set_currency("EUR");
+    fraud::v1::CheckResult result;
+    const grpc::Status status = fraud_stub->Check(&context, request, &result);
+    if (!status.ok()) {
+      ++check_failures;
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+      EXPECT_NE(status.error_message().find("cannot connect to " + dead), std::string::npos)
+          << status.error_message();
+    }
+  }
+  EXPECT_EQ(check_failures, 10);
+
+  // retries: {attempts: 1} (applied by a reload) turns retrying off for GetEvent too.
+  config.services[kTicket].retries.attempts = 1;
+  ASSERT_TRUE(gateway->Reload(config).ok());
+  EXPECT_EQ(RunCalls(channel, 100, 1), 50);
+}
+
 // A `switchboard serve ticket` child on a fixed port and data dir, restartable.
 class ChildReplica {
  public:
@@ -420,6 +497,7 @@ TEST(LoadBalancing, SighupReloadAddsAndDrainsBackendsUnderLoad) {
     });
   }
   std::this_thread::sleep_for(milliseconds(500));
+  ASSERT_GE(ConnectionsTo(PortOf(a.address())), 1);
   std::ofstream(config_path) << GatewayYaml(port, {b.address(), c.address()});
   ASSERT_EQ(kill(gateway.pid(), SIGHUP), 0);
   const auto reloaded = Clock::now();
@@ -444,9 +522,16 @@ TEST(LoadBalancing, SighupReloadAddsAndDrainsBackendsUnderLoad) {
   // `a` left the rotation: only its stream is still counted against it.
   if (requests.count(a.address())) EXPECT_LT(requests.at(a.address()), calls / 3.0);
   EXPECT_NE(gateway.Output().find("reload refused"), std::string::npos) << gateway.Output();
+  // The drained connection stays while its stream runs, then closes after it.
+  EXPECT_GE(ConnectionsTo(PortOf(a.address())), 1);
   stream_context.TryCancel();
   const grpc::Status stream_status = reader->Finish();
   EXPECT_EQ(stream_status.error_code(), grpc::StatusCode::CANCELLED);
+  const auto cancelled = Clock::now();
+  while (ConnectionsTo(PortOf(a.address())) > 0 && Clock::now() - cancelled < seconds(3)) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(ConnectionsTo(PortOf(a.address())), 0) << "the drained connection did not close";
 }
 
 }  // namespace

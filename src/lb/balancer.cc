@@ -46,6 +46,8 @@ absl::StatusOr<std::vector<std::shared_ptr<Endpoint>>> Balancer::Update(
     }
     endpoint->weight = spec.weight;
     endpoint->draining = false;
+    // Without active checks nothing would ever bring an endpoint marked down back.
+    if (!options.health.enabled) endpoint->health = HealthState();
     next.push_back(std::move(endpoint));
   }
   std::vector<std::shared_ptr<Endpoint>> removed;

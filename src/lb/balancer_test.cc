@@ -73,6 +73,14 @@ TEST(Balancer, UpdateKeepsStateOfStayingEndpointsAndDrainsRemoved) {
   EXPECT_EQ(b->endpoints().size(), 3u);
   EXPECT_EQ(b->options().policy, kWeighted);
   EXPECT_FALSE(b->Update(b->options(), {{"x:1"}, {"x:1"}}).ok());
+  // Turning health checks off brings a checked-down endpoint back.
+  b->RecordCheck(*kept, false);
+  b->RecordCheck(*kept, false);
+  ASSERT_FALSE(kept->health.healthy());
+  options = b->options();
+  options.health.enabled = false;
+  ASSERT_TRUE(b->Update(options, {{"a:1", 3}, {"c:1"}, {"d:1"}}).ok());
+  EXPECT_TRUE(kept->health.healthy());
   EXPECT_FALSE(b->Update(b->options(), {}).ok());
 }
 
