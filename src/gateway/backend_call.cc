@@ -7,12 +7,13 @@ namespace switchboard::gateway {
 
 Headers BackendRequestHeaders(const std::string& grpc_path, const std::string& authority,
                               const Headers& metadata, std::chrono::microseconds remaining) {
-  Headers headers = {{":method", "POST"},
-                     {":scheme", "http"},
-                     {":path", grpc_path},
-                     {":authority", authority.empty() ? std::string("switchboard-gateway") : authority},
-                     {"content-type", "application/grpc"},
-                     {"te", "trailers"}};
+  Headers headers = {
+      {":method", "POST"},
+      {":scheme", "http"},
+      {":path", grpc_path},
+      {":authority", authority.empty() ? std::string("switchboard-gateway") : authority},
+      {"content-type", "application/grpc"},
+      {"te", "trailers"}};
   for (const auto& [name, value] : metadata) {
     if (name == "content-type" || name == "te" || name == "grpc-timeout" ||
         name == "x-deadline-unix-us") {

@@ -50,7 +50,8 @@ class HealthProbe : public DownstreamSink, public std::enable_shared_from_this<H
   void Consumed(ProxyStream&, size_t) override {}
 
  private:
-  HealthProbe(boost::asio::io_context& io, Done done) : io_(io), timer_(io), done_(std::move(done)) {}
+  HealthProbe(boost::asio::io_context& io, Done done)
+      : io_(io), timer_(io), done_(std::move(done)) {}
 
   void Finish(ProxyStream& stream) {
     const int status = GrpcStatusOf(FindHeader(stream.trailers, "grpc-status"),

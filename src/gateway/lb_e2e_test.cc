@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -25,8 +26,8 @@
 #include "gateway/gateway_test_support.h"
 #include "services/fraud/fraud_service.h"
 #include "services/stock/stock_service.h"
-#include "switchboard/fraud/v1/fraud.grpc.pb.h"
 #include "services/ticket/ticket_service.h"
+#include "switchboard/fraud/v1/fraud.grpc.pb.h"
 #include "switchboard/stock/v1/stock.grpc.pb.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
 #include "testing/child_process.h"
@@ -94,7 +95,8 @@ std::map<std::string, double> Metric(int port, const std::string& name,
                                      const std::string& service) {
   const std::string text = HttpGet(port, "/metrics");
   std::map<std::string, double> values;
-  const std::regex line(name + "\\{service=\"" + service + "\",backend=\"([^\"]+)\"\\} ([0-9.e+-]+)");
+  const std::regex line(name + "\\{service=\"" + service +
+                        "\",backend=\"([^\"]+)\"\\} ([0-9.e+-]+)");
   for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator();
        ++it) {
     values[(*it)[1]] = std::stod((*it)[2]);
@@ -153,8 +155,8 @@ GatewayConfig TicketConfig(const std::vector<std::string>& backends, const std::
 
 TEST(LoadBalancing, RoundRobinSpreadsOneConnectionEvenly) {
   Replica a, b, c;
-  auto gateway = *GatewayServer::Start(TicketConfig({a.address(), b.address(), c.address()},
-                                                    "round_robin"));
+  auto gateway =
+      *GatewayServer::Start(TicketConfig({a.address(), b.address(), c.address()}, "round_robin"));
   ASSERT_EQ(RunCalls(OneConnection(gateway->port()), 9000), 0);
   const auto requests = Requests(gateway->port());
   ASSERT_EQ(requests.size(), 3u);
@@ -165,8 +167,8 @@ TEST(LoadBalancing, RoundRobinSpreadsOneConnectionEvenly) {
 
 TEST(LoadBalancing, LeastRequestServesEveryReplica) {
   Replica a, b, c;
-  auto gateway = *GatewayServer::Start(TicketConfig({a.address(), b.address(), c.address()},
-                                                    "least_request"));
+  auto gateway =
+      *GatewayServer::Start(TicketConfig({a.address(), b.address(), c.address()}, "least_request"));
   ASSERT_EQ(RunCalls(OneConnection(gateway->port()), 3000), 0);
   for (const auto& [backend, count] : Requests(gateway->port())) EXPECT_GT(count, 500) << backend;
 }
@@ -183,31 +185,56 @@ TEST(LoadBalancing, WeightedSplitsOneTwoThree) {
   EXPECT_NEAR(requests.at(c.address()), 3000, 300);
 }
 
-TEST(LoadBalancing, RingHashPinsEachKeyToOneBackend) {
+// The one backend that served `calls` calls with hash header value `key`; "" when the calls
+// were not all on one backend.
+std::string OwnerOf(GatewayServer& gateway, ticket::v1::TicketService::Stub& stub,
+                    const std::string& key, int calls) {
+  const auto before = Requests(gateway.port());
+  for (int i = 0; i < calls; ++i) {
+    if (!GetEvent(stub, {{"x-room", key}}).ok()) return "";
+  }
+  std::string owner;
+  for (const auto& [backend, count] : Requests(gateway.port())) {
+    const double delta = count - (before.count(backend) ? before.at(backend) : 0);
+    if (delta == 0) continue;
+    if (delta != calls || !owner.empty()) return "";
+    owner = backend;
+  }
+  return owner;
+}
+
+TEST(LoadBalancing, RingHashPinsKeysAndRemovingABackendMovesOnlyItsKeys) {
   Replica a, b, c;
   GatewayConfig config = TicketConfig({a.address(), b.address(), c.address()}, "ring_hash");
   config.services[kTicket].hash_header = "x-room";
   auto gateway = *GatewayServer::Start(config);
   auto stub = ticket::v1::TicketService::NewStub(OneConnection(gateway->port()));
-  std::set<std::string> owners;
-  for (int key = 0; key < 6; ++key) {
-    const auto before = Requests(gateway->port());
-    for (int i = 0; i < 40; ++i) {
-      ASSERT_TRUE(GetEvent(*stub, {{"x-room", "room-" + std::to_string(key)}}).ok());
-    }
-    const auto after = Requests(gateway->port());
-    int touched = 0;
-    for (const auto& [backend, count] : after) {
-      const double delta = count - (before.count(backend) ? before.at(backend) : 0);
-      if (delta > 0) {
-        ++touched;
-        EXPECT_EQ(delta, 40) << backend;
-        owners.insert(backend);
-      }
-    }
-    EXPECT_EQ(touched, 1) << "key " << key;
+  constexpr int kKeys = 12;
+  std::map<std::string, std::string> owner;
+  std::map<std::string, int> keys_of;
+  for (int k = 0; k < kKeys; ++k) {
+    const std::string key = "room-" + std::to_string(k);
+    owner[key] = OwnerOf(*gateway, *stub, key, 20);
+    ASSERT_FALSE(owner[key].empty()) << key << " was not served by exactly one backend";
+    ++keys_of[owner[key]];
   }
-  EXPECT_GE(owners.size(), 2u);  // six keys do not all hash to one of three
+  ASSERT_GE(keys_of.size(), 2u);  // twelve keys do not all hash to one of three
+  // Remove the backend owning the most keys; only those keys move.
+  std::string removed = keys_of.begin()->first;
+  for (const auto& [backend, n] : keys_of) {
+    if (n > keys_of[removed]) removed = backend;
+  }
+  auto& backends = config.services[kTicket].backends;
+  backends.erase(std::remove_if(backends.begin(), backends.end(),
+                                [&](const Backend& b) { return b.ToString() == removed; }),
+                 backends.end());
+  ASSERT_TRUE(gateway->Reload(config).ok());
+  for (const auto& [key, was] : owner) {
+    const std::string now = OwnerOf(*gateway, *stub, key, 5);
+    ASSERT_FALSE(now.empty()) << key;
+    EXPECT_NE(now, removed) << key;
+    if (was != removed) EXPECT_EQ(now, was) << key << " moved although its backend stayed";
+  }
 }
 
 TEST(LoadBalancing, NotServingReplicaGetsNothingUntilServingAgain) {
@@ -388,8 +415,8 @@ TEST(LoadBalancing, KilledReplicaLeavesWithinOneSecondAndReturnsWithoutFailedCal
   testing::TempDir dir;
   ChildReplica a(dir.path() + "/a"), b(dir.path() + "/b"), c(dir.path() + "/c");
   ASSERT_TRUE(a.WaitReady() && b.WaitReady() && c.WaitReady());
-  auto gateway = *GatewayServer::Start(
-      TicketConfig({a.address(), b.address(), c.address()}, "round_robin"));
+  auto gateway =
+      *GatewayServer::Start(TicketConfig({a.address(), b.address(), c.address()}, "round_robin"));
   const int port = gateway->port();
   Load load(OneConnection(port), 4);
   std::this_thread::sleep_for(milliseconds(1000));
@@ -433,10 +460,9 @@ TEST(LoadBalancing, KilledReplicaLeavesWithinOneSecondAndReturnsWithoutFailedCal
   EXPECT_EQ(load.failures(), 0) << load.first_failure();
   EXPECT_GT(load.calls(), 500);
   std::cout << "out of rotation after "
-            << std::chrono::duration_cast<milliseconds>(out_after).count()
-            << " ms; back " << std::chrono::duration_cast<milliseconds>(back_after).count()
-            << " ms after healthy; " << load.calls() << " calls, " << load.failures()
-            << " failed\n";
+            << std::chrono::duration_cast<milliseconds>(out_after).count() << " ms; back "
+            << std::chrono::duration_cast<milliseconds>(back_after).count() << " ms after healthy; "
+            << load.calls() << " calls, " << load.failures() << " failed\n";
 }
 
 std::string GatewayYaml(int port, const std::vector<std::string>& stock_backends) {

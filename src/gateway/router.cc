@@ -19,9 +19,9 @@ absl::StatusOr<std::unique_ptr<Router>> Router::Create(const GatewayConfig& conf
     bytes << in.rdbuf();
     google::protobuf::FileDescriptorSet set;
     if (!set.ParseFromString(bytes.str())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("descriptors: ", path, " is not a FileDescriptorSet (protoc "
-                                              "--include_imports --descriptor_set_out)"));
+      return absl::InvalidArgumentError(absl::StrCat("descriptors: ", path,
+                                                     " is not a FileDescriptorSet (protoc "
+                                                     "--include_imports --descriptor_set_out)"));
     }
     for (const auto& file : set.file()) {
       // The same file may come from several sets; the first one wins.
@@ -109,8 +109,7 @@ absl::StatusOr<Router::Removed> Router::Reload(const GatewayConfig& config) {
 
 absl::StatusOr<RouteTarget> Router::Resolve(const std::string& path) const {
   const auto slash = path.find('/', 1);
-  if (path.size() < 4 || path[0] != '/' || slash == std::string::npos ||
-      slash + 1 >= path.size()) {
+  if (path.size() < 4 || path[0] != '/' || slash == std::string::npos || slash + 1 >= path.size()) {
     return absl::UnimplementedError(absl::StrCat("malformed method path \"", path, "\""));
   }
   const std::string service = path.substr(1, slash - 1);

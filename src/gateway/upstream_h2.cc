@@ -35,8 +35,8 @@ void FailDownstream(ProxyStream& stream, const std::string& why) {
 UpstreamH2::UpstreamH2(boost::asio::io_context& io, const Backend& backend, UpstreamPool* pool)
     : H2Connection(boost::asio::ip::tcp::socket(io)), backend_(backend), pool_(pool) {}
 
-std::shared_ptr<UpstreamH2> UpstreamH2::Connect(boost::asio::io_context& io,
-                                                const Backend& backend, UpstreamPool* pool) {
+std::shared_ptr<UpstreamH2> UpstreamH2::Connect(boost::asio::io_context& io, const Backend& backend,
+                                                UpstreamPool* pool) {
   std::shared_ptr<UpstreamH2> connection(new UpstreamH2(io, backend, pool));
   connection->self_ = connection;
   boost::system::error_code error;
@@ -55,8 +55,8 @@ std::shared_ptr<UpstreamH2> UpstreamH2::Connect(boost::asio::io_context& io,
     connection->OnConnected();
   };
   if (!error) {
-    connection->socket().async_connect(
-        boost::asio::ip::tcp::endpoint(address, backend.port), on_connect);
+    connection->socket().async_connect(boost::asio::ip::tcp::endpoint(address, backend.port),
+                                       on_connect);
   } else {
     // A host name: resolve, then connect to the first address that answers.
     auto resolver = std::make_shared<boost::asio::ip::tcp::resolver>(io);
@@ -65,11 +65,10 @@ std::shared_ptr<UpstreamH2> UpstreamH2::Connect(boost::asio::io_context& io,
         [connection, resolver, on_connect](const boost::system::error_code& error,
                                            boost::asio::ip::tcp::resolver::results_type results) {
           if (error) return on_connect(error);
-          boost::asio::async_connect(connection->socket(), results,
-                                     [on_connect](const boost::system::error_code& error,
-                                                  const boost::asio::ip::tcp::endpoint&) {
-                                       on_connect(error);
-                                     });
+          boost::asio::async_connect(
+              connection->socket(), results,
+              [on_connect](const boost::system::error_code& error,
+                           const boost::asio::ip::tcp::endpoint&) { on_connect(error); });
         });
   }
   return connection;
@@ -234,22 +233,20 @@ void UpstreamH2::OnClosed() {
   if (connected_ && !draining_) pool_->ConnectionLost(backend_.ToString());
 }
 
-int UpstreamH2::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
-                         const uint8_t* name, size_t name_len, const uint8_t* value,
-                         size_t value_len, uint8_t, void*) {
+int UpstreamH2::OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
+                         size_t name_len, const uint8_t* value, size_t value_len, uint8_t, void*) {
   if (frame->hd.type != NGHTTP2_HEADERS) return 0;
   UpstreamCall* call = CallOfSession(session, frame->hd.stream_id);
   if (call == nullptr) return 0;
   ProxyStream& stream = *call->stream;
-  auto& target = frame->headers.cat == NGHTTP2_HCAT_RESPONSE ? stream.response_headers
-                                                              : stream.trailers;
+  auto& target =
+      frame->headers.cat == NGHTTP2_HCAT_RESPONSE ? stream.response_headers : stream.trailers;
   target.emplace_back(std::string(reinterpret_cast<const char*>(name), name_len),
                       std::string(reinterpret_cast<const char*>(value), value_len));
   return 0;
 }
 
-int UpstreamH2::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame,
-                            void* user_data) {
+int UpstreamH2::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
   UpstreamH2* self = Self(user_data);
   if (frame->hd.type == NGHTTP2_GOAWAY) {
     // Streams above last_stream_id are closed as REFUSED_STREAM (and retried); new calls go
@@ -302,8 +299,7 @@ int UpstreamH2::OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, const
   return 0;
 }
 
-int UpstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t error_code,
-                              void* user_data) {
+int UpstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t error_code, void* user_data) {
   UpstreamH2* self = Self(user_data);
   auto it = self->streams_.find(id);
   if (it == self->streams_.end()) return 0;
@@ -314,8 +310,8 @@ int UpstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t error_code,
   if (stream.response_ended) {
     self->pool_->EndTry(*call, StatusOf(stream) == kGrpcUnavailable);
   } else {
-    self->TryFailed(call, std::string("backend reset the stream: ") +
-                              nghttp2_http2_strerror(error_code));
+    self->TryFailed(call,
+                    std::string("backend reset the stream: ") + nghttp2_http2_strerror(error_code));
   }
   self->CloseIfDrained();
   return 0;
@@ -380,8 +376,8 @@ void UpstreamPool::Submit(const RouteTarget& target, const std::shared_ptr<Proxy
       call->hash_key = *key;
     }
   }
-  auto endpoint = call->balancer->Pick(call->hash_key ? &*call->hash_key : nullptr, {},
-                                       lb::Clock::now());
+  auto endpoint =
+      call->balancer->Pick(call->hash_key ? &*call->hash_key : nullptr, {}, lb::Clock::now());
   if (!endpoint.ok()) {
     FailDownstream(*stream, std::string(endpoint.status().message()));
     return;

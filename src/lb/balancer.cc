@@ -71,7 +71,8 @@ absl::Status Balancer::Rebuild(const BalancerOptions& options) {
     candidates_.push_back(Candidate{endpoint->address, endpoint->weight, 0, true});
   }
   auto policy = NewPolicy(options.policy, candidates_, seed_);
-  if (!policy.ok()) return absl::InvalidArgumentError(absl::StrCat(service_, ": ", policy.status().message()));
+  if (!policy.ok())
+    return absl::InvalidArgumentError(absl::StrCat(service_, ": ", policy.status().message()));
   policy_ = std::move(*policy);
   options_ = options;
   return absl::OkStatus();
@@ -85,8 +86,8 @@ absl::StatusOr<std::shared_ptr<Endpoint>> Balancer::Pick(const std::string* hash
     const Endpoint& endpoint = *endpoints_[i];
     Candidate& candidate = candidates_[i];
     candidate.in_flight = endpoint.in_flight;
-    candidate.usable = endpoint.Usable(now) &&
-                       std::find(tried.begin(), tried.end(), &endpoint) == tried.end();
+    candidate.usable =
+        endpoint.Usable(now) && std::find(tried.begin(), tried.end(), &endpoint) == tried.end();
     any = any || candidate.usable;
   }
   const int index = any ? policy_->Pick(candidates_, hash_key) : -1;

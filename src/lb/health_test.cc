@@ -33,7 +33,9 @@ std::string Framed(std::string message) {
 TEST(HealthWire, RequestFrame) {
   EXPECT_EQ(HealthCheckRequestFrame(""), std::string(5, '\0'));
   const std::string frame = HealthCheckRequestFrame("a.B");
-  EXPECT_EQ(frame, std::string("\0\0\0\0\x05\x0a\x03" "a.B", 10));
+  EXPECT_EQ(frame, std::string("\0\0\0\0\x05\x0a\x03"
+                               "a.B",
+                               10));
 }
 
 TEST(HealthWire, ResponsesTable) {
@@ -51,10 +53,10 @@ TEST(HealthWire, ResponsesTable) {
       {14, "", HealthAnswer::kFailed},
       {-1, "", HealthAnswer::kFailed},
       {0, "", HealthAnswer::kFailed},
-      {0, std::string("\0\0\0\0\x05\x08\x01", 7), HealthAnswer::kFailed},  // short body
-      {0, Framed("\x10\x01"), HealthAnswer::kFailed},                       // wrong field
-      {0, Framed("\x08\x81"), HealthAnswer::kFailed},                       // truncated varint
-      {0, std::string("\x01\0\0\0\x02\x08\x01", 7), HealthAnswer::kFailed}, // compressed
+      {0, std::string("\0\0\0\0\x05\x08\x01", 7), HealthAnswer::kFailed},    // short body
+      {0, Framed("\x10\x01"), HealthAnswer::kFailed},                        // wrong field
+      {0, Framed("\x08\x81"), HealthAnswer::kFailed},                        // truncated varint
+      {0, std::string("\x01\0\0\0\x02\x08\x01", 7), HealthAnswer::kFailed},  // compressed
   };
   for (const auto& c : cases) {
     EXPECT_EQ(ParseHealthResponse(c.status, c.body), c.want) << c.status << " " << c.body.size();

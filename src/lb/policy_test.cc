@@ -1,9 +1,10 @@
+#include "lb/policy.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "lb/least_request.h"
-#include "lb/policy.h"
 #include "lb/round_robin.h"
 #include "lb/weighted_round_robin.h"
 

@@ -31,7 +31,8 @@ RingHash::RingHash(const std::vector<Candidate>& endpoints) {
     const size_t points = per_weight * static_cast<size_t>(endpoints[i].weight);
     for (size_t p = 0; p < points; ++p) {
       // Points depend on the address only, so the other endpoints keep theirs when one goes.
-      ring_.emplace_back(Hash64(absl::StrCat(std::string(endpoints[i].address), "#", p)), static_cast<int>(i));
+      ring_.emplace_back(Hash64(absl::StrCat(std::string(endpoints[i].address), "#", p)),
+                         static_cast<int>(i));
     }
   }
   std::sort(ring_.begin(), ring_.end());
