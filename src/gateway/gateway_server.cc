@@ -125,6 +125,9 @@ absl::Status GatewayServer::ReloadOnLoop(const GatewayConfig& config) {
   config_ = config;
   *cors_ = std::move(*cors);
   if (routes) {
+    // REST calls in flight point at their Route: the old routes move (their vector's buffer
+    // with them) into a retired table that outlives the calls.
+    retired_routes_.push_back(std::make_unique<rest::RouteTable>(std::move(*routes_)));
     *routes_ = std::move(*routes);
     openapi_json_ = rest::GenerateOpenApi(*routes_);
   }
@@ -135,6 +138,9 @@ absl::Status GatewayServer::ReloadOnLoop(const GatewayConfig& config) {
   }
   std::vector<std::string> drain;
   std::vector<std::string> removed_names;
+  draining_.erase(std::remove_if(draining_.begin(), draining_.end(),
+                                 [](const auto& entry) { return entry.second->in_flight == 0; }),
+                  draining_.end());
   for (const auto& [service, endpoint] : *removed) {
     removed_names.push_back(absl::StrCat(service, "/", endpoint->address));
     if (in_use.count(endpoint->address) == 0) drain.push_back(endpoint->address);

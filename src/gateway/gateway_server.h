@@ -48,6 +48,8 @@ class GatewayServer {
   GatewayMetrics metrics_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<rest::RouteTable> routes_;
+  // Route tables replaced by reloads that changed the list of services (one per such reload).
+  std::vector<std::unique_ptr<rest::RouteTable>> retired_routes_;
   std::unique_ptr<rest::Transcoder> transcoder_;
   std::unique_ptr<grpcweb::CorsPolicy> cors_;
   std::string openapi_json_;
