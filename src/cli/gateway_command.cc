@@ -56,7 +56,17 @@ int RunGateway(const GatewayFlags& flags) {
   spdlog::info("gateway listening address={}:{} services={}", config->listen_host,
                (*server)->port(), config->services.size());
   int sig = 0;
-  while (sig != SIGINT && sig != SIGTERM) sig = common::WaitForSignal(std::chrono::seconds(1));
+  while (sig != SIGINT && sig != SIGTERM) {
+    sig = common::WaitForSignal(std::chrono::seconds(1));
+    if (sig != SIGHUP) continue;
+    // Re-read the file; a bad one leaves the running configuration in place.
+    auto next = gateway::LoadGatewayConfig(flags.config_path);
+    absl::Status applied = next.ok() ? (*server)->Reload(*next) : next.status();
+    if (!applied.ok()) {
+      spdlog::error("gateway reload refused, keeping the running configuration: {}",
+                    std::string(applied.message()));
+    }
+  }
   spdlog::info("gateway stopping signal={}", sig);
   (*server)->Stop();
   return 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "gateway/proxy_stream.h"
@@ -22,5 +23,11 @@ inline constexpr int kGrpcUnavailable = 14;
 // grpc-timeout and x-deadline-unix-us for `remaining` (exact, since grpc-timeout is rounded).
 Headers BackendRequestHeaders(const std::string& grpc_path, const std::string& authority,
                               const Headers& metadata, std::chrono::microseconds remaining);
+
+// What is left of the deadline in backend request `headers` (x-deadline-unix-us); nullopt
+// without one.
+std::optional<std::chrono::microseconds> RemainingDeadline(const Headers& headers);
+// Sets grpc-timeout and x-deadline-unix-us in `headers` for `remaining` (a retry's new try).
+void SetDeadlineHeaders(Headers& headers, std::chrono::microseconds remaining);
 
 }  // namespace switchboard::gateway

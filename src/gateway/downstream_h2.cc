@@ -274,8 +274,7 @@ void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
     if (error) return;
     if (auto s = weak.lock()) self->OnDeadline(s);
   });
-  const Backend& backend = context_.router->Pick(*target->route);
-  context_.upstreams->Get(backend)->Submit(stream, UpstreamRequestHeaders(*stream, remaining));
+  context_.upstreams->Submit(*target, stream, UpstreamRequestHeaders(*stream, remaining));
 }
 
 Headers DownstreamH2::UpstreamRequestHeaders(const ProxyStream& stream,

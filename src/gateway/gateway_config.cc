@@ -8,11 +8,16 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "common/duration.h"
 
 namespace switchboard::gateway {
 namespace {
+
+// Upper bound for counts in a row (health thresholds, outlier failures): beyond it a setting
+// is a typo, not a policy.
+constexpr int64_t kMaxThreshold = 1000;
 
 const std::set<std::string> kLbPolicies = {"round_robin", "least_request", "weighted",
                                            "ring_hash"};
@@ -68,19 +73,132 @@ absl::StatusOr<std::vector<std::string>> ReadStrings(const YAML::Node& node,
   return values;
 }
 
+absl::StatusOr<Backend> ReadBackend(const YAML::Node& node, const std::string& key) {
+  if (node.IsScalar()) {
+    auto backend = ParseBackend(node.Scalar());
+    if (!backend.ok()) return KeyError(key, std::string(backend.status().message()));
+    return backend;
+  }
+  if (auto s = CheckKeys(node, key, {"address", "weight"}); !s.ok()) return s;
+  if (!node["address"] || !node["address"].IsScalar()) {
+    return KeyError(key + ".address", "missing (host:port)");
+  }
+  auto backend = ParseBackend(node["address"].Scalar());
+  if (!backend.ok()) return KeyError(key + ".address", std::string(backend.status().message()));
+  if (node["weight"]) {
+    int64_t weight = 0;
+    if (auto s = ReadInt(node["weight"], key + ".weight", 1, Backend::kMaxWeight, &weight);
+        !s.ok()) {
+      return s;
+    }
+    backend->weight = static_cast<int>(weight);
+  }
+  return backend;
+}
+
+absl::Status ReadPositiveDuration(const YAML::Node& node, const std::string& key,
+                                  std::chrono::milliseconds* out) {
+  if (auto s = ReadDuration(node, key, out); !s.ok()) return s;
+  if (out->count() <= 0) return KeyError(key, absl::StrCat("\"", node.Scalar(), "\" must be > 0"));
+  return absl::OkStatus();
+}
+
+absl::Status ReadHealthCheck(const YAML::Node& node, const std::string& key,
+                             lb::HealthOptions* out) {
+  if (auto s = CheckKeys(node, key,
+                         {"enabled", "interval", "timeout", "unhealthy_threshold",
+                          "healthy_threshold"});
+      !s.ok()) {
+    return s;
+  }
+  if (node["enabled"]) {
+    const std::string value = node["enabled"].IsScalar() ? node["enabled"].Scalar() : "";
+    if (value != "true" && value != "false") {
+      return KeyError(key + ".enabled", absl::StrCat("\"", value, "\" is not true or false"));
+    }
+    out->enabled = value == "true";
+  }
+  if (node["interval"]) {
+    if (auto s = ReadPositiveDuration(node["interval"], key + ".interval", &out->interval);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (node["timeout"]) {
+    if (auto s = ReadPositiveDuration(node["timeout"], key + ".timeout", &out->timeout); !s.ok()) {
+      return s;
+    }
+  }
+  for (auto [name, field] : {std::pair<const char*, int*>{"unhealthy_threshold",
+                                                          &out->unhealthy_threshold},
+                             {"healthy_threshold", &out->healthy_threshold}}) {
+    if (!node[name]) continue;
+    int64_t value = 0;
+    if (auto s = ReadInt(node[name], absl::StrCat(key, ".", name), 1, kMaxThreshold, &value);
+        !s.ok()) {
+      return s;
+    }
+    *field = static_cast<int>(value);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadOutlier(const YAML::Node& node, const std::string& key, lb::OutlierOptions* out) {
+  if (auto s = CheckKeys(node, key, {"consecutive_failures", "base_ejection", "max_ejection"});
+      !s.ok()) {
+    return s;
+  }
+  if (node["consecutive_failures"]) {
+    int64_t value = 0;
+    if (auto s = ReadInt(node["consecutive_failures"], key + ".consecutive_failures", 0,
+                         kMaxThreshold, &value);
+        !s.ok()) {
+      return s;
+    }
+    out->consecutive_failures = static_cast<int>(value);
+  }
+  if (node["base_ejection"]) {
+    if (auto s = ReadPositiveDuration(node["base_ejection"], key + ".base_ejection",
+                                      &out->base_ejection);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (node["max_ejection"]) {
+    if (auto s = ReadPositiveDuration(node["max_ejection"], key + ".max_ejection",
+                                      &out->max_ejection);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (out->base_ejection > out->max_ejection) {
+    return KeyError(key, "base_ejection is longer than max_ejection");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadService(const std::string& name, const YAML::Node& node, ServiceRoute* route) {
   const std::string where = absl::StrCat("services.", name);
   route->name = name;
   if (node.IsNull()) return KeyError(where, "needs backends");
-  if (auto s = CheckKeys(node, where, {"backends", "lb", "timeout"}); !s.ok()) return s;
+  if (auto s = CheckKeys(node, where,
+                         {"backends", "lb", "timeout", "hash_header", "health_check", "outlier",
+                          "retries"});
+      !s.ok()) {
+    return s;
+  }
   if (!node["backends"]) return KeyError(absl::StrCat(where, ".backends"), "missing");
-  auto backends = ReadStrings(node["backends"], absl::StrCat(where, ".backends"));
-  if (!backends.ok()) return backends.status();
-  if (backends->empty()) return KeyError(absl::StrCat(where, ".backends"), "is empty");
-  for (const auto& text : *backends) {
-    auto backend = ParseBackend(text);
-    if (!backend.ok()) {
-      return KeyError(absl::StrCat(where, ".backends"), std::string(backend.status().message()));
+  if (!node["backends"].IsSequence()) {
+    return KeyError(absl::StrCat(where, ".backends"), "expected a list");
+  }
+  if (node["backends"].size() == 0) return KeyError(absl::StrCat(where, ".backends"), "is empty");
+  std::set<std::string> seen;
+  for (size_t i = 0; i < node["backends"].size(); ++i) {
+    auto backend = ReadBackend(node["backends"][i], absl::StrCat(where, ".backends[", i, "]"));
+    if (!backend.ok()) return backend.status();
+    if (!seen.insert(backend->ToString()).second) {
+      return KeyError(absl::StrCat(where, ".backends"),
+                      absl::StrCat(backend->ToString(), " is listed twice"));
     }
     route->backends.push_back(*backend);
   }
@@ -90,6 +208,45 @@ absl::Status ReadService(const std::string& name, const YAML::Node& node, Servic
                       absl::StrCat("unknown policy (known: ", absl::StrJoin(kLbPolicies, ", "), ")"));
     }
     route->lb = node["lb"].Scalar();
+  }
+  if (node["hash_header"]) {
+    const std::string key = absl::StrCat(where, ".hash_header");
+    if (!node["hash_header"].IsScalar() || node["hash_header"].Scalar().empty()) {
+      return KeyError(key, "expected a header name such as x-room");
+    }
+    route->hash_header = absl::AsciiStrToLower(node["hash_header"].Scalar());
+    if (route->hash_header[0] == ':') {
+      return KeyError(key, absl::StrCat("\"", route->hash_header, "\" is a pseudo-header"));
+    }
+  }
+  if (route->lb == "ring_hash" && route->hash_header.empty()) {
+    return KeyError(absl::StrCat(where, ".hash_header"), "required with lb: ring_hash");
+  }
+  if (node["health_check"]) {
+    if (auto s = ReadHealthCheck(node["health_check"], absl::StrCat(where, ".health_check"),
+                                 &route->health_check);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (node["outlier"]) {
+    if (auto s = ReadOutlier(node["outlier"], absl::StrCat(where, ".outlier"), &route->outlier);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (node["retries"]) {
+    const std::string key = absl::StrCat(where, ".retries");
+    if (auto s = CheckKeys(node["retries"], key, {"attempts"}); !s.ok()) return s;
+    if (node["retries"]["attempts"]) {
+      int64_t attempts = 0;
+      if (auto s = ReadInt(node["retries"]["attempts"], key + ".attempts", 1,
+                           RetryPolicy::kMaxAttempts, &attempts);
+          !s.ok()) {
+        return s;
+      }
+      route->retries.attempts = static_cast<int>(attempts);
+    }
   }
   if (node["timeout"]) {
     const std::string key = absl::StrCat(where, ".timeout");
@@ -227,9 +384,23 @@ std::string GatewayDefaultsYaml() {
       "            # one port: HTTP/1.1 and h2c\n"
       "descriptors: []                   # required: protoc --include_imports --descriptor_set_out\n"
       "services: {}                      # required: <full service name>: {backends: [host:port]}\n"
-      "# per service: lb: ", r.lb, "   timeout: {default: ",
-      common::FormatDuration(r.timeouts.default_timeout),
+      "# per service (every key optional except backends):\n"
+      "#   backends: [host:port, {address: host:port, weight: 1..", Backend::kMaxWeight, "}]\n"
+      "#   lb: ", r.lb, "               # least_request | weighted | ring_hash\n"
+      "#   hash_header: \"\"              # ring_hash only, required with it: e.g. x-room\n"
+      "#   timeout: {default: ", common::FormatDuration(r.timeouts.default_timeout),
       ", max: ", common::FormatDuration(r.timeouts.max_timeout), "}\n",
+      "#   health_check: {enabled: ", r.health_check.enabled ? "true" : "false",
+      ", interval: ", common::FormatDuration(r.health_check.interval),
+      ", timeout: ", common::FormatDuration(r.health_check.timeout),
+      ", unhealthy_threshold: ", r.health_check.unhealthy_threshold,
+      ", healthy_threshold: ", r.health_check.healthy_threshold, "}\n",
+      "#   outlier: {consecutive_failures: ", r.outlier.consecutive_failures,
+      ", base_ejection: ", common::FormatDuration(r.outlier.base_ejection),
+      ", max_ejection: ", common::FormatDuration(r.outlier.max_ejection),
+      "}   # 0 failures: off\n",
+      "#   retries: {attempts: ", r.retries.attempts,
+      "}       # total tries of an idempotent call; 1 = off\n",
       "cors:\n  allow_origins: []\n",
       "limits:\n",
       "  max_header_bytes: ", d.limits.max_header_bytes, "\n",

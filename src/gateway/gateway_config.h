@@ -9,12 +9,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lb/health.h"
+#include "lb/outlier.h"
 
 namespace switchboard::gateway {
 
 struct Backend {
+  static constexpr int kMaxWeight = 1000;
   std::string host;
   uint16_t port = 0;
+  int weight = 1;  // for lb: weighted and ring_hash
   std::string ToString() const { return host + ":" + std::to_string(port); }
 };
 
@@ -23,10 +27,23 @@ struct RouteTimeouts {
   std::chrono::milliseconds max_timeout{30000};
 };
 
+struct RetryPolicy {
+  // Total tries of an idempotent call (1 = no retry).
+  int attempts = 2;
+  static constexpr int kMaxAttempts = 5;
+  // A request larger than this is not kept for a retry (and so is tried once).
+  static constexpr size_t kMaxBufferedRequestBytes = 64 * 1024;
+};
+
 struct ServiceRoute {
   std::string name;  // full gRPC service name
   std::vector<Backend> backends;
   std::string lb = "round_robin";
+  // ring_hash: the request header whose value is hashed (required with it).
+  std::string hash_header;
+  lb::HealthOptions health_check;
+  lb::OutlierOptions outlier;
+  RetryPolicy retries;
   RouteTimeouts timeouts;
 };
 

@@ -24,12 +24,58 @@ TEST(GatewayConfig, DefaultsFillEverythingOptional) {
   EXPECT_EQ(config->limits.max_message_bytes, 4 * 1024 * 1024);
 }
 
+TEST(GatewayConfig, BalancingKeys) {
+  auto config = ParseGatewayConfig(R"(
+descriptors: [x.pb]
+services:
+  pkg.Svc:
+    backends: [127.0.0.1:1, {address: 127.0.0.1:2, weight: 3}]
+    lb: ring_hash
+    hash_header: X-Room
+    health_check: {enabled: false, interval: 2s, timeout: 100ms, unhealthy_threshold: 3, healthy_threshold: 2}
+    outlier: {consecutive_failures: 0, base_ejection: 2s, max_ejection: 10s}
+    retries: {attempts: 1}
+  pkg.Other:
+    backends: [127.0.0.1:3]
+)",
+                                   "test.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const ServiceRoute& route = config->services.at("pkg.Svc");
+  EXPECT_EQ(route.backends[0].weight, 1);
+  EXPECT_EQ(route.backends[1].weight, 3);
+  EXPECT_EQ(route.backends[1].ToString(), "127.0.0.1:2");
+  EXPECT_EQ(route.lb, "ring_hash");
+  EXPECT_EQ(route.hash_header, "x-room");
+  EXPECT_FALSE(route.health_check.enabled);
+  EXPECT_EQ(route.health_check.interval, std::chrono::seconds(2));
+  EXPECT_EQ(route.health_check.timeout, std::chrono::milliseconds(100));
+  EXPECT_EQ(route.health_check.unhealthy_threshold, 3);
+  EXPECT_EQ(route.health_check.healthy_threshold, 2);
+  EXPECT_EQ(route.outlier.consecutive_failures, 0);
+  EXPECT_EQ(route.outlier.max_ejection, std::chrono::seconds(10));
+  EXPECT_EQ(route.retries.attempts, 1);
+  const ServiceRoute& other = config->services.at("pkg.Other");
+  EXPECT_TRUE(other.health_check.enabled);
+  EXPECT_EQ(other.health_check.interval, std::chrono::milliseconds(500));
+  EXPECT_EQ(other.health_check.timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(other.health_check.unhealthy_threshold, 2);
+  EXPECT_EQ(other.health_check.healthy_threshold, 1);
+  EXPECT_EQ(other.outlier.consecutive_failures, 5);
+  EXPECT_EQ(other.outlier.base_ejection, std::chrono::seconds(1));
+  EXPECT_EQ(other.outlier.max_ejection, std::chrono::seconds(30));
+  EXPECT_EQ(other.retries.attempts, 2);
+  const std::string defaults = GatewayDefaultsYaml();
+  EXPECT_NE(defaults.find("health_check: {enabled: true, interval: 500ms"), std::string::npos)
+      << defaults;
+  EXPECT_NE(defaults.find("retries: {attempts: 2}"), std::string::npos);
+}
+
 TEST(GatewayConfig, EveryBadValueNamesItsKey) {
   struct Case {
     std::string yaml;
     std::string mentions;
   } cases[] = {
-      {"descriptors: [x.pb]\nservices: {a.B: {backends: [x]}}\n", "services.a.B.backends: \"x\" is not host:port"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [x]}}\n", "services.a.B.backends[0]: \"x\" is not host:port"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:99999]}}\n", "is not host:port"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], lb: random}}\n", "services.a.B.lb"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], colour: 1}}\n", "services.a.B.colour"},
@@ -42,6 +88,31 @@ TEST(GatewayConfig, EveryBadValueNamesItsKey) {
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nlisten: nowhere\n", "listen"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\ntls: on\n", "tls: unknown key"},
       {"descriptors: [x.pb\n", "test.yaml"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [{address: h:1, weight: 0}]}}\n",
+       "services.a.B.backends[0].weight: 0 is outside 1..1000"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [{address: h:1, weight: 1001}]}}\n",
+       "services.a.B.backends[0].weight: 1001 is outside"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [{weight: 2}]}}\n",
+       "services.a.B.backends[0].address: missing"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [{address: h:1, port: 2}]}}\n",
+       "services.a.B.backends[0].port: unknown key"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1, h:1]}}\n", "h:1 is listed twice"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], lb: ring_hash}}\n",
+       "services.a.B.hash_header: required with lb: ring_hash"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], health_check: {interval: 0s}}}\n",
+       "services.a.B.health_check.interval"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], health_check: {enabled: maybe}}}\n",
+       "services.a.B.health_check.enabled: \"maybe\" is not true or false"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], health_check: {unhealthy_threshold: 0}}}\n",
+       "services.a.B.health_check.unhealthy_threshold: 0 is outside"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], outlier: {base_ejection: 9s, max_ejection: 1s}}}\n",
+       "services.a.B.outlier: base_ejection is longer than max_ejection"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], outlier: {consecutive_failures: x}}}\n",
+       "services.a.B.outlier.consecutive_failures: \"x\" is not an integer"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], retries: {attempts: 0}}}\n",
+       "services.a.B.retries.attempts: 0 is outside 1..5"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], retries: {tries: 2}}}\n",
+       "services.a.B.retries.tries: unknown key"},
   };
   for (const auto& c : cases) {
     auto config = ParseGatewayConfig(c.yaml, "test.yaml");

@@ -1,5 +1,7 @@
 #include "gateway/gateway_metrics.h"
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -74,6 +76,46 @@ std::string GatewayMetrics::Render() const {
   for (const auto& [backend, count] : upstream_errors_) {
     absl::StrAppend(&out, "switchboard_gateway_upstream_errors_total{backend=\"", Escape(backend),
                     "\"} ", count, "\n");
+  }
+  out +=
+      "# HELP switchboard_gateway_retries_total Calls tried again on another backend.\n"
+      "# TYPE switchboard_gateway_retries_total counter\n";
+  for (const auto& [service, count] : retries_) {
+    absl::StrAppend(&out, "switchboard_gateway_retries_total{service=\"", Escape(service), "\"} ",
+                    count, "\n");
+  }
+  if (!backend_source_) return out;
+  const std::vector<BackendSample> samples = backend_source_();
+  struct Family {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::function<std::string(const BackendSample&)> value;
+  } families[] = {
+      {"switchboard_gateway_upstream_requests_total", "counter", "Requests sent to a backend.",
+       [](const BackendSample& s) { return absl::StrCat(s.requests); }},
+      {"switchboard_gateway_upstream_in_flight", "gauge", "Requests open on a backend now.",
+       [](const BackendSample& s) { return absl::StrCat(s.in_flight); }},
+      {"switchboard_gateway_upstream_failures_total", "counter",
+       "Requests that failed on a backend (transport failure or UNAVAILABLE).",
+       [](const BackendSample& s) { return absl::StrCat(s.failures); }},
+      {"switchboard_gateway_upstream_healthy", "gauge", "1 while active health checks pass.",
+       [](const BackendSample& s) { return std::string(s.healthy ? "1" : "0"); }},
+      {"switchboard_gateway_upstream_ejected", "gauge", "1 while ejected as an outlier.",
+       [](const BackendSample& s) { return std::string(s.ejected ? "1" : "0"); }},
+      {"switchboard_gateway_upstream_draining", "gauge",
+       "1 while removed by a reload and finishing its calls.",
+       [](const BackendSample& s) { return std::string(s.draining ? "1" : "0"); }},
+      {"switchboard_gateway_upstream_ejections_total", "counter", "Outlier ejections.",
+       [](const BackendSample& s) { return absl::StrCat(s.ejections); }},
+  };
+  for (const auto& family : families) {
+    absl::StrAppend(&out, "# HELP ", family.name, " ", family.help, "\n# TYPE ", family.name, " ",
+                    family.type, "\n");
+    for (const auto& sample : samples) {
+      absl::StrAppend(&out, family.name, "{service=\"", Escape(sample.service), "\",backend=\"",
+                      Escape(sample.backend), "\"} ", family.value(sample), "\n");
+    }
   }
   return out;
 }

@@ -6,20 +6,40 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace switchboard::gateway {
 
+// One backend of one service as /metrics shows it.
+struct BackendSample {
+  std::string service;
+  std::string backend;  // host:port
+  uint64_t requests = 0;
+  int64_t in_flight = 0;
+  bool healthy = true;
+  bool ejected = false;
+  bool draining = false;
+  uint64_t ejections = 0;
+  uint64_t failures = 0;
+};
+
 class GatewayMetrics {
  public:
+  using BackendSource = std::function<std::vector<BackendSample>()>;
   void CallStarted() { ++open_calls_; }
   // `protocol`: grpc, grpc-web or rest; `method`: "/pkg.Service/Method" or "-".
   void CallFinished(const std::string& protocol, const std::string& method,
                     const std::string& status, std::chrono::steady_clock::duration elapsed,
                     bool was_open);
   void UpstreamError(const std::string& backend) { ++upstream_errors_[backend]; }
+  // A call tried again on another backend.
+  void Retry(const std::string& service) { ++retries_[service]; }
+  // Where the per-backend samples come from (the balancers); read at each Render.
+  void SetBackendSource(BackendSource source) { backend_source_ = std::move(source); }
   std::string Render() const;
 
  private:
@@ -34,6 +54,8 @@ class GatewayMetrics {
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> calls_;
   std::map<std::string, Histogram> latency_;
   std::map<std::string, uint64_t> upstream_errors_;
+  std::map<std::string, uint64_t> retries_;
+  BackendSource backend_source_;
 };
 
 // grpc-status from trailers, else from trailers-only headers; -1 when neither has one.

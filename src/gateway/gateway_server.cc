@@ -2,13 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <future>
+#include <optional>
+#include <set>
 
 #include "gateway/rest/openapi.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace switchboard::gateway {
 namespace {
@@ -58,6 +62,12 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Gatewa
                                                config.listen_port, ": ", error.message()));
   }
   server->port_ = server->acceptor_.local_endpoint().port();
+  server->metrics_.SetBackendSource([s = server.get()] { return s->BackendSamples(); });
+  server->health_ = std::make_unique<HealthChecker>(server->io_, server->router_.get(),
+                                                     &server->upstreams_);
+  server->upstreams_.SetOnConnectionLost(
+      [s = server.get()](const std::string& address) { s->health_->CheckNow(address); });
+  boost::asio::post(server->io_, [s = server.get()] { s->health_->Sync(); });
   server->Accept();
   server->thread_ = std::thread([s = server.get()] { s->io_.run(); });
   return server;
@@ -72,12 +82,105 @@ void GatewayServer::Stop() {
   boost::asio::post(io_, [this, &closed] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    health_->Stop();
     upstreams_.CloseAll();
     closed.set_value();
   });
   closed.get_future().wait_for(std::chrono::seconds(2));
   io_.stop();
   thread_.join();
+}
+
+absl::Status GatewayServer::Reload(const GatewayConfig& config) {
+  if (!thread_.joinable()) return absl::FailedPreconditionError("the gateway is not running");
+  std::promise<absl::Status> done;
+  auto result = done.get_future();
+  boost::asio::post(io_, [this, &config, &done] { done.set_value(ReloadOnLoop(config)); });
+  return result.get();
+}
+
+absl::Status GatewayServer::ReloadOnLoop(const GatewayConfig& config) {
+  if (config.listen_host != config_.listen_host || config.listen_port != config_.listen_port) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("listen: changing ", config_.listen_host, ":", config_.listen_port,
+                     " needs a restart"));
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, route] : config.services) names.push_back(name);
+  std::vector<std::string> old_names;
+  for (const auto& [name, route] : config_.services) old_names.push_back(name);
+  // REST routes depend only on which services are listed; rebuilt only when that changes.
+  std::optional<rest::RouteTable> routes;
+  if (names != old_names) {
+    auto built = rest::RouteTable::Build(router_->pool(), names);
+    if (!built.ok()) return built.status();
+    routes.emplace(std::move(*built));
+  }
+  grpcweb::CorsConfig cors_config;
+  cors_config.allow_origins = config.cors_allow_origins;
+  auto cors = grpcweb::CorsPolicy::Create(cors_config);
+  if (!cors.ok()) return absl::InvalidArgumentError(absl::StrCat("cors: ", cors.status().message()));
+  auto removed = router_->Reload(config);
+  if (!removed.ok()) return removed.status();
+  config_ = config;
+  *cors_ = std::move(*cors);
+  if (routes) {
+    // REST calls in flight point at their Route: the old routes move (their vector's buffer
+    // with them) into a retired table that outlives the calls.
+    retired_routes_.push_back(std::make_unique<rest::RouteTable>(std::move(*routes_)));
+    *routes_ = std::move(*routes);
+    openapi_json_ = rest::GenerateOpenApi(*routes_);
+  }
+  // A removed backend that another service still uses keeps its connection.
+  std::set<std::string> in_use;
+  for (const auto& [name, balancer] : router_->balancers()) {
+    for (const auto& endpoint : balancer->endpoints()) in_use.insert(endpoint->address);
+  }
+  std::vector<std::string> drain;
+  std::vector<std::string> removed_names;
+  draining_.erase(std::remove_if(draining_.begin(), draining_.end(),
+                                 [](const auto& entry) { return entry.second->in_flight == 0; }),
+                  draining_.end());
+  for (const auto& [service, endpoint] : *removed) {
+    removed_names.push_back(absl::StrCat(service, "/", endpoint->address));
+    if (in_use.count(endpoint->address) == 0) drain.push_back(endpoint->address);
+    draining_.emplace_back(service, endpoint);
+  }
+  upstreams_.Drain(drain);
+  health_->Sync();
+  spdlog::info("gateway reloaded services={} removed_backends=[{}] draining_connections={}",
+               config_.services.size(), absl::StrJoin(removed_names, ","), drain.size());
+  return absl::OkStatus();
+}
+
+std::vector<BackendSample> GatewayServer::BackendSamples() {
+  std::vector<BackendSample> samples;
+  const auto now = lb::Clock::now();
+  auto add = [&](const std::string& service, const lb::Endpoint& endpoint) {
+    BackendSample sample;
+    sample.service = service;
+    sample.backend = endpoint.address;
+    sample.requests = endpoint.requests;
+    sample.in_flight = endpoint.in_flight;
+    sample.healthy = endpoint.health.healthy();
+    sample.ejected = endpoint.outlier.Ejected(now);
+    sample.draining = endpoint.draining;
+    sample.ejections = endpoint.outlier.ejections();
+    sample.failures = endpoint.failures;
+    samples.push_back(sample);
+  };
+  for (const auto& [service, balancer] : router_->balancers()) {
+    for (const auto& endpoint : balancer->endpoints()) add(service, *endpoint);
+  }
+  // Drained endpoints leave the page once their last call is done.
+  draining_.erase(std::remove_if(draining_.begin(), draining_.end(),
+                                 [](const auto& entry) {
+                                   return entry.second->in_flight == 0 ||
+                                          !entry.second->draining;
+                                 }),
+                  draining_.end());
+  for (const auto& [service, endpoint] : draining_) add(service, *endpoint);
+  return samples;
 }
 
 void GatewayServer::Accept() {

@@ -11,6 +11,7 @@
 #include "gateway/gateway_config.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/grpcweb/cors.h"
+#include "gateway/health_checker.h"
 #include "gateway/http1_session.h"
 #include "gateway/rest/route_table.h"
 #include "gateway/rest/transcoder.h"
@@ -27,12 +28,19 @@ class GatewayServer {
   ~GatewayServer();
   uint16_t port() const { return port_; }
   void Stop();
+  // Applies `config` on the event loop thread (any thread may call; waits for it): routes,
+  // backends, balancing, health checks, retries and timeouts change; calls in flight finish
+  // where they are; backends that left drain. A change of listen address or descriptor sets
+  // is refused and the running configuration kept.
+  absl::Status Reload(const GatewayConfig& config);
 
  private:
   explicit GatewayServer(const GatewayConfig& config);
   void Accept();
   void Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
              std::shared_ptr<std::string> seen);
+  absl::Status ReloadOnLoop(const GatewayConfig& config);
+  std::vector<BackendSample> BackendSamples();
 
   GatewayConfig config_;
   boost::asio::io_context io_;
@@ -40,10 +48,15 @@ class GatewayServer {
   GatewayMetrics metrics_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<rest::RouteTable> routes_;
+  // Route tables replaced by reloads that changed the list of services (one per such reload).
+  std::vector<std::unique_ptr<rest::RouteTable>> retired_routes_;
   std::unique_ptr<rest::Transcoder> transcoder_;
   std::unique_ptr<grpcweb::CorsPolicy> cors_;
   std::string openapi_json_;
   UpstreamPool upstreams_;
+  std::unique_ptr<HealthChecker> health_;
+  // Backends removed by a reload, shown in /metrics until their last call ends.
+  std::vector<std::pair<std::string, std::shared_ptr<lb::Endpoint>>> draining_;
   uint16_t port_ = 0;
   std::thread thread_;
 };

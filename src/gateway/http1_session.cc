@@ -276,8 +276,7 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
     auto s = weak_stream.lock();
     if (self && s && self->stream_ == s) self->OnDeadline();
   });
-  const Backend& backend = context_.proxy.router->Pick(*target->route);
-  context_.proxy.upstreams->Get(backend)->Submit(stream, headers);
+  context_.proxy.upstreams->Submit(*target, stream, headers);
   WatchForDisconnect();
   return true;
 }

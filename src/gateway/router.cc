@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.pb.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -18,9 +19,9 @@ absl::StatusOr<std::unique_ptr<Router>> Router::Create(const GatewayConfig& conf
     bytes << in.rdbuf();
     google::protobuf::FileDescriptorSet set;
     if (!set.ParseFromString(bytes.str())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("descriptors: ", path, " is not a FileDescriptorSet (protoc "
-                                              "--include_imports --descriptor_set_out)"));
+      return absl::InvalidArgumentError(absl::StrCat("descriptors: ", path,
+                                                     " is not a FileDescriptorSet (protoc "
+                                                     "--include_imports --descriptor_set_out)"));
     }
     for (const auto& file : set.file()) {
       // The same file may come from several sets; the first one wins.
@@ -37,14 +38,78 @@ absl::StatusOr<std::unique_ptr<Router>> Router::Create(const GatewayConfig& conf
       return absl::InvalidArgumentError(
           absl::StrCat("services.", name, ": no descriptor set defines this service"));
     }
+    auto balancer = lb::Balancer::Create(name, BalancerOptionsOf(route), EndpointSpecsOf(route),
+                                         std::random_device{}());
+    if (!balancer.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("services.", balancer.status().message()));
+    }
+    router->balancers_[name] = std::move(*balancer);
   }
   return router;
 }
 
+lb::BalancerOptions BalancerOptionsOf(const ServiceRoute& route) {
+  lb::BalancerOptions options;
+  options.policy = route.lb;
+  options.health = route.health_check;
+  options.outlier = route.outlier;
+  return options;
+}
+
+std::vector<lb::EndpointSpec> EndpointSpecsOf(const ServiceRoute& route) {
+  std::vector<lb::EndpointSpec> specs;
+  for (const auto& backend : route.backends) specs.push_back({backend.ToString(), backend.weight});
+  return specs;
+}
+
+absl::StatusOr<Router::Removed> Router::Reload(const GatewayConfig& config) {
+  if (config.descriptors != config_.descriptors) {
+    return absl::FailedPreconditionError(
+        "descriptors: the list of descriptor sets changed; restart the gateway to load new ones");
+  }
+  for (const auto& [name, route] : config.services) {
+    if (pool_.FindServiceByName(name) == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("services.", name, ": no descriptor set defines this service"));
+    }
+  }
+  // Check every service first, on copies, so a bad one leaves the running ones untouched.
+  std::map<std::string, std::shared_ptr<lb::Balancer>> next;
+  for (const auto& [name, route] : config.services) {
+    auto fresh = lb::Balancer::Create(name, BalancerOptionsOf(route), EndpointSpecsOf(route), 0);
+    if (!fresh.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("services.", fresh.status().message()));
+    }
+  }
+  Removed removed;
+  for (const auto& [name, route] : config.services) {
+    auto it = balancers_.find(name);
+    if (it == balancers_.end()) {
+      next[name] = *lb::Balancer::Create(name, BalancerOptionsOf(route), EndpointSpecsOf(route),
+                                         std::random_device{}());
+      continue;
+    }
+    auto gone = it->second->Update(BalancerOptionsOf(route), EndpointSpecsOf(route));
+    if (gone.ok()) {
+      for (auto& endpoint : *gone) removed.emplace_back(name, endpoint);
+    }
+    next[name] = it->second;
+  }
+  for (auto& [name, balancer] : balancers_) {
+    if (next.count(name) != 0) continue;
+    for (auto& endpoint : balancer->endpoints()) {
+      endpoint->draining = true;
+      removed.emplace_back(name, endpoint);
+    }
+  }
+  balancers_ = std::move(next);
+  config_ = config;
+  return removed;
+}
+
 absl::StatusOr<RouteTarget> Router::Resolve(const std::string& path) const {
   const auto slash = path.find('/', 1);
-  if (path.size() < 4 || path[0] != '/' || slash == std::string::npos ||
-      slash + 1 >= path.size()) {
+  if (path.size() < 4 || path[0] != '/' || slash == std::string::npos || slash + 1 >= path.size()) {
     return absl::UnimplementedError(absl::StrCat("malformed method path \"", path, "\""));
   }
   const std::string service = path.substr(1, slash - 1);
@@ -59,14 +124,12 @@ absl::StatusOr<RouteTarget> Router::Resolve(const std::string& path) const {
     return absl::UnimplementedError(
         absl::StrCat("unknown method ", method, " for service ", service));
   }
-  return RouteTarget{&route->second, method_descriptor};
-}
-
-const Backend& Router::Pick(const ServiceRoute& route) {
-  size_t& next = next_backend_[route.name];
-  const Backend& backend = route.backends[next % route.backends.size()];
-  ++next;
-  return backend;
+  RouteTarget target{&route->second, method_descriptor, balancers_.at(service)};
+  const auto level = method_descriptor->options().idempotency_level();
+  target.retryable = !method_descriptor->client_streaming() &&
+                     (level == google::protobuf::MethodOptions::NO_SIDE_EFFECTS ||
+                      level == google::protobuf::MethodOptions::IDEMPOTENT);
+  return target;
 }
 
 }  // namespace switchboard::gateway

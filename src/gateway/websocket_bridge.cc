@@ -84,8 +84,7 @@ void WebSocketBridge::OnAccepted(
       self->Fail(*self->stream_, 4, "deadline exceeded at the gateway");
     }
   });
-  const Backend& backend = context_.proxy.router->Pick(*target->route);
-  context_.proxy.upstreams->Get(backend)->Submit(stream, headers);
+  context_.proxy.upstreams->Submit(*target, stream, headers);
   ReadFrame();
 }
 
