@@ -411,6 +411,20 @@ class Load {
   std::vector<std::thread> workers_;
 };
 
+TEST(LoadBalancing, GracefulShutdownOfAReplicaUnderLoadFailsNoIdempotentCall) {
+  auto a = std::make_unique<testing::TestServer>(ticket::MakeTicketService);
+  testing::TestServer b{ticket::MakeTicketService};
+  auto gateway = *GatewayServer::Start(TicketConfig({a->address(), b.address()}, "round_robin"));
+  Load load(OneConnection(gateway->port()), 4);
+  std::this_thread::sleep_for(milliseconds(500));
+  // GOAWAY, NOT_SERVING, then the listener goes: calls refused or cut go to `b`.
+  a->Shutdown();
+  std::this_thread::sleep_for(milliseconds(1000));
+  load.Stop();
+  EXPECT_EQ(load.failures(), 0) << load.first_failure();
+  EXPECT_GT(load.calls(), 100);
+}
+
 TEST(LoadBalancing, KilledReplicaLeavesWithinOneSecondAndReturnsWithoutFailedCalls) {
   testing::TempDir dir;
   ChildReplica a(dir.path() + "/a"), b(dir.path() + "/b"), c(dir.path() + "/c");

@@ -261,11 +261,16 @@ int UpstreamH2::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame
   const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   if (frame->hd.type == NGHTTP2_HEADERS) {
     if (frame->headers.cat == NGHTTP2_HCAT_RESPONSE) {
-      if (end_stream && StatusOf(stream) == kGrpcUnavailable && call->balancer != nullptr) {
-        // Trailers-only UNAVAILABLE: nothing reached the client yet, so another backend may
-        // answer instead.
+      const int status = end_stream ? StatusOf(stream) : -1;
+      // Trailers-only UNAVAILABLE, or a CANCELLED the gateway did not ask for (grpc++ answers
+      // so for the calls it had not started when it shuts down, before its GOAWAY): nothing
+      // reached the client yet, so another backend may answer. Only UNAVAILABLE counts
+      // against the backend.
+      const bool refused =
+          status == kGrpcUnavailable || (status == kGrpcCancelled && !call->cancelled);
+      if (refused && call->balancer != nullptr) {
         auto held = self->streams_.at(frame->hd.stream_id);
-        self->pool_->EndTry(*held, true);
+        self->pool_->EndTry(*held, status == kGrpcUnavailable);
         const int32_t id = frame->hd.stream_id;
         if (self->pool_->Retry(held, [self, id] { self->Detach(id); })) return 0;
       }
