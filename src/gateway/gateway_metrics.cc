@@ -75,6 +75,14 @@ std::string GatewayMetrics::Render() const {
     absl::StrAppend(&out, "switchboard_gateway_upstream_errors_total{backend=\"", Escape(backend),
                     "\"} ", count, "\n");
   }
+  out +=
+      "# HELP switchboard_gateway_slow_clients_total Clients dropped for stalling longer than "
+      "limits.slow_client_timeout, by protocol and phase.\n"
+      "# TYPE switchboard_gateway_slow_clients_total counter\n";
+  for (const auto& [key, count] : slow_clients_) {
+    absl::StrAppend(&out, "switchboard_gateway_slow_clients_total{protocol=\"", Escape(key.first),
+                    "\",phase=\"", Escape(key.second), "\"} ", count, "\n");
+  }
   return out;
 }
 

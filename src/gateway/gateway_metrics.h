@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 
 namespace switchboard::gateway {
 
@@ -20,6 +21,11 @@ class GatewayMetrics {
                     const std::string& status, std::chrono::steady_clock::duration elapsed,
                     bool was_open);
   void UpstreamError(const std::string& backend) { ++upstream_errors_[backend]; }
+  // A client dropped for stalling longer than limits.slow_client_timeout; `phase`: headers,
+  // body or response.
+  void SlowClient(const std::string& protocol, const std::string& phase) {
+    ++slow_clients_[{protocol, phase}];
+  }
   std::string Render() const;
 
  private:
@@ -34,6 +40,7 @@ class GatewayMetrics {
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t> calls_;
   std::map<std::string, Histogram> latency_;
   std::map<std::string, uint64_t> upstream_errors_;
+  std::map<std::pair<std::string, std::string>, uint64_t> slow_clients_;
 };
 
 // grpc-status from trailers, else from trailers-only headers; -1 when neither has one.
