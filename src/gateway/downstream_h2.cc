@@ -142,6 +142,9 @@ void DownstreamH2::CheckStalledResponses() {
     spdlog::warn("access slow_client protocol=grpc phase=response method={} timeout={}",
                  stream.path, common::FormatDuration(timeout));
     stream.gateway_status = kGrpcCancelled;
+    // Finished as far as this side goes: the backend's reset of the cancelled call must not
+    // answer the client again.
+    stream.finished = true;
     if (auto up = stream.up.lock(); up && !stream.up_closed && !stream.response_ended) {
       up->Cancel(stream);
     }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -33,6 +34,7 @@ constexpr size_t kHeaderReadBytes = 4096;
 // before the client is no longer read: together the memory a streamed call holds.
 constexpr size_t kStreamedReadBytes = 64 * 1024;
 constexpr size_t kMaxPendingBodyBytes = 256 * 1024;
+constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
 
 const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
@@ -82,6 +84,9 @@ void Http1Session::ReadRequest() {
   header_parser_ = std::make_unique<HeaderParser>();
   header_parser_->header_limit(
       static_cast<uint32_t>(context_.proxy.config->limits.max_header_bytes));
+  // The body parser that takes over sets the body's limit; the header must not judge its length.
+  // (Not boost::none: Boost 1.74 compares a length against an empty limit as exceeding it.)
+  header_parser_->body_limit(kNoBodyLimit);
   reading_headers_ = true;
   last_activity_ = Clock::now();
   header_started_.reset();
@@ -271,7 +276,7 @@ void Http1Session::StartStreamedRest(Request request, const rest::RouteMatch& ma
     if (limits.max_body_bytes > 0) {
       stream_parser_->body_limit(static_cast<uint64_t>(limits.max_body_bytes));
     } else {
-      stream_parser_->body_limit(boost::none);
+      stream_parser_->body_limit(kNoBodyLimit);
     }
   }
   const std::string* accept = request.Header("accept");
@@ -301,9 +306,13 @@ void Http1Session::ReadStreamedBody() {
   // Back-pressure: the client is read only as fast as the backend takes the messages.
   if (stream_->request_body.size() >= kMaxPendingBodyBytes) {
     body_paused_ = true;
+    // No read or write is pending to own the session while it waits: it owns itself until
+    // the backend takes bytes (Consumed) or the exchange ends.
+    paused_self_ = shared_from_this();
     return;
   }
   body_paused_ = false;
+  paused_self_.reset();
   read_chunk_.resize(kStreamedReadBytes);
   auto& body = stream_parser_->get().body();
   body.data = read_chunk_.data();
@@ -328,7 +337,8 @@ void Http1Session::ReadStreamedBody() {
           if (error == http::error::end_of_stream || error == boost::asio::error::eof ||
               error == http::error::partial_message || error == boost::asio::error::connection_reset) {
             // The client hung up mid-body: the backend call is cancelled, nothing answered.
-            spdlog::debug("http1: client left during the request body of {}", self->stream_->path);
+            spdlog::debug("http1: client left during the request body of {}: {}",
+                          self->stream_->path, error.message());
             if (self->stream_) self->stream_->gateway_status = kGrpcCancelled;
             self->EndExchange();
             self->Close();
@@ -369,6 +379,7 @@ void Http1Session::Consumed(ProxyStream& stream, size_t) {
   body_paused_ = false;
   // Waiting for the backend is not the client's stall.
   body_progress_ = Clock::now();
+  auto self = std::move(paused_self_);
   ReadStreamedBody();
 }
 
@@ -803,6 +814,8 @@ void Http1Session::EndExchange() {
   // A body read still pending belongs to no exchange now; its handler returns.
   body_reading_ = false;
   body_paused_ = false;
+  // Released last: the caller's frame may be all that holds the session.
+  auto self = std::move(paused_self_);
   CancelUpstream();
   if (stream_) {
     if (stream_->counted) {
@@ -1000,6 +1013,7 @@ void Http1Session::OnSlowClient(const char* phase) {
 void Http1Session::Close() {
   if (closed_) return;
   closed_ = true;
+  auto self = std::move(paused_self_);
   timer_.cancel();
   // Bytes queued for a client that is gone still go back to the backend's window.
   auto unwritten = std::move(writes_);

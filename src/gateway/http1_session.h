@@ -124,6 +124,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   std::optional<Clock::time_point> header_started_;  // the first byte of the request arrived
   bool body_reading_ = false;   // a body read is pending
   bool body_paused_ = false;    // a streamed body waits for the backend's window
+  std::shared_ptr<Http1Session> paused_self_;  // set while paused (see ReadStreamedBody)
   bool body_complete_ = true;   // the request body was read to its end
   Clock::time_point body_progress_;
   Clock::time_point write_progress_;

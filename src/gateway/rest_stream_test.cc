@@ -2,6 +2,7 @@
 // gateway` process (so its memory is its own to measure) in front of real upload and stock
 // services on loopback, spoken to over raw sockets so every byte's timing is the test's.
 #include <arpa/inet.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -111,11 +112,13 @@ class Client {
     return {status, body};
   }
   int fd() const { return fd_; }
+  int last_error() const { return last_error_; }
 
  private:
   bool ReadSome() {
     char buffer[65536];
     const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+    if (n < 0) last_error_ = errno;
     if (n <= 0) return false;
     received_.append(buffer, static_cast<size_t>(n));
     return true;
@@ -124,6 +127,7 @@ class Client {
   int fd_ = -1;
   bool connected_ = false;
   std::string received_;
+  int last_error_ = 0;
 };
 
 // Resident memory of a process, from /proc.
@@ -181,6 +185,13 @@ class RestStreamTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     FAIL() << "gateway did not start: " << gateway_->Output();
+  }
+
+  void TearDown() override {
+    if (HasFailure() && gateway_) {
+      gateway_->Stop(SIGTERM, std::chrono::seconds(5));  // flushes its log
+      ADD_FAILURE() << "gateway log:\n" << gateway_->Output();
+    }
   }
 
   std::string data_dir() const { return upload_.data_dir() + "/data"; }
@@ -315,7 +326,8 @@ TEST_F(RestStreamTest, StalledBodyIs408AndStoresNothing) {
   const auto start = Clock::now();
   auto [status, json] = client.ReadResponse();
   const auto elapsed = Clock::now() - start;
-  EXPECT_EQ(status, 408) << json;
+  EXPECT_EQ(status, 408) << json << " after " << std::chrono::duration<double>(elapsed).count()
+                         << " s, errno " << client.last_error();
   EXPECT_NE(json.find("slow_client_timeout"), std::string::npos) << json;
   EXPECT_LT(elapsed, kSlowClientTimeout + kSlack);
   // The upload was cancelled: no partial file.
@@ -453,7 +465,7 @@ TEST_F(RestStreamTest, OneGibUploadKeepsGatewayMemoryFlat) {
   unsigned int digest_size = 0;
   EVP_DigestFinal_ex(sha.get(), digest, &digest_size);
   const std::string expected =
-      absl::BytesToHexString(std::string_view(reinterpret_cast<char*>(digest), digest_size));
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), digest_size));
   ASSERT_TRUE(sent);
   ASSERT_EQ(status, 200) << json;
   EXPECT_EQ(JsonMember(json, "sha256"), expected) << json;
