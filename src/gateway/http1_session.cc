@@ -35,6 +35,9 @@ constexpr size_t kHeaderReadBytes = 4096;
 constexpr size_t kStreamedReadBytes = 64 * 1024;
 constexpr size_t kMaxPendingBodyBytes = 256 * 1024;
 constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
+// Response bytes queued for the client and not yet written past which the bytes of a message
+// still arriving are no longer given back to the backend at once (PumpRest).
+constexpr size_t kMaxQueuedResponseBytes = 1 << 20;
 
 const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
@@ -139,6 +142,7 @@ void Http1Session::ParseHeader() {
 }
 
 void Http1Session::ResetExchange(const Request& request) {
+  ReleaseDeferred();
   keep_alive_ = request.keep_alive;
   exchange_done_ = false;
   head_sent_ = false;
@@ -624,7 +628,14 @@ void Http1Session::PumpRest(ProxyStream& stream) {
   if (mode_ == Mode::kRestStream && !chunk.empty()) {
     SendChunk(chunk, n);
   } else if (n > 0) {
-    if (auto up = stream.up.lock()) up->Consumed(stream, n);
+    // The start of a message: given back at once, so that a message larger than the stream
+    // window can arrive. But not while the client is behind, or a stalled reader would let the
+    // backend send without end: then once the queue drains (WriteSome).
+    if (queued_write_bytes_ < kMaxQueuedResponseBytes) {
+      if (auto up = stream.up.lock()) up->Consumed(stream, n);
+    } else {
+      deferred_consumed_ += n;
+    }
   }
   if (stream.response_ended && stream.response_body.empty()) {
     const std::string* code = FindHeader(stream.trailers, "grpc-status");
@@ -733,8 +744,17 @@ std::string Http1Session::TraceValue(const Headers& source) const {
   return entry;
 }
 
+void Http1Session::ReleaseDeferred() {
+  const size_t n = deferred_consumed_;
+  deferred_consumed_ = 0;
+  if (!stream_ || n == 0) return;
+  if (auto up = stream_->up.lock()) up->Consumed(*stream_, n);
+}
+
 void Http1Session::CancelUpstream() {
   if (!stream_) return;
+  // Held back bytes still count against the backend connection's window.
+  ReleaseDeferred();
   if (stream_->timer) stream_->timer->cancel();
   if (auto up = stream_->up.lock()) {
     if (!stream_->up_closed && !stream_->response_ended) up->Cancel(*stream_);
@@ -829,6 +849,7 @@ void Http1Session::EndExchange() {
 
 void Http1Session::Write(std::string bytes, std::function<void()> on_written) {
   if (closed_) return;
+  queued_write_bytes_ += bytes.size();
   writes_.emplace_back(std::move(bytes), std::move(on_written));
   if (!writing_) WriteMore();
 }
@@ -881,6 +902,10 @@ void Http1Session::WriteSome(std::shared_ptr<std::pair<std::string, std::functio
           return;
         }
         if (item->second) item->second();
+        self->queued_write_bytes_ -= item->first.size();
+        if (self->deferred_consumed_ > 0 && self->queued_write_bytes_ < kMaxQueuedResponseBytes) {
+          self->ReleaseDeferred();
+        }
         self->WriteMore();
       });
 }

@@ -110,6 +110,8 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void WatchForDisconnect();
   void Close();
   void CancelUpstream();
+  // Gives the backend the response bytes PumpRest held back while the client was behind.
+  void ReleaseDeferred();
   std::string TraceValue(const Headers& trailers) const;
 
   Http1Context context_;
@@ -137,6 +139,8 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   std::string read_chunk_;  // one read of a streamed body
 
   std::deque<std::pair<std::string, std::function<void()>>> writes_;
+  size_t queued_write_bytes_ = 0;  // in writes_ or being written
+  size_t deferred_consumed_ = 0;   // response bytes taken but not yet given back (PumpRest)
   bool writing_ = false;
   bool closed_ = false;
   bool keep_alive_ = true;
