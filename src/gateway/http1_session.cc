@@ -36,7 +36,7 @@ constexpr size_t kStreamedReadBytes = 64 * 1024;
 constexpr size_t kMaxPendingBodyBytes = 256 * 1024;
 constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
 // Response bytes queued for the client and not yet written past which the bytes of a message
-// still arriving are no longer given back to the backend at once (PumpRest).
+// still arriving are no longer given back to the backend at once (GiveBackUnsent).
 constexpr size_t kMaxQueuedResponseBytes = 1 << 20;
 
 const char* Reason(int status) {
@@ -627,15 +627,8 @@ void Http1Session::PumpRest(ProxyStream& stream) {
   }
   if (mode_ == Mode::kRestStream && !chunk.empty()) {
     SendChunk(chunk, n);
-  } else if (n > 0) {
-    // The start of a message: given back at once, so that a message larger than the stream
-    // window can arrive. But not while the client is behind, or a stalled reader would let the
-    // backend send without end: then once the queue drains (WriteSome).
-    if (queued_write_bytes_ < kMaxQueuedResponseBytes) {
-      if (auto up = stream.up.lock()) up->Consumed(stream, n);
-    } else {
-      deferred_consumed_ += n;
-    }
+  } else {
+    GiveBackUnsent(n);
   }
   if (stream.response_ended && stream.response_body.empty()) {
     const std::string* code = FindHeader(stream.trailers, "grpc-status");
@@ -744,6 +737,19 @@ std::string Http1Session::TraceValue(const Headers& source) const {
   return entry;
 }
 
+void Http1Session::GiveBackUnsent(size_t n) {
+  // The start of a message, held by a decoder rather than by a write: given back at once, so
+  // that a message larger than the stream window can arrive. But not while the client is
+  // behind, or a reader that stalls would let the backend send without end: then once the
+  // write queue drains (WriteSome).
+  if (n == 0 || !stream_) return;
+  if (queued_write_bytes_ < kMaxQueuedResponseBytes) {
+    if (auto up = stream_->up.lock()) up->Consumed(*stream_, n);
+  } else {
+    deferred_consumed_ += n;
+  }
+}
+
 void Http1Session::ReleaseDeferred() {
   const size_t n = deferred_consumed_;
   deferred_consumed_ = 0;
@@ -817,7 +823,7 @@ void Http1Session::SendChunk(const std::string& data, size_t consumed) {
     if (auto up = stream->up.lock()) up->Consumed(*stream, consumed);
   };
   if (data.empty()) {
-    on_written();
+    GiveBackUnsent(consumed);
     return;
   }
   Write(absl::StrCat(absl::StrFormat("%x", data.size()), "\r\n", data, "\r\n"), on_written);

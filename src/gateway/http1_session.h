@@ -110,7 +110,9 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void WatchForDisconnect();
   void Close();
   void CancelUpstream();
-  // Gives the backend the response bytes PumpRest held back while the client was behind.
+  // Response bytes taken from the backend that no write carries (a partial message).
+  void GiveBackUnsent(size_t n);
+  // Gives the backend the bytes GiveBackUnsent held back while the client was behind.
   void ReleaseDeferred();
   std::string TraceValue(const Headers& trailers) const;
 
@@ -140,7 +142,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
 
   std::deque<std::pair<std::string, std::function<void()>>> writes_;
   size_t queued_write_bytes_ = 0;  // in writes_ or being written
-  size_t deferred_consumed_ = 0;   // response bytes taken but not yet given back (PumpRest)
+  size_t deferred_consumed_ = 0;   // response bytes held back by GiveBackUnsent
   bool writing_ = false;
   bool closed_ = false;
   bool keep_alive_ = true;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include <grpcpp/create_channel.h>
@@ -172,7 +173,7 @@ class RestStreamTest : public ::testing::Test {
         << "    backends: [" << upload_.address() << "]\n"
         << "    timeout: {default: 5s, max: 120s}\n"
         << "  switchboard.stock.v1.StockService: {backends: [" << stock_.address() << "]}\n"
-        << "limits: {slow_client_timeout: 1s}\n";
+        << "limits: {slow_client_timeout: 1s" << extra_limits_ << "}\n";
     out.close();
     gateway_ = std::make_unique<switchboard::testing::ChildProcess>(
         std::vector<std::string>{switchboard::testing::SwitchboardBinary(), "gateway", "--config",
@@ -214,6 +215,21 @@ class RestStreamTest : public ::testing::Test {
     return client.ReadResponse();
   }
 
+  // CPU time the gateway process has used (user + system), from /proc.
+  std::chrono::milliseconds GatewayCpu() const {
+    std::ifstream in("/proc/" + std::to_string(gateway_->pid()) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    int64_t ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i >= 14) ticks += std::stoll(field);
+    }
+    return std::chrono::milliseconds(ticks * 1000 / sysconf(_SC_CLK_TCK));
+  }
+
+  std::string extra_limits_;  // more keys for the limits: block, ", key: value"
   switchboard::testing::TempDir dir_;
   switchboard::testing::TestServer upload_{upload::MakeUploadService};
   switchboard::testing::TestServer stock_{stock::MakeStockService, "{tick_interval: 10ms}"};
@@ -393,6 +409,34 @@ TEST_F(RestStreamTest, StreamClientThatNeverReadsIsCancelledAndMemoryStaysBounde
       << gateway_->Output();
 }
 
+TEST_F(RestStreamTest, GrpcWebStreamThatIsNeverReadIsCancelled) {
+  auto stub = upload::v1::UploadService::NewStub(upload_.NewChannel());
+  auto uploaded = upload::testing::UploadChunks(
+      stub.get(), upload::testing::MakeChunks(PseudoRandomBytes(32 << 20, 8), 1 << 20));
+  ASSERT_TRUE(uploaded.status.ok()) << uploaded.status.error_message();
+  upload::v1::GetFileRequest request;
+  request.set_file_id(uploaded.result.file_id());
+  const std::string message = request.SerializeAsString();
+  std::string frame(5, '\0');
+  frame[4] = static_cast<char>(message.size());  // one small message
+  frame += message;
+  Client client(port_, /*receive_buffer=*/16 * 1024);
+  client.Send(absl::StrCat("POST /switchboard.upload.v1.UploadService/GetFile HTTP/1.1\r\n"
+                           "host: x\r\ncontent-type: application/grpc-web+proto\r\n"
+                           "content-length: ", frame.size(), "\r\n\r\n", frame));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Metrics().find("switchboard_gateway_slow_clients_total{protocol=\"grpc-web\","
+                              "phase=\"response\"} 1") != std::string::npos;
+      },
+      kSlowClientTimeout + kSlack + std::chrono::seconds(5)))
+      << Metrics();
+  EXPECT_TRUE(WaitFor([&] {
+    return Metrics().find("protocol=\"grpc-web\",method=\"/switchboard.upload.v1.UploadService/"
+                          "GetFile\",status=\"CANCELLED\"} 1") != std::string::npos;
+  })) << Metrics();
+}
+
 TEST_F(RestStreamTest, NativeGrpcStreamThatIsNeverReadIsReset) {
   auto stub = upload::v1::UploadService::NewStub(upload_.NewChannel());
   const std::string data = PseudoRandomBytes(32 << 20, 6);
@@ -424,6 +468,81 @@ TEST_F(RestStreamTest, NativeGrpcStreamThatIsNeverReadIsReset) {
   while (reader->Read(&chunk)) received += chunk.data().size();
   EXPECT_LT(received, data.size());
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(RestStreamTest, IdleKeepAliveConnectionIsNeitherTimedOutNorSpinning) {
+  Client client(port_);
+  client.Send("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
+  ASSERT_EQ(client.ReadResponse().first, 200);
+  // Quiet between requests for longer than the slow-client timeout: that is idle (60s), not
+  // slow, and waiting costs no CPU.
+  const auto cpu_before = GatewayCpu();
+  std::this_thread::sleep_for(kSlowClientTimeout * 2);
+  const auto cpu_used = GatewayCpu() - cpu_before;
+  EXPECT_LT(cpu_used, std::chrono::milliseconds(200)) << cpu_used.count() << " ms";
+  ASSERT_TRUE(client.Send("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n"));
+  EXPECT_EQ(client.ReadResponse().first, 200);
+  EXPECT_EQ(Metrics().find("switchboard_gateway_slow_clients_total{"), std::string::npos);
+}
+
+TEST_F(RestStreamTest, BackendFailingMidBodyAnswersWithItsErrorAndCloses) {
+  Client client(port_);
+  std::string lines = "{\"data\":\"YWJj\"}\n{\"data\":\"YWJj\",\"chunkNumber\":5}\n";
+  const std::string filler = "{\"data\":\"" + absl::Base64Escape(std::string(48 * 1024, 'z')) + "\"}\n";
+  const size_t total = lines.size() + 200 * filler.size();  // ~13 MiB the backend never wants
+  client.Send(absl::StrCat("POST /uploads HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-ndjson\r\n"
+                           "content-length: ", total, "\r\n\r\n"));
+  client.Send(lines);
+  // The rest is sent from another thread: the gateway stops reading once it has answered.
+  std::thread sender([&] {
+    for (int i = 0; i < 200 && client.Send(filler); ++i) {
+    }
+  });
+  auto [status, json] = client.ReadResponse();
+  EXPECT_EQ(status, 400) << json;
+  EXPECT_NE(json.find("chunk_number 5"), std::string::npos) << json;
+  EXPECT_NE(client.ReadToEnd().find("HTTP/1.1"), 0u);  // then the connection ends
+  ::shutdown(client.fd(), SHUT_RDWR);
+  sender.join();
+  EXPECT_TRUE(WaitFor([&] { return NothingStored(data_dir()); }));
+}
+
+class RestStreamBodyLimitTest : public RestStreamTest {
+ protected:
+  RestStreamBodyLimitTest() { extra_limits_ = ", max_body_bytes: 1048576"; }
+};
+
+TEST_F(RestStreamBodyLimitTest, StreamedBodyOverMaxBodyBytesIs413) {
+  const std::string data = PseudoRandomBytes(2 << 20, 9);
+  {  // Declared too long: refused before a byte of it is read.
+    auto [status, json] = Request(
+        "POST /uploads HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\n", data);
+    EXPECT_EQ(status, 413) << json;
+    EXPECT_NE(json.find("limits.max_body_bytes"), std::string::npos) << json;
+  }
+  {  // Chunked: cut off when it passes the limit, the upload cancelled.
+    Client client(port_);
+    client.Send("PUT /uploads HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n");
+    std::thread sender([&] {
+      for (size_t sent = 0; sent < data.size(); sent += 65536) {
+        if (!client.Send(absl::StrCat(absl::Hex(65536), "\r\n", data.substr(sent, 65536), "\r\n"))) {
+          break;
+        }
+      }
+      client.Send("0\r\n\r\n");
+    });
+    auto [status, json] = client.ReadResponse();
+    ::shutdown(client.fd(), SHUT_RDWR);
+    sender.join();
+    EXPECT_EQ(status, 413) << json;
+    EXPECT_NE(json.find("limits.max_body_bytes"), std::string::npos) << json;
+  }
+  // Within the limit it goes through.
+  auto [status, json] = Request(
+      "POST /uploads HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\n",
+      data.substr(0, 1 << 20));
+  EXPECT_EQ(status, 200) << json;
+  EXPECT_EQ(upload::testing::StoredFiles(data_dir()).size(), 1u);
 }
 
 // A deterministic byte stream cheap enough to produce at loopback speed.
