@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "common/duration.h"
 #include "common/status.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/backend_call.h"
@@ -17,6 +18,10 @@
 namespace switchboard::gateway {
 namespace {
 
+// How often, per slow_client_timeout, streams with waiting response bytes are looked at: a
+// stalled one is caught within 1 + 1/kStallChecksPerTimeout timeouts.
+constexpr int kStallChecksPerTimeout = 4;
+constexpr std::chrono::milliseconds kMinStallCheckInterval{50};
 
 // Connection-specific headers never cross a proxy (RFC 9113 8.2.2), and the gateway sets the
 // deadline headers itself.
@@ -77,7 +82,8 @@ DownstreamH2::DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket 
     : H2Connection(std::move(socket)),
       context_(context),
       idle_timer_(*context.io),
-      last_activity_(std::chrono::steady_clock::now()) {}
+      last_activity_(std::chrono::steady_clock::now()),
+      stall_timer_(*context.io) {}
 
 void DownstreamH2::OnActivity() { last_activity_ = std::chrono::steady_clock::now(); }
 
@@ -101,6 +107,51 @@ void DownstreamH2::ArmIdleTimer() {
     if (quiet) self->last_activity_ = std::chrono::steady_clock::now();
     self->ArmIdleTimer();
   });
+}
+
+void DownstreamH2::ArmStallTimer() {
+  const auto timeout = context_.config->limits.slow_client_timeout;
+  if (stall_timer_armed_ || timeout.count() <= 0 || closed() || waiting_since_.empty()) return;
+  stall_timer_armed_ = true;
+  stall_timer_.expires_after(std::max<std::chrono::milliseconds>(timeout / kStallChecksPerTimeout,
+                                                                 kMinStallCheckInterval));
+  std::weak_ptr<DownstreamH2> weak = shared_from_this();
+  stall_timer_.async_wait([weak](const boost::system::error_code& error) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->stall_timer_armed_ = false;
+    if (error || self->closed()) return;
+    self->CheckStalledResponses();
+    self->ArmStallTimer();
+  });
+}
+
+void DownstreamH2::CheckStalledResponses() {
+  const auto timeout = context_.config->limits.slow_client_timeout;
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<int32_t> stalled;
+  for (const auto& [id, since] : waiting_since_) {
+    if (now - since >= timeout) stalled.push_back(id);
+  }
+  for (int32_t id : stalled) {
+    waiting_since_.erase(id);
+    auto it = streams_.find(id);
+    if (it == streams_.end()) continue;
+    ProxyStream& stream = *it->second;
+    context_.metrics->SlowClient("grpc", "response");
+    spdlog::warn("access slow_client protocol=grpc phase=response method={} timeout={}",
+                 stream.path, common::FormatDuration(timeout));
+    stream.gateway_status = kGrpcCancelled;
+    // Finished as far as this side goes: the backend's reset of the cancelled call must not
+    // answer the client again.
+    stream.finished = true;
+    if (auto up = stream.up.lock(); up && !stream.up_closed && !stream.response_ended) {
+      up->Cancel(stream);
+    }
+    // OnStreamClose records the call and gives the held bytes back to the backend's window.
+    nghttp2_submit_rst_stream(session(), NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+  }
+  if (!stalled.empty()) ScheduleFlush();
 }
 
 void DownstreamH2::Start(GatewayContext context, boost::asio::ip::tcp::socket socket,
@@ -210,6 +261,7 @@ int DownstreamH2::OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, con
 int DownstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t, void* user_data) {
   DownstreamH2* self = Self(user_data);
   self->plain_bodies_.erase(id);
+  self->waiting_since_.erase(id);
   auto it = self->streams_.find(id);
   if (it == self->streams_.end()) return 0;
   std::shared_ptr<ProxyStream> stream = it->second;
@@ -326,6 +378,10 @@ void DownstreamH2::StartResponse(ProxyStream& stream, bool end_stream) {
 
 void DownstreamH2::ResumeResponse(ProxyStream& stream) {
   if (stream.finished || stream.down_closed || closed() || !stream.response_started) return;
+  if (!stream.response_body.empty() &&
+      waiting_since_.emplace(stream.down_id, std::chrono::steady_clock::now()).second) {
+    ArmStallTimer();
+  }
   nghttp2_session_resume_data(session(), stream.down_id);
   ScheduleFlush();
 }
@@ -338,6 +394,11 @@ ssize_t DownstreamH2::ReadResponseBody(nghttp2_session* session, int32_t id, uin
   const size_t n = stream->response_body.Take(buf, length);
   if (n > 0) {
     if (auto up = stream->up.lock()) up->Consumed(*stream, n);
+  }
+  if (stream->response_body.empty()) {
+    self->waiting_since_.erase(id);
+  } else if (n > 0) {
+    self->waiting_since_[id] = std::chrono::steady_clock::now();
   }
   if (stream->response_body.empty()) {
     if (stream->response_ended) {
@@ -407,6 +468,8 @@ void DownstreamH2::RespondPlain(int32_t stream_id, int http_status, const std::s
 
 void DownstreamH2::OnClosed() {
   idle_timer_.cancel();
+  stall_timer_.cancel();
+  waiting_since_.clear();
   auto streams = std::move(streams_);
   for (auto& [id, stream] : streams) {
     stream->down_closed = true;

@@ -59,6 +59,11 @@ class DownstreamH2 : public H2Connection,
   void OnActivity() override;
   // Closes the connection (GOAWAY first) once it has been idle for limits.idle_timeout.
   void ArmIdleTimer();
+  // Response bytes the client does not take for limits.slow_client_timeout: the call is
+  // cancelled upstream and its stream reset. Checked a few times per timeout while any
+  // response waits, never while none does.
+  void ArmStallTimer();
+  void CheckStalledResponses();
 
   static int OnBeginHeaders(nghttp2_session*, const nghttp2_frame*, void*);
   static int OnHeader(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
@@ -76,6 +81,11 @@ class DownstreamH2 : public H2Connection,
   std::map<int32_t, std::shared_ptr<ProxyStream>> streams_;
   // Plain (non-gRPC) response bodies by stream id.
   std::map<int32_t, std::string> plain_bodies_;
+  boost::asio::steady_timer stall_timer_;
+  bool stall_timer_armed_ = false;
+  // Streams whose response bytes wait for the client: since when, or since the last bytes it
+  // took. A stream without waiting bytes has no entry.
+  std::map<int32_t, std::chrono::steady_clock::time_point> waiting_since_;
 };
 
 }  // namespace switchboard::gateway

@@ -333,7 +333,8 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
     const YAML::Node& limits = root["limits"];
     if (auto s = CheckKeys(limits, "limits",
                            {"max_header_bytes", "max_message_bytes", "max_streams_per_connection",
-                            "idle_timeout", "connection_window_bytes"});
+                            "idle_timeout", "connection_window_bytes", "slow_client_timeout",
+                            "max_body_bytes"});
         !s.ok()) {
       return fail(s);
     }
@@ -348,6 +349,7 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
         {"max_streams_per_connection", 1, 1 << 20, &config.limits.max_streams_per_connection},
         {"connection_window_bytes", 65535, (int64_t{1} << 31) - 1,
          &config.limits.connection_window_bytes},
+        {"max_body_bytes", 0, int64_t{1} << 50, &config.limits.max_body_bytes},
     };
     for (const auto& limit : ints) {
       if (!limits[limit.key]) continue;
@@ -360,6 +362,13 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
     if (limits["idle_timeout"]) {
       if (auto s = ReadDuration(limits["idle_timeout"], "limits.idle_timeout",
                                 &config.limits.idle_timeout);
+          !s.ok()) {
+        return fail(s);
+      }
+    }
+    if (limits["slow_client_timeout"]) {
+      if (auto s = ReadDuration(limits["slow_client_timeout"], "limits.slow_client_timeout",
+                                &config.limits.slow_client_timeout);
           !s.ok()) {
         return fail(s);
       }
@@ -407,7 +416,11 @@ std::string GatewayDefaultsYaml() {
       "  max_message_bytes: ", d.limits.max_message_bytes, "\n",
       "  max_streams_per_connection: ", d.limits.max_streams_per_connection, "\n",
       "  idle_timeout: ", common::FormatDuration(d.limits.idle_timeout), "\n",
-      "  connection_window_bytes: ", d.limits.connection_window_bytes, "\n");
+      "  connection_window_bytes: ", d.limits.connection_window_bytes, "\n",
+      "  slow_client_timeout: ", common::FormatDuration(d.limits.slow_client_timeout),
+      "     # 0s: off\n",
+      "  max_body_bytes: ", d.limits.max_body_bytes,
+      "                 # streamed request bodies; 0: no limit\n");
 }
 
 }  // namespace switchboard::gateway

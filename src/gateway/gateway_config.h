@@ -52,6 +52,14 @@ struct Limits {
   int64_t max_message_bytes = 4 * 1024 * 1024;
   int64_t max_streams_per_connection = 1024;
   std::chrono::milliseconds idle_timeout{60000};
+  // A client that stalls for this long is dropped (0: never): HTTP/1.1 request headers not
+  // complete (408), a request body making no progress (408, the call cancelled), a response
+  // it does not read (the call cancelled, the connection or stream reset).
+  std::chrono::milliseconds slow_client_timeout{30000};
+  // A streamed request body (NDJSON or raw bytes to a client-streaming method) in all; 0 for no
+  // limit, as the gateway holds only a window of it and the service bounds what it keeps.
+  // Each message of it is still bounded by max_message_bytes.
+  int64_t max_body_bytes = 0;
   // Flow-control window of each HTTP/2 connection, both sides: how much may be in flight on
   // one connection before its reader takes it.
   int64_t connection_window_bytes = 16 << 20;

@@ -22,6 +22,17 @@ TEST(GatewayConfig, DefaultsFillEverythingOptional) {
   EXPECT_EQ(route.lb, "round_robin");
   EXPECT_EQ(route.timeouts.default_timeout, std::chrono::seconds(5));
   EXPECT_EQ(config->limits.max_message_bytes, 4 * 1024 * 1024);
+  EXPECT_EQ(config->limits.slow_client_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(config->limits.max_body_bytes, 0);
+}
+
+TEST(GatewayConfig, SlowClientTimeoutAndBodyLimitAreRead) {
+  auto config = ParseGatewayConfig(
+      std::string(kMinimal) + "limits: {slow_client_timeout: 0s, max_body_bytes: 1048576}\n",
+      "test.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->limits.slow_client_timeout, std::chrono::milliseconds(0));
+  EXPECT_EQ(config->limits.max_body_bytes, 1048576);
 }
 
 TEST(GatewayConfig, BalancingKeys) {
@@ -86,6 +97,10 @@ TEST(GatewayConfig, EveryBadValueNamesItsKey) {
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nlimits: {max_message_bytes: 5}\n",
        "limits.max_message_bytes: 5 is outside"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nlisten: nowhere\n", "listen"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nlimits: {slow_client_timeout: 5}\n",
+       "limits.slow_client_timeout: duration \"5\""},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nlimits: {max_body_bytes: -1}\n",
+       "limits.max_body_bytes: -1 is outside"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\ntls: on\n", "tls: unknown key"},
       {"descriptors: [x.pb\n", "test.yaml"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [{address: h:1, weight: 0}]}}\n",

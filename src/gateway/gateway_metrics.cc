@@ -78,6 +78,14 @@ std::string GatewayMetrics::Render() const {
                     "\"} ", count, "\n");
   }
   out +=
+      "# HELP switchboard_gateway_slow_clients_total Clients dropped for stalling longer than "
+      "limits.slow_client_timeout, by protocol and phase.\n"
+      "# TYPE switchboard_gateway_slow_clients_total counter\n";
+  for (const auto& [key, count] : slow_clients_) {
+    absl::StrAppend(&out, "switchboard_gateway_slow_clients_total{protocol=\"", Escape(key.first),
+                    "\",phase=\"", Escape(key.second), "\"} ", count, "\n");
+  }
+  out +=
       "# HELP switchboard_gateway_retries_total Calls tried again on another backend.\n"
       "# TYPE switchboard_gateway_retries_total counter\n";
   for (const auto& [service, count] : retries_) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <tuple>
 #include <vector>
+#include <utility>
 
 namespace switchboard::gateway {
 
@@ -40,6 +41,11 @@ class GatewayMetrics {
   void Retry(const std::string& service) { ++retries_[service]; }
   // Where the per-backend samples come from (the balancers); read at each Render.
   void SetBackendSource(BackendSource source) { backend_source_ = std::move(source); }
+  // A client dropped for stalling longer than limits.slow_client_timeout; `phase`: headers,
+  // body or response.
+  void SlowClient(const std::string& protocol, const std::string& phase) {
+    ++slow_clients_[{protocol, phase}];
+  }
   std::string Render() const;
 
  private:
@@ -56,6 +62,7 @@ class GatewayMetrics {
   std::map<std::string, uint64_t> upstream_errors_;
   std::map<std::string, uint64_t> retries_;
   BackendSource backend_source_;
+  std::map<std::pair<std::string, std::string>, uint64_t> slow_clients_;
 };
 
 // grpc-status from trailers, else from trailers-only headers; -1 when neither has one.

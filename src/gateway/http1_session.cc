@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -11,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/duration.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/backend_call.h"
 #include "gateway/grpc_timeout.h"
@@ -26,6 +28,16 @@ namespace {
 namespace http = boost::beast::http;
 
 constexpr size_t kDisconnectProbeBytes = 4096;
+// Bytes asked of the socket per read while request headers arrive.
+constexpr size_t kHeaderReadBytes = 4096;
+// One read of a streamed request body, and how much of it may wait for the backend's window
+// before the client is no longer read: together the memory a streamed call holds.
+constexpr size_t kStreamedReadBytes = 64 * 1024;
+constexpr size_t kMaxPendingBodyBytes = 256 * 1024;
+constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
+// Response bytes queued for the client and not yet written past which the bytes of a message
+// still arriving are no longer given back to the backend at once (GiveBackUnsent).
+constexpr size_t kMaxQueuedResponseBytes = 1 << 20;
 
 const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
@@ -53,7 +65,10 @@ struct Http1Session::Request {
 };
 
 Http1Session::Http1Session(Http1Context context, boost::asio::ip::tcp::socket socket)
-    : context_(context), socket_(std::move(socket)), idle_timer_(*context.proxy.io) {
+    : context_(context),
+      socket_(std::move(socket)),
+      timer_(*context.proxy.io),
+      last_activity_(Clock::now()) {
   boost::system::error_code ignored;
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
 }
@@ -68,59 +83,66 @@ void Http1Session::Start(Http1Context context, boost::asio::ip::tcp::socket sock
 }
 
 void Http1Session::ReadRequest() {
-  if (closed_) return;
-  idle_timer_.expires_after(context_.proxy.config->limits.idle_timeout);
-  std::weak_ptr<Http1Session> weak = shared_from_this();
-  idle_timer_.async_wait([weak](const boost::system::error_code& error) {
-    if (auto self = weak.lock(); self && !error && self->exchange_done_) self->Close();
-  });
-  auto parser = std::make_shared<http::request_parser<http::string_body>>();
-  const Limits& limits = context_.proxy.config->limits;
-  parser->header_limit(static_cast<uint32_t>(limits.max_header_bytes));
-  parser->body_limit(static_cast<uint64_t>(limits.max_message_bytes));
-  auto self = shared_from_this();
-  http::async_read(socket_, buffer_, *parser,
-                   [self, parser](const boost::system::error_code& error, size_t) {
-                     if (error == http::error::body_limit) {
-                       self->keep_alive_ = false;
-                       self->SendSimple(413, "application/json",
-                                        rest::JsonErrorBody(8, "request body is larger than "
-                                                               "limits.max_message_bytes"));
-                       return;
-                     }
-                     if (error == http::error::header_limit) {
-                       self->keep_alive_ = false;
-                       self->SendSimple(431, "text/plain", "request headers too large\n");
-                       return;
-                     }
-                     if (error) {
-                       if (error != http::error::end_of_stream &&
-                           error != boost::asio::error::eof) {
-                         self->keep_alive_ = false;
-                         self->SendSimple(400, "text/plain",
-                                          "malformed HTTP request: " + error.message() + "\n");
-                       } else {
-                         self->Close();
-                       }
-                       return;
-                     }
-                     auto message = parser->release();
-                     Request request;
-                     request.method = std::string(message.method_string());
-                     request.target = std::string(message.target());
-                     for (const auto& field : message) {
-                       request.headers.emplace_back(Lower(std::string(field.name_string())),
-                                                    std::string(field.value()));
-                     }
-                     request.keep_alive = message.keep_alive();
-                     request.raw = std::move(message);
-                     request.body = request.raw.body();
-                     self->Handle(std::move(request));
-                   });
+  if (closed_ || reading_headers_) return;
+  header_parser_ = std::make_unique<HeaderParser>();
+  header_parser_->header_limit(
+      static_cast<uint32_t>(context_.proxy.config->limits.max_header_bytes));
+  // The body parser that takes over sets the body's limit; the header must not judge its length.
+  // (Not boost::none: Boost 1.74 compares a length against an empty limit as exceeding it.)
+  header_parser_->body_limit(kNoBodyLimit);
+  reading_headers_ = true;
+  last_activity_ = Clock::now();
+  header_started_.reset();
+  if (buffer_.size() > 0) header_started_ = last_activity_;
+  ArmTimer();
+  ParseHeader();
 }
 
-void Http1Session::Handle(Request request) {
-  idle_timer_.cancel();
+void Http1Session::ParseHeader() {
+  while (buffer_.size() > 0) {
+    boost::system::error_code error;
+    const size_t used = header_parser_->put(buffer_.data(), error);
+    buffer_.consume(used);
+    if (error == http::error::need_more) break;
+    if (error) {
+      reading_headers_ = false;
+      keep_alive_ = false;
+      if (error == http::error::header_limit) {
+        SendSimple(431, "text/plain", "request headers larger than limits.max_header_bytes\n");
+      } else {
+        SendSimple(400, "text/plain", "malformed HTTP request: " + error.message() + "\n");
+      }
+      return;
+    }
+    if (header_parser_->is_header_done()) {
+      reading_headers_ = false;
+      OnHeader();
+      return;
+    }
+    if (used == 0) break;
+  }
+  auto self = shared_from_this();
+  socket_.async_read_some(buffer_.prepare(kHeaderReadBytes),
+                          [self](const boost::system::error_code& error, size_t n) {
+                            if (self->closed_ || !self->reading_headers_) return;
+                            if (error) {
+                              // EOF between requests, or a client gone mid-header: nothing to
+                              // answer.
+                              self->reading_headers_ = false;
+                              self->Close();
+                              return;
+                            }
+                            self->buffer_.commit(n);
+                            if (!self->header_started_) {
+                              self->header_started_ = Clock::now();
+                              self->ArmTimer();
+                            }
+                            self->ParseHeader();
+                          });
+}
+
+void Http1Session::ResetExchange(const Request& request) {
+  ReleaseDeferred();
   keep_alive_ = request.keep_alive;
   exchange_done_ = false;
   head_sent_ = false;
@@ -130,9 +152,255 @@ void Http1Session::Handle(Request request) {
   decoder_.reset();
   stream_.reset();
   route_ = nullptr;
+  request_stream_.reset();
   const std::string* origin = request.Header("origin");
   origin_ = origin != nullptr ? *origin : std::string();
+}
 
+void Http1Session::OnHeader() {
+  const auto& header = header_parser_->get();
+  Request request;
+  request.method = std::string(header.method_string());
+  request.target = std::string(header.target());
+  for (const auto& field : header) {
+    request.headers.emplace_back(Lower(std::string(field.name_string())),
+                                 std::string(field.value()));
+  }
+  request.keep_alive = header.keep_alive();
+  body_complete_ = header_parser_->is_done();
+  ResetExchange(request);
+  const Limits& limits = context_.proxy.config->limits;
+
+  // A client-streaming method with an NDJSON or raw body: streamed, never buffered whole.
+  const std::string* content_type = request.Header("content-type");
+  const bool grpc_web = content_type != nullptr && grpcweb::IsGrpcWebContentType(*content_type);
+  if (!grpc_web && request.Header("upgrade") == nullptr &&
+      (!body_complete_ || content_type != nullptr)) {
+    auto [path, query] = rest::SplitRequestTarget(request.target);
+    auto match = context_.routes->Lookup(request.method, path);
+    if (match.ok()) {
+      auto kind = rest::StreamedBodyKindOf(*match->route, request.method, content_type);
+      if (kind) {
+        StartStreamedRest(std::move(request), *match, *kind);
+        return;
+      }
+    }
+  }
+  if (body_complete_) {
+    request.raw = http::request<http::string_body>(std::move(header_parser_->release().base()));
+    Handle(std::move(request));
+    return;
+  }
+  const auto length = header_parser_->content_length();
+  if (length && *length > static_cast<uint64_t>(limits.max_message_bytes)) {
+    keep_alive_ = false;
+    SendSimple(413, "application/json",
+               rest::JsonErrorBody(8, "request body is larger than limits.max_message_bytes"));
+    return;
+  }
+  body_parser_ = std::make_unique<BufferedBodyParser>(std::move(*header_parser_));
+  body_parser_->body_limit(static_cast<uint64_t>(limits.max_message_bytes));
+  SendContinueIfExpected(request);
+  pending_request_ = std::make_unique<Request>(std::move(request));
+  body_progress_ = Clock::now();
+  ReadBufferedBody();
+}
+
+void Http1Session::SendContinueIfExpected(const Request& request) {
+  // curl asks before sending a large body (curl -T); the answer is "go on".
+  const std::string* expect = request.Header("expect");
+  if (expect != nullptr && absl::EqualsIgnoreCase(*expect, "100-continue")) {
+    Write("HTTP/1.1 100 Continue\r\n\r\n");
+  }
+}
+
+void Http1Session::ReadBufferedBody() {
+  body_reading_ = true;
+  ArmTimer();
+  auto self = shared_from_this();
+  http::async_read_some(
+      socket_, buffer_, *body_parser_, [self](const boost::system::error_code& error, size_t) {
+        if (self->closed_ || !self->body_reading_) return;
+        self->body_reading_ = false;
+        if (error == http::error::body_limit) {
+          self->keep_alive_ = false;
+          self->SendSimple(413, "application/json",
+                           rest::JsonErrorBody(8, "request body is larger than "
+                                                  "limits.max_message_bytes"));
+          return;
+        }
+        if (error) {
+          self->keep_alive_ = false;
+          if (error == http::error::end_of_stream || error == boost::asio::error::eof ||
+              error == http::error::partial_message) {
+            self->Close();
+          } else {
+            self->SendSimple(400, "text/plain", "malformed HTTP request: " + error.message() + "\n");
+          }
+          return;
+        }
+        self->body_progress_ = Clock::now();
+        if (!self->body_parser_->is_done()) {
+          self->ReadBufferedBody();
+          return;
+        }
+        self->body_complete_ = true;
+        Request request = std::move(*self->pending_request_);
+        self->pending_request_.reset();
+        request.raw = self->body_parser_->release();
+        self->body_parser_.reset();
+        request.body = request.raw.body();
+        self->Handle(std::move(request));
+      });
+}
+
+void Http1Session::StartStreamedRest(Request request, const rest::RouteMatch& match,
+                                     rest::StreamedBodyKind kind) {
+  const Limits& limits = context_.proxy.config->limits;
+  route_ = match.route;
+  auto [path, query] = rest::SplitRequestTarget(request.target);
+  auto created = rest::RequestStream::Create(*context_.transcoder, *route_, match.bindings, query,
+                                             kind, static_cast<size_t>(limits.max_message_bytes));
+  if (!created.ok()) {
+    SendSimple(rest::HttpStatusFromStatus(created.status()), "application/json",
+               rest::JsonErrorBody(created.status()));
+    return;
+  }
+  request_stream_ = std::move(*created);
+  const auto length = header_parser_->content_length();
+  if (limits.max_body_bytes > 0 && length && *length > static_cast<uint64_t>(limits.max_body_bytes)) {
+    SendSimple(413, "application/json",
+               rest::JsonErrorBody(8, absl::StrCat("request body of ", *length,
+                                                   " bytes is larger than limits.max_body_bytes (",
+                                                   limits.max_body_bytes, ")")));
+    return;
+  }
+  if (!body_complete_) {
+    stream_parser_ = std::make_unique<StreamedBodyParser>(std::move(*header_parser_));
+    if (limits.max_body_bytes > 0) {
+      stream_parser_->body_limit(static_cast<uint64_t>(limits.max_body_bytes));
+    } else {
+      stream_parser_->body_limit(kNoBodyLimit);
+    }
+  }
+  const std::string* accept = request.Header("accept");
+  sse_ = accept != nullptr && absl::StrContains(*accept, "text/event-stream");
+  mode_ = route_->server_streaming ? Mode::kRestStream : Mode::kRestUnary;
+  decoder_.emplace(static_cast<size_t>(limits.max_message_bytes));
+  Headers metadata;
+  for (const auto& [name, value] : request.headers) {
+    if (IsForwardedRestHeader(name)) metadata.emplace_back(name, value);
+  }
+  const std::string* timeout = request.Header("grpc-timeout");
+  if (!Proxy(route_->grpc_path, metadata, timeout != nullptr ? *timeout : std::string(), "",
+             /*body_follows=*/true)) {
+    return;
+  }
+  if (body_complete_) {
+    OnStreamedBytes({});
+    return;
+  }
+  SendContinueIfExpected(request);
+  body_progress_ = Clock::now();
+  ReadStreamedBody();
+}
+
+void Http1Session::ReadStreamedBody() {
+  if (closed_ || exchange_done_ || body_complete_ || body_reading_) return;
+  // Back-pressure: the client is read only as fast as the backend takes the messages.
+  if (stream_->request_body.size() >= kMaxPendingBodyBytes) {
+    body_paused_ = true;
+    // No read or write is pending to own the session while it waits: it owns itself until
+    // the backend takes bytes (Consumed) or the exchange ends.
+    paused_self_ = shared_from_this();
+    return;
+  }
+  body_paused_ = false;
+  paused_self_.reset();
+  read_chunk_.resize(kStreamedReadBytes);
+  auto& body = stream_parser_->get().body();
+  body.data = read_chunk_.data();
+  body.size = read_chunk_.size();
+  body_reading_ = true;
+  ArmTimer();
+  auto self = shared_from_this();
+  http::async_read_some(
+      socket_, buffer_, *stream_parser_, [self](boost::system::error_code error, size_t) {
+        if (self->closed_ || !self->body_reading_ || self->exchange_done_) return;
+        self->body_reading_ = false;
+        if (error == http::error::need_buffer) error = {};  // the chunk buffer is full
+        if (error == http::error::body_limit) {
+          self->FailExchange(413, rest::WithHttpStatus(
+                                      absl::ResourceExhaustedError(absl::StrCat(
+                                          "request body is larger than limits.max_body_bytes (",
+                                          self->context_.proxy.config->limits.max_body_bytes, ")")),
+                                      413));
+          return;
+        }
+        if (error) {
+          if (error == http::error::end_of_stream || error == boost::asio::error::eof ||
+              error == http::error::partial_message || error == boost::asio::error::connection_reset) {
+            // The client hung up mid-body: the backend call is cancelled, nothing answered.
+            spdlog::debug("http1: client left during the request body of {}: {}",
+                          self->stream_->path, error.message());
+            if (self->stream_) self->stream_->gateway_status = kGrpcCancelled;
+            self->EndExchange();
+            self->Close();
+            return;
+          }
+          self->FailExchange(400, absl::InvalidArgumentError("malformed HTTP request body: " +
+                                                            error.message()));
+          return;
+        }
+        self->body_progress_ = Clock::now();
+        const size_t n = self->read_chunk_.size() - self->stream_parser_->get().body().size;
+        self->body_complete_ = self->stream_parser_->is_done();
+        self->OnStreamedBytes(std::string_view(self->read_chunk_.data(), n));
+      });
+}
+
+void Http1Session::OnStreamedBytes(std::string_view data) {
+  std::string frames;
+  absl::Status status = request_stream_->Feed(data, &frames);
+  if (status.ok() && body_complete_) status = request_stream_->Finish(&frames);
+  if (!status.ok()) {
+    FailExchange(rest::HttpStatusFromStatus(status), status);
+    return;
+  }
+  stream_->request_body.Append(frames.data(), frames.size());
+  if (body_complete_) {
+    stream_->request_ended = true;
+    stream_parser_.reset();
+    WatchForDisconnect();
+  }
+  if (auto up = stream_->up.lock()) up->ResumeRequest(*stream_);
+  ReadStreamedBody();
+}
+
+void Http1Session::Consumed(ProxyStream& stream, size_t) {
+  if (stream_.get() != &stream || !body_paused_ || exchange_done_) return;
+  if (stream.request_body.size() >= kMaxPendingBodyBytes) return;
+  body_paused_ = false;
+  // Waiting for the backend is not the client's stall.
+  body_progress_ = Clock::now();
+  auto self = std::move(paused_self_);
+  ReadStreamedBody();
+}
+
+void Http1Session::FailExchange(int http_status, const absl::Status& status) {
+  if (exchange_done_) return;
+  const int code = static_cast<int>(status.code());
+  CancelUpstream();
+  if (stream_) stream_->gateway_status = code;
+  if (mode_ == Mode::kRestStream && head_sent_) {
+    FinishRest(code, std::string(status.message()));
+    return;
+  }
+  SendSimple(http_status, "application/json", rest::JsonErrorBody(status));
+}
+
+void Http1Session::Handle(Request request) {
+  ResetExchange(request);
   Headers with_pseudo = {{":method", request.method}, {":path", request.target}};
   with_pseudo.insert(with_pseudo.end(), request.headers.begin(), request.headers.end());
   if (grpcweb::CorsPolicy::IsPreflight(with_pseudo)) {
@@ -238,7 +506,7 @@ void Http1Session::HandleGrpcWeb(const Request& request) {
 }
 
 bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
-                         const std::string& timeout_header, std::string body) {
+                         const std::string& timeout_header, std::string body, bool body_follows) {
   auto stream = std::make_shared<ProxyStream>();
   stream_ = stream;
   stream->down = std::static_pointer_cast<DownstreamSink>(shared_from_this());
@@ -251,7 +519,9 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
     return false;
   }
   const RouteTimeouts& timeouts = target->route->timeouts;
-  std::chrono::microseconds remaining = timeouts.default_timeout;
+  // A streamed body lasts as long as the client takes to send it: the route's maximum.
+  std::chrono::microseconds remaining =
+      body_follows ? timeouts.max_timeout : timeouts.default_timeout;
   if (!timeout_header.empty()) {
     auto parsed = ParseGrpcTimeout(timeout_header);
     if (!parsed) {
@@ -265,7 +535,7 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
   stream->trace = trace != nullptr && *trace == "1";
   const Headers headers = BackendRequestHeaders(grpc_path, "", metadata, remaining);
   stream->request_body.Append(body.data(), body.size());
-  stream->request_ended = true;
+  stream->request_ended = !body_follows;
   stream->timer = std::make_unique<boost::asio::steady_timer>(
       *context_.proxy.io, std::chrono::steady_clock::now() + remaining);
   std::weak_ptr<Http1Session> weak = shared_from_this();
@@ -277,8 +547,9 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
     if (self && s && self->stream_ == s) self->OnDeadline();
   });
   context_.proxy.upstreams->Submit(*target, stream, headers);
-  WatchForDisconnect();
-  return true;
+  // While a body is read, its reads notice a client that hangs up.
+  if (!body_follows) WatchForDisconnect();
+  return !exchange_done_;
 }
 
 void Http1Session::OnDeadline() {
@@ -355,8 +626,8 @@ void Http1Session::PumpRest(ProxyStream& stream) {
   }
   if (mode_ == Mode::kRestStream && !chunk.empty()) {
     SendChunk(chunk, n);
-  } else if (n > 0) {
-    if (auto up = stream.up.lock()) up->Consumed(stream, n);
+  } else {
+    GiveBackUnsent(n);
   }
   if (stream.response_ended && stream.response_body.empty()) {
     const std::string* code = FindHeader(stream.trailers, "grpc-status");
@@ -465,8 +736,30 @@ std::string Http1Session::TraceValue(const Headers& source) const {
   return entry;
 }
 
+void Http1Session::GiveBackUnsent(size_t n) {
+  // The start of a message, held by a decoder rather than by a write: given back at once, so
+  // that a message larger than the stream window can arrive. But not while the client is
+  // behind, or a reader that stalls would let the backend send without end: then once the
+  // write queue drains (WriteSome).
+  if (n == 0 || !stream_) return;
+  if (queued_write_bytes_ < kMaxQueuedResponseBytes) {
+    if (auto up = stream_->up.lock()) up->Consumed(*stream_, n);
+  } else {
+    deferred_consumed_ += n;
+  }
+}
+
+void Http1Session::ReleaseDeferred() {
+  const size_t n = deferred_consumed_;
+  deferred_consumed_ = 0;
+  if (!stream_ || n == 0) return;
+  if (auto up = stream_->up.lock()) up->Consumed(*stream_, n);
+}
+
 void Http1Session::CancelUpstream() {
   if (!stream_) return;
+  // Held back bytes still count against the backend connection's window.
+  ReleaseDeferred();
   if (stream_->timer) stream_->timer->cancel();
   if (auto up = stream_->up.lock()) {
     if (!stream_->up_closed && !stream_->response_ended) up->Cancel(*stream_);
@@ -476,6 +769,8 @@ void Http1Session::CancelUpstream() {
 
 void Http1Session::SendSimple(int status, const std::string& content_type, const std::string& body,
                               const Headers& extra) {
+  // A request body not read to its end leaves the connection unusable for another request.
+  if (!body_complete_) keep_alive_ = false;
   std::string out = absl::StrCat("HTTP/1.1 ", status, " ", Reason(status), "\r\n");
   bool has_type = false;
   for (const auto& [name, value] : extra) {
@@ -505,6 +800,7 @@ void Http1Session::SendSimple(int status, const std::string& content_type, const
 void Http1Session::SendHead(int status, const Headers& headers) {
   if (head_sent_) return;
   head_sent_ = true;
+  if (!body_complete_) keep_alive_ = false;
   std::string out = absl::StrCat("HTTP/1.1 ", status, " ", Reason(status), "\r\n");
   for (const auto& [name, value] : headers) {
     if (name == "content-length" || name == "transfer-encoding" || name == "connection") continue;
@@ -526,7 +822,7 @@ void Http1Session::SendChunk(const std::string& data, size_t consumed) {
     if (auto up = stream->up.lock()) up->Consumed(*stream, consumed);
   };
   if (data.empty()) {
-    on_written();
+    GiveBackUnsent(consumed);
     return;
   }
   Write(absl::StrCat(absl::StrFormat("%x", data.size()), "\r\n", data, "\r\n"), on_written);
@@ -540,6 +836,11 @@ void Http1Session::SendLastChunk() {
 void Http1Session::EndExchange() {
   if (exchange_done_) return;
   exchange_done_ = true;
+  // A body read still pending belongs to no exchange now; its handler returns.
+  body_reading_ = false;
+  body_paused_ = false;
+  // Released last: the caller's frame may be all that holds the session.
+  auto self = std::move(paused_self_);
   CancelUpstream();
   if (stream_) {
     if (stream_->counted) {
@@ -553,6 +854,7 @@ void Http1Session::EndExchange() {
 
 void Http1Session::Write(std::string bytes, std::function<void()> on_written) {
   if (closed_) return;
+  queued_write_bytes_ += bytes.size();
   writes_.emplace_back(std::move(bytes), std::move(on_written));
   if (!writing_) WriteMore();
 }
@@ -567,25 +869,50 @@ void Http1Session::WriteMore() {
         // The disconnect probe's handler starts the next read once it is cancelled.
         boost::system::error_code ignored;
         socket_.cancel(ignored);
-      } else {
+      } else if (!reading_headers_) {
         ReadRequest();
       }
     }
     return;
   }
-  writing_ = true;
+  if (!writing_) {
+    writing_ = true;
+    write_progress_ = Clock::now();
+    ArmTimer();
+  }
   auto item = std::make_shared<std::pair<std::string, std::function<void()>>>(std::move(writes_.front()));
   writes_.pop_front();
+  WriteSome(std::move(item), 0);
+}
+
+void Http1Session::WriteSome(std::shared_ptr<std::pair<std::string, std::function<void()>>> item,
+                             size_t offset) {
+  // Piece by piece, so that a client taking the response slowly still counts as progress.
   auto self = shared_from_this();
-  boost::asio::async_write(socket_, boost::asio::buffer(item->first),
-                           [self, item](const boost::system::error_code& error, size_t) {
-                             if (error) {
-                               self->Close();
-                               return;
-                             }
-                             if (item->second) item->second();
-                             self->WriteMore();
-                           });
+  socket_.async_write_some(
+      boost::asio::buffer(item->first.data() + offset, item->first.size() - offset),
+      [self, item, offset](const boost::system::error_code& error, size_t n) {
+        if (self->closed_) {
+          if (item->second) item->second();  // the bytes still go back to the backend window
+          return;
+        }
+        if (error) {
+          if (item->second) item->second();
+          self->Close();
+          return;
+        }
+        self->write_progress_ = Clock::now();
+        if (offset + n < item->first.size()) {
+          self->WriteSome(item, offset + n);
+          return;
+        }
+        if (item->second) item->second();
+        self->queued_write_bytes_ -= item->first.size();
+        if (self->deferred_consumed_ > 0 && self->queued_write_bytes_ < kMaxQueuedResponseBytes) {
+          self->ReleaseDeferred();
+        }
+        self->WriteMore();
+      });
 }
 
 void Http1Session::WatchForDisconnect() {
@@ -615,10 +942,109 @@ void Http1Session::WatchForDisconnect() {
   });
 }
 
+Http1Session::Clock::time_point Http1Session::NextDeadline() const {
+  const Limits& limits = context_.proxy.config->limits;
+  const auto slow = limits.slow_client_timeout;
+  const bool slow_on = slow.count() > 0;
+  Clock::time_point deadline = Clock::time_point::max();
+  if (reading_headers_) {
+    if (header_started_) {
+      if (slow_on) deadline = std::min(deadline, *header_started_ + slow);
+    } else if (limits.idle_timeout.count() > 0) {
+      deadline = std::min(deadline, last_activity_ + limits.idle_timeout);
+    }
+  }
+  if (body_reading_ && slow_on) deadline = std::min(deadline, body_progress_ + slow);
+  if (writing_ && slow_on) deadline = std::min(deadline, write_progress_ + slow);
+  return deadline;
+}
+
+void Http1Session::ArmTimer() {
+  if (closed_) return;
+  const Clock::time_point deadline = NextDeadline();
+  if (deadline == Clock::time_point::max()) return;  // a pending wait finds nothing and stops
+  // A pending wait that fires no later re-checks then; only an earlier deadline re-arms.
+  if (timer_armed_ && timer_deadline_ <= deadline) return;
+  timer_armed_ = true;
+  timer_deadline_ = deadline;
+  const uint64_t generation = ++timer_generation_;
+  timer_.expires_at(deadline);
+  std::weak_ptr<Http1Session> weak = shared_from_this();
+  timer_.async_wait([weak, generation](const boost::system::error_code& error) {
+    auto self = weak.lock();
+    // A cancelled or superseded wait does nothing: its successor is already pending.
+    if (!self || generation != self->timer_generation_) return;
+    self->timer_armed_ = false;
+    if (error || self->closed_) return;
+    self->OnTimer();
+  });
+}
+
+void Http1Session::OnTimer() {
+  const Limits& limits = context_.proxy.config->limits;
+  const auto now = Clock::now();
+  const auto slow = limits.slow_client_timeout;
+  const bool slow_on = slow.count() > 0;
+  if (reading_headers_) {
+    if (header_started_ && slow_on && now >= *header_started_ + slow) {
+      OnSlowClient("headers");
+      return;
+    }
+    if (!header_started_ && limits.idle_timeout.count() > 0 &&
+        now >= last_activity_ + limits.idle_timeout) {
+      Close();
+      return;
+    }
+  }
+  if (body_reading_ && slow_on && now >= body_progress_ + slow) {
+    OnSlowClient("body");
+    return;
+  }
+  if (writing_ && slow_on && now >= write_progress_ + slow) {
+    OnSlowClient("response");
+    return;
+  }
+  // Progress moved every deadline into the future: wait for the earliest.
+  ArmTimer();
+}
+
+void Http1Session::OnSlowClient(const char* phase) {
+  const std::string timeout =
+      common::FormatDuration(context_.proxy.config->limits.slow_client_timeout);
+  const std::string protocol = mode_ == Mode::kGrpcWeb ? "grpc-web" : "rest";
+  const std::string method = stream_ && !exchange_done_ ? stream_->path : std::string("-");
+  context_.proxy.metrics->SlowClient(protocol, phase);
+  spdlog::warn("access slow_client protocol={} phase={} method={} timeout={}", protocol, phase,
+               method, timeout);
+  keep_alive_ = false;
+  const std::string_view which = phase;
+  if (which == "headers") {
+    reading_headers_ = false;
+    SendSimple(408, "text/plain",
+               absl::StrCat("request headers not complete within limits.slow_client_timeout (",
+                            timeout, ")\n"));
+    return;
+  }
+  if (which == "body") {
+    body_reading_ = false;
+    FailExchange(408, absl::DeadlineExceededError(absl::StrCat(
+                          "request body made no progress for limits.slow_client_timeout (",
+                          timeout, ")")));
+    return;
+  }
+  // The client does not take the response: cancel the call and reset the connection.
+  if (stream_ && !exchange_done_) {
+    stream_->gateway_status = kGrpcCancelled;
+    EndExchange();
+  }
+  Close();
+}
+
 void Http1Session::Close() {
   if (closed_) return;
   closed_ = true;
-  idle_timer_.cancel();
+  auto self = std::move(paused_self_);
+  timer_.cancel();
   // Bytes queued for a client that is gone still go back to the backend's window.
   auto unwritten = std::move(writes_);
   for (auto& [bytes, on_written] : unwritten) {

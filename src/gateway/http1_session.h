@@ -5,18 +5,22 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "gateway/downstream_h2.h"
 #include "gateway/downstream_sink.h"
 #include "gateway/grpc_framing.h"
 #include "gateway/grpcweb/cors.h"
 #include "gateway/grpcweb/grpc_web_stream.h"
 #include "gateway/proxy_stream.h"
+#include "gateway/rest/request_stream.h"
 #include "gateway/rest/route_table.h"
 #include "gateway/rest/transcoder.h"
 
@@ -40,21 +44,52 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void StartResponse(ProxyStream& stream, bool end_stream) override;
   void ResumeResponse(ProxyStream& stream) override;
   void Fail(ProxyStream& stream, int grpc_code, const std::string& message) override;
-  void Consumed(ProxyStream&, size_t) override {}
+  // The backend took request bytes: a streamed body paused for its window reads on.
+  void Consumed(ProxyStream& stream, size_t n) override;
 
  private:
   enum class Mode { kRestUnary, kRestStream, kGrpcWeb };
   struct Request;
+  using Clock = std::chrono::steady_clock;
+  using HeaderParser =
+      boost::beast::http::request_parser<boost::beast::http::empty_body>;
+  using BufferedBodyParser =
+      boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using StreamedBodyParser =
+      boost::beast::http::request_parser<boost::beast::http::buffer_body>;
 
   Http1Session(Http1Context context, boost::asio::ip::tcp::socket socket);
+  // Request headers, read and parsed here so that a slow sender is seen byte by byte.
   void ReadRequest();
+  void ParseHeader();
+  void OnHeader();
+  // A body read whole (bounded by limits.max_message_bytes) before the call starts.
+  void ReadBufferedBody();
+  // A body streamed to a client-streaming method as it arrives (rest/request_stream.h).
+  void StartStreamedRest(Request request, const rest::RouteMatch& match,
+                         rest::StreamedBodyKind kind);
+  void ReadStreamedBody();
+  void OnStreamedBytes(std::string_view data);
+  void SendContinueIfExpected(const Request& request);
+  void ResetExchange(const Request& request);
   void Handle(Request request);
   void HandleRest(const Request& request);
   void HandleGrpcWeb(const Request& request);
-  // Starts the backend call for the current exchange.
+  // Starts the backend call for the current exchange; with `body_follows` the request body
+  // arrives later through stream_->request_body.
   bool Proxy(const std::string& grpc_path, const Headers& metadata, const std::string& timeout,
-             std::string body);
+             std::string body, bool body_follows = false);
   void OnDeadline();
+  // Ends the exchange with an error the gateway produced, cancelling the backend call.
+  void FailExchange(int http_status, const absl::Status& status);
+
+  // One timer watches whichever wait is on: idle between requests (limits.idle_timeout),
+  // request headers, request body and response writes (limits.slow_client_timeout). Progress
+  // only moves a time stamp; the timer re-checks when it fires, so nothing re-arms per read.
+  Clock::time_point NextDeadline() const;
+  void ArmTimer();
+  void OnTimer();
+  void OnSlowClient(const char* phase);
   // REST: turns what the backend sent so far into the HTTP response.
   void PumpRest(ProxyStream& stream);
   void PumpGrpcWeb(ProxyStream& stream);
@@ -69,18 +104,45 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void SendLastChunk();
   void Write(std::string bytes, std::function<void()> on_written = {});
   void WriteMore();
+  void WriteSome(std::shared_ptr<std::pair<std::string, std::function<void()>>> item,
+                 size_t offset);
   void EndExchange();
   void WatchForDisconnect();
   void Close();
   void CancelUpstream();
+  // Response bytes taken from the backend that no write carries (a partial message).
+  void GiveBackUnsent(size_t n);
+  // Gives the backend the bytes GiveBackUnsent held back while the client was behind.
+  void ReleaseDeferred();
   std::string TraceValue(const Headers& trailers) const;
 
   Http1Context context_;
   boost::asio::ip::tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
-  // Between requests: a connection quiet for limits.idle_timeout is closed.
-  boost::asio::steady_timer idle_timer_;
+  boost::asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  Clock::time_point timer_deadline_;
+  uint64_t timer_generation_ = 0;  // a wait from an older arming finds it changed and stops
+  Clock::time_point last_activity_;  // the previous exchange ended (idle since)
+  bool reading_headers_ = false;
+  std::optional<Clock::time_point> header_started_;  // the first byte of the request arrived
+  bool body_reading_ = false;   // a body read is pending
+  bool body_paused_ = false;    // a streamed body waits for the backend's window
+  std::shared_ptr<Http1Session> paused_self_;  // set while paused (see ReadStreamedBody)
+  bool body_complete_ = true;   // the request body was read to its end
+  Clock::time_point body_progress_;
+  Clock::time_point write_progress_;
+
+  std::unique_ptr<HeaderParser> header_parser_;
+  std::unique_ptr<BufferedBodyParser> body_parser_;
+  std::unique_ptr<StreamedBodyParser> stream_parser_;
+  std::unique_ptr<Request> pending_request_;  // headers read, body being buffered
+  std::unique_ptr<rest::RequestStream> request_stream_;
+  std::string read_chunk_;  // one read of a streamed body
+
   std::deque<std::pair<std::string, std::function<void()>>> writes_;
+  size_t queued_write_bytes_ = 0;  // in writes_ or being written
+  size_t deferred_consumed_ = 0;   // response bytes held back by GiveBackUnsent
   bool writing_ = false;
   bool closed_ = false;
   bool keep_alive_ = true;

@@ -92,6 +92,8 @@ void WebSocketBridge::ReadFrame() {
   if (closing_) return;
   if (stream_->request_body.size() > kMaxPendingRequestBytes) {
     read_paused_ = true;  // resumes when the backend takes the bytes (Consumed)
+    // Nothing pending owns the bridge while it waits: it owns itself until then.
+    paused_self_ = shared_from_this();
     return;
   }
   auto self = shared_from_this();
@@ -125,6 +127,7 @@ void WebSocketBridge::ReadFrame() {
 void WebSocketBridge::Consumed(ProxyStream&, size_t) {
   if (read_paused_ && stream_->request_body.size() <= kMaxPendingRequestBytes) {
     read_paused_ = false;
+    auto self = std::move(paused_self_);
     ReadFrame();
   }
 }
@@ -224,6 +227,7 @@ void WebSocketBridge::WriteMore() {
 }
 
 void WebSocketBridge::Finish() {
+  auto self = std::move(paused_self_);
   if (!stream_) return;
   auto stream = std::move(stream_);
   if (stream->timer) stream->timer->cancel();

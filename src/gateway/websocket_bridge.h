@@ -55,6 +55,7 @@ class WebSocketBridge : public DownstreamSink, public std::enable_shared_from_th
   std::deque<std::pair<std::string, size_t>> outgoing_;  // text, upstream bytes it consumed
   bool writing_ = false;
   bool read_paused_ = false;
+  std::shared_ptr<WebSocketBridge> paused_self_;  // set while read_paused_
   bool closing_ = false;
   std::optional<boost::beast::websocket::close_reason> close_reason_;
 };

@@ -16,6 +16,7 @@ inline constexpr int kHttpNotFound = 404;
 inline constexpr int kHttpMethodNotAllowed = 405;
 inline constexpr int kHttpPayloadTooLarge = 413;
 inline constexpr int kHttpUriTooLong = 414;
+inline constexpr int kHttpUnsupportedMediaType = 415;
 inline constexpr int kHttpInternalServerError = 500;
 
 // The payload type URL under which WithHttpStatus records an HTTP status in an absl::Status.

@@ -60,6 +60,19 @@ bool IsSet(const Message& message, const std::vector<const FieldDescriptor*>& pa
   return true;
 }
 
+// True when the field at `path` already holds a value: IsSet, with a repeated leaf (a query
+// parameter may end in one) counted as set when it has elements.
+bool SetByBody(const Message& message, const std::vector<const FieldDescriptor*>& path) {
+  if (!path.back()->is_repeated()) return IsSet(message, path);
+  const Message* current = &message;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    const Reflection* reflection = current->GetReflection();
+    if (!reflection->HasField(*current, path[i])) return false;
+    current = &reflection->GetMessage(*current, path[i]);
+  }
+  return current->GetReflection()->FieldSize(*current, path.back()) > 0;
+}
+
 // Refuses to set `field` of `message` when another member of its oneof is already set.
 absl::Status CheckOneof(const Message& message, const FieldDescriptor* field,
                         std::string_view display_name) {
@@ -101,7 +114,20 @@ absl::StatusOr<std::string> Transcoder::TranscodeRequest(const Route& route,
                                                          const std::vector<PathBinding>& bindings,
                                                          std::string_view query,
                                                          std::string_view body) const {
-  auto request = BuildRequest(route, bindings, query, body);
+  auto request = Build(route, bindings, query, body, /*query_with_whole_body=*/false);
+  if (!request.ok()) return request.status();
+  std::string binary;
+  if (!(*request)->SerializeToString(&binary)) {
+    return absl::InternalError(
+        absl::StrCat("request of ", RouteName(route), " does not serialize"));
+  }
+  return binary;
+}
+
+absl::StatusOr<std::string> Transcoder::TranscodeStreamMessage(
+    const Route& route, const std::vector<PathBinding>& bindings, std::string_view query,
+    std::string_view body) const {
+  auto request = Build(route, bindings, query, body, /*query_with_whole_body=*/true);
   if (!request.ok()) return request.status();
   std::string binary;
   if (!(*request)->SerializeToString(&binary)) {
@@ -114,6 +140,12 @@ absl::StatusOr<std::string> Transcoder::TranscodeRequest(const Route& route,
 absl::StatusOr<std::unique_ptr<Message>> Transcoder::BuildRequest(
     const Route& route, const std::vector<PathBinding>& bindings, std::string_view query,
     std::string_view body) const {
+  return Build(route, bindings, query, body, /*query_with_whole_body=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<Message>> Transcoder::Build(
+    const Route& route, const std::vector<PathBinding>& bindings, std::string_view query,
+    std::string_view body, bool query_with_whole_body) const {
   const Descriptor* type = route.method->input_type();
   if (type->file()->pool() != pool_) {
     return absl::InternalError(
@@ -169,7 +201,9 @@ absl::StatusOr<std::unique_ptr<Message>> Transcoder::BuildRequest(
     }
   }
 
-  if (auto status = ApplyQuery(route, query, request.get()); !status.ok()) return status;
+  if (auto status = ApplyQuery(route, query, query_with_whole_body, request.get()); !status.ok()) {
+    return status;
+  }
   return request;
 }
 
@@ -232,11 +266,12 @@ absl::Status Transcoder::MergeBody(const Route& route, std::string_view body,
 }
 
 absl::Status Transcoder::ApplyQuery(const Route& route, std::string_view query,
-                                    Message* request) const {
+                                    bool query_with_whole_body, Message* request) const {
   if (query.empty()) return absl::OkStatus();
   const RestLimits& limits = options_.limits;
   const Descriptor* type = request->GetDescriptor();
   std::set<std::string> singular_set;  // field paths a query parameter already set
+  std::set<std::string> query_set;     // every field path the query names
   size_t count = 0;
   for (const auto raw_piece : absl::StrSplit(absl::string_view(query.data(), query.size()), '&')) {
     const std::string_view piece(raw_piece.data(), raw_piece.size());
@@ -265,7 +300,7 @@ absl::Status Transcoder::ApplyQuery(const Route& route, std::string_view query,
     }
     const auto& ignored = options_.ignored_query_parameters;
     if (std::find(ignored.begin(), ignored.end(), *name) != ignored.end()) continue;
-    if (route.body == "*") {
+    if (route.body == "*" && !query_with_whole_body) {
       return absl::InvalidArgumentError(
           absl::StrCat(display, ": ", RouteName(route),
                        " takes every field from the path and the request body (body \"*\")"));
@@ -320,6 +355,11 @@ absl::Status Transcoder::ApplyQuery(const Route& route, std::string_view query,
         return absl::InvalidArgumentError(
             absl::StrCat(display, ": field ", variable.field_path, " is bound by the URL path"));
       }
+    }
+    if (route.body == "*" && query_with_whole_body && query_set.insert(field_path).second &&
+        SetByBody(*request, path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(display, ": field ", field_path, " is also set by the request body"));
     }
     if (!leaf->is_repeated() && !singular_set.insert(field_path).second) {
       return absl::InvalidArgumentError(

@@ -57,6 +57,12 @@ class Transcoder {
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildRequest(
       const Route& route, const std::vector<PathBinding>& bindings, std::string_view query,
       std::string_view body) const;
+  // One message of a streamed request body (request_stream.h): as TranscodeRequest, except that
+  // query parameters are taken with body "*" too, since a line or chunk is not the whole request.
+  absl::StatusOr<std::string> TranscodeStreamMessage(const Route& route,
+                                                     const std::vector<PathBinding>& bindings,
+                                                     std::string_view query,
+                                                     std::string_view body) const;
 
   // The JSON of one serialized response message of `route` (method->output_type()), or of its
   // response_body field: lowerCamelCase names, default values printed, enums by name, int64 as
@@ -70,9 +76,12 @@ class Transcoder {
   const TranscoderOptions& options() const { return options_; }
 
  private:
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Build(
+      const Route& route, const std::vector<PathBinding>& bindings, std::string_view query,
+      std::string_view body, bool query_with_whole_body) const;
   absl::Status MergeBody(const Route& route, std::string_view body,
                          google::protobuf::Message* request) const;
-  absl::Status ApplyQuery(const Route& route, std::string_view query,
+  absl::Status ApplyQuery(const Route& route, std::string_view query, bool query_with_whole_body,
                           google::protobuf::Message* request) const;
   absl::StatusOr<std::string> ToJson(const google::protobuf::Descriptor& type,
                                      const std::string& binary) const;

@@ -50,7 +50,19 @@ absl::StatusOr<int32_t> DownloadChunkBytes(int32_t requested) {
 }
 
 absl::Status ChunkSequence::Accept(const v1::FileChunk& chunk) {
-  const int64_t number = chunk.chunk_number();
+  if (last_chunk_number_ == 0) unnumbered_ = chunk.chunk_number() == 0;
+  if (unnumbered_ && chunk.chunk_number() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "chunk_number ", chunk.chunk_number(), " after ", last_chunk_number_,
+        " unnumbered chunks: number every chunk of an upload from 1, or none (0)"));
+  }
+  if (!unnumbered_ && chunk.chunk_number() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "chunk_number 0 after chunk_number ", last_chunk_number_,
+        ": number every chunk of an upload from 1, or none (0)"));
+  }
+  // Unnumbered chunks count in arrival order.
+  const int64_t number = unnumbered_ ? last_chunk_number_ + 1 : chunk.chunk_number();
   if (number != last_chunk_number_ + 1) {
     if (last_chunk_number_ == 0) {
       return absl::InvalidArgumentError(

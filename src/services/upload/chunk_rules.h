@@ -26,8 +26,9 @@ absl::Status CheckFileName(std::string_view file_name);
 // it is negative.
 absl::StatusOr<int32_t> DownloadChunkBytes(int32_t requested);
 
-// Follows one upload stream chunk by chunk: numbering from 1 without gaps or repeats, the file
-// name only on the first chunk, and the total size within `max_file_bytes`.
+// Follows one upload stream chunk by chunk: numbering from 1 without gaps or repeats (or 0 on
+// every chunk: arrival order), the file name only on the first chunk, and the total size
+// within `max_file_bytes`.
 class ChunkSequence {
  public:
   explicit ChunkSequence(int64_t max_file_bytes) : max_file_bytes_(max_file_bytes) {}
@@ -43,7 +44,8 @@ class ChunkSequence {
 
  private:
   int64_t max_file_bytes_;
-  int64_t last_chunk_number_ = 0;
+  int64_t last_chunk_number_ = 0;  // chunks accepted so far, numbered or not
+  bool unnumbered_ = false;        // the upload's chunks all carry chunk_number 0
   int64_t total_bytes_ = 0;
   std::string file_name_;
 };

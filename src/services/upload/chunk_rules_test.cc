@@ -29,7 +29,10 @@ TEST(ChunkSequence, BadNumberingIsInvalidArgumentWithTheNumbers) {
     std::vector<int32_t> numbers;  // the last one is the bad one
     std::string message;
   } cases[] = {
-      {{0}, "chunk_number 0 at the start: chunks are numbered from 1"},
+      {{0, 1}, "chunk_number 1 after 1 unnumbered chunks: number every chunk"},
+      {{0, 0, 0, 4}, "chunk_number 4 after 3 unnumbered chunks"},
+      {{1, 0}, "chunk_number 0 after chunk_number 1: number every chunk"},
+      {{1, 2, 0}, "chunk_number 0 after chunk_number 2"},
       {{2}, "chunk_number 2 at the start"},
       {{-1}, "chunk_number -1 at the start"},
       {{1, 2, 4}, "chunk_number 4 after 2: chunks must be consecutive"},
@@ -46,6 +49,21 @@ TEST(ChunkSequence, BadNumberingIsInvalidArgumentWithTheNumbers) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.message;
     EXPECT_NE(status.message().find(c.message), std::string::npos) << status.message();
   }
+}
+
+TEST(ChunkSequence, UnnumberedChunksCountInArrivalOrder) {
+  ChunkSequence sequence(1000);
+  ASSERT_TRUE(sequence.Accept(Chunk(0, "abc", "a.txt")).ok());
+  ASSERT_TRUE(sequence.Accept(Chunk(0, "")).ok());
+  ASSERT_TRUE(sequence.Accept(Chunk(0, "de")).ok());
+  EXPECT_TRUE(sequence.CheckComplete().ok());
+  EXPECT_EQ(sequence.chunks(), 3);
+  EXPECT_EQ(sequence.total_bytes(), 5);
+  EXPECT_EQ(sequence.file_name(), "a.txt");
+  absl::Status late_name = sequence.Accept(Chunk(0, "x", "late.txt"));
+  EXPECT_EQ(late_name.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(late_name.message().find("on chunk_number 4"), std::string::npos)
+      << late_name.message();
 }
 
 TEST(ChunkSequence, NoChunksIsNotComplete) {

@@ -102,7 +102,8 @@ TEST_F(UploadServiceTest, WrongChunkOrderIsInvalidArgumentAndLeavesNothing) {
   } cases[] = {
       {{1, 2, 4, 5}, "chunk_number 4 after 2: chunks must be consecutive"},
       {{1, 2, 2, 3}, "chunk_number 2 after 2: chunks must be consecutive"},
-      {{0, 1, 2}, "chunk_number 0 at the start"},
+      {{0, 1, 2}, "chunk_number 1 after 1 unnumbered chunks"},
+      {{1, 0, 3}, "chunk_number 0 after chunk_number 1"},
       {{2, 3}, "chunk_number 2 at the start"},
   };
   for (const auto& c : cases) {
@@ -119,6 +120,20 @@ TEST_F(UploadServiceTest, WrongChunkOrderIsInvalidArgumentAndLeavesNothing) {
     EXPECT_TRUE(upload.result.file_id().empty());
     EXPECT_TRUE(WaitFor([&] { return NothingStored(data_dir()); })) << c.message;
   }
+}
+
+TEST_F(UploadServiceTest, UnnumberedChunksAreStoredInArrivalOrder) {
+  const std::string data = PseudoRandomBytes(1024 * 1024 + 77, 7);
+  auto chunks = MakeChunks(data, 100 * 1024, "unnumbered.bin");
+  for (auto& chunk : chunks) chunk.set_chunk_number(0);
+  auto upload = UploadChunks(stub_.get(), chunks);
+  ASSERT_TRUE(upload.status.ok()) << upload.status.error_message();
+  EXPECT_EQ(upload.result.total_bytes(), static_cast<int64_t>(data.size()));
+  EXPECT_EQ(upload.result.sha256(), Sha256Of(data));
+  auto download = Download(stub_.get(), upload.result.file_id());
+  ASSERT_TRUE(download.status.ok()) << download.status.error_message();
+  EXPECT_TRUE(download.data == data);
+  EXPECT_EQ(download.chunks[0].file_name(), "unnumbered.bin");
 }
 
 TEST_F(UploadServiceTest, EmptyUploadIsInvalidArgument) {
