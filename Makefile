@@ -22,6 +22,7 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(ARGS)
+	@if [ -z "$(ARGS)" ]; then $(MAKE) --no-print-directory test-asan; fi
 
 # The gateway's bad-input suites again under AddressSanitizer (and LeakSanitizer), in a build
 # tree of their own; only the test binaries labelled `asan` are built there.

@@ -154,8 +154,9 @@ void DownstreamH2::CheckStalledResponses() {
   if (!stalled.empty()) ScheduleFlush();
 }
 
-void DownstreamH2::Start(GatewayContext context, boost::asio::ip::tcp::socket socket,
-                         std::string initial) {
+std::weak_ptr<DownstreamH2> DownstreamH2::Start(GatewayContext context,
+                                                boost::asio::ip::tcp::socket socket,
+                                                std::string initial) {
   std::shared_ptr<DownstreamH2> connection(new DownstreamH2(context, std::move(socket)));
   connection->self_ = connection;
   nghttp2_session_callbacks* callbacks = nullptr;
@@ -175,6 +176,7 @@ void DownstreamH2::Start(GatewayContext context, boost::asio::ip::tcp::socket so
                       static_cast<int32_t>(context.config->limits.connection_window_bytes));
   connection->H2Connection::Start(session, std::move(initial));
   if (!connection->closed()) connection->ArmIdleTimer();
+  return connection;
 }
 
 void DownstreamH2::ScheduleFlush() {

@@ -35,9 +35,11 @@ class DownstreamH2 : public H2Connection,
                      public DownstreamSink,
                      public std::enable_shared_from_this<DownstreamH2> {
  public:
-  // `initial` holds bytes already read while sniffing the protocol.
-  static void Start(GatewayContext context, boost::asio::ip::tcp::socket socket,
-                    std::string initial);
+  // `initial` holds bytes already read while sniffing the protocol. The connection owns
+  // itself until it closes; the listener keeps the weak pointer to close it at shutdown.
+  static std::weak_ptr<DownstreamH2> Start(GatewayContext context,
+                                           boost::asio::ip::tcp::socket socket,
+                                           std::string initial);
 
   // Called by the backend side.
   void StartResponse(ProxyStream& stream, bool end_stream) override;
@@ -46,6 +48,8 @@ class DownstreamH2 : public H2Connection,
   void Fail(ProxyStream& stream, int grpc_code, const std::string& message) override;
   void Consumed(ProxyStream& stream, size_t n) override;
   void ScheduleFlush();
+  // Closes the connection and cancels its calls (the gateway is stopping).
+  void Shutdown() { Close(); }
 
  private:
   DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket);

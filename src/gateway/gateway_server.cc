@@ -19,6 +19,7 @@ namespace {
 
 constexpr char kH2Preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr size_t kH2PrefaceBytes = sizeof(kH2Preface) - 1;
+constexpr size_t kMinPruneSize = 64;
 
 }  // namespace
 
@@ -83,6 +84,9 @@ void GatewayServer::Stop() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     health_->Stop();
+    for (const auto& weak : downstreams_) {
+      if (auto connection = weak.lock()) connection->Shutdown();
+    }
     upstreams_.CloseAll();
     closed.set_value();
   });
@@ -214,7 +218,14 @@ void GatewayServer::Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
         }
         GatewayContext context{&io_, &config_, router_.get(), &upstreams_, &metrics_};
         if (prefix_matches) {
-          DownstreamH2::Start(context, std::move(*socket), std::move(*seen));
+          downstreams_.push_back(DownstreamH2::Start(context, std::move(*socket), std::move(*seen)));
+          // Forget closed ones whenever the list has doubled, so it stays O(open connections).
+          if (downstreams_.size() >= 2 * downstreams_pruned_at_ + kMinPruneSize) {
+            downstreams_.erase(std::remove_if(downstreams_.begin(), downstreams_.end(),
+                                              [](const auto& weak) { return weak.expired(); }),
+                               downstreams_.end());
+            downstreams_pruned_at_ = downstreams_.size();
+          }
           return;
         }
         Http1Context http1{context, routes_.get(), transcoder_.get(), cors_.get(), &openapi_json_};

@@ -54,6 +54,9 @@ class GatewayServer {
   std::unique_ptr<grpcweb::CorsPolicy> cors_;
   std::string openapi_json_;
   UpstreamPool upstreams_;
+  // Open h2c client connections, closed at Stop: each owns itself until it closes.
+  std::vector<std::weak_ptr<DownstreamH2>> downstreams_;
+  size_t downstreams_pruned_at_ = 0;
   std::unique_ptr<HealthChecker> health_;
   // Backends removed by a reload, shown in /metrics until their last call ends.
   std::vector<std::pair<std::string, std::shared_ptr<lb::Endpoint>>> draining_;
