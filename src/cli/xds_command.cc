@@ -1,15 +1,14 @@
 // `switchboard xds`: the xDS control plane (ADS + replica registry), and its operator
 // subcommands `list`, `set-weight` and `bootstrap`.
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <iomanip>
 #include <iostream>
 #include <memory>
-
-#include <grpcpp/client_context.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "cli/commands.h"
 #include "common/duration.h"
@@ -88,11 +87,13 @@ int RunList(const XdsFlags& flags) {
   xds::v1::ListReplicasRequest request;
   request.set_service(flags.service);
   xds::v1::ListReplicasResponse response;
-  const grpc::Status status = RegistryStub(flags.server)->ListReplicas(&context, request, &response);
+  const grpc::Status status =
+      RegistryStub(flags.server)->ListReplicas(&context, request, &response);
   if (!status.ok()) return Failed("list", flags, status);
   std::cout << std::left << std::setw(14) << "SERVICE" << std::setw(34) << "SERVER_ID"
             << std::setw(24) << "ADDRESS" << std::setw(8) << "WEIGHT" << std::setw(11)
-            << "IN_FLIGHT" << std::setw(8) << "SERVED" << "SEEN_MS_AGO\n";
+            << "IN_FLIGHT" << std::setw(8) << "SERVED"
+            << "SEEN_MS_AGO\n";
   for (const auto& replica : response.replicas()) {
     std::cout << std::left << std::setw(14) << replica.service() << std::setw(34)
               << replica.server_id() << std::setw(24) << replica.address() << std::setw(8)
@@ -113,8 +114,7 @@ int RunSetWeight(const XdsFlags& flags) {
   const grpc::Status status = RegistryStub(flags.server)->SetWeight(&context, request, &response);
   if (!status.ok()) return Failed("set-weight", flags, status);
   std::cout << response.replica().server_id() << " (" << response.replica().service() << " at "
-            << response.replica().address() << ") weight " << response.replica().weight()
-            << "\n";
+            << response.replica().address() << ") weight " << response.replica().weight() << "\n";
   return 0;
 }
 
@@ -133,12 +133,10 @@ void AddXdsCommand(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
 
   CLI::App* list = cmd->add_subcommand("list", "List registered replicas and their last load");
-  list->add_option("--server", flags->server, "The control plane's address")
-      ->capture_default_str();
+  list->add_option("--server", flags->server, "The control plane's address")->capture_default_str();
   list->add_option("--service", flags->service, "Only this service's replicas");
 
-  CLI::App* set_weight =
-      cmd->add_subcommand("set-weight", "Set a replica's weight (0 drains it)");
+  CLI::App* set_weight = cmd->add_subcommand("set-weight", "Set a replica's weight (0 drains it)");
   set_weight->add_option("server_id", flags->server_id, "The replica, as `list` shows it")
       ->required();
   set_weight->add_option("weight", flags->weight, "Relative share of its service's traffic")
@@ -150,8 +148,7 @@ void AddXdsCommand(CLI::App& app, CommandRunner& runner) {
       cmd->add_subcommand("bootstrap", "Print a gRPC xDS bootstrap (GRPC_XDS_BOOTSTRAP_CONFIG)");
   bootstrap->add_option("--server", flags->server, "The control plane's address")
       ->capture_default_str();
-  bootstrap->add_option("--node-id", flags->node_id, "The client's node id")
-      ->capture_default_str();
+  bootstrap->add_option("--node-id", flags->node_id, "The client's node id")->capture_default_str();
 
   cmd->callback([flags, list, set_weight, bootstrap, &runner] {
     if (list->parsed()) {

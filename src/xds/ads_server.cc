@@ -14,13 +14,15 @@ namespace {
 
 // Per-stream limits: a client asking for more names or types than this is misbehaving.
 constexpr size_t kMaxNamesPerType = 1024;
+constexpr char kWildcardName[] = "*";
 
 }  // namespace
 
 // One ADS stream. Reads and writes run independently; at most one write is in flight, and the
 // next response for a type is built only when it is written, so a burst of registry changes
 // costs one response per type, not one per change.
-class AdsServer::Stream final : public grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse> {
+class AdsServer::Stream final
+    : public grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse> {
  public:
   Stream(AdsServer* server, std::string peer) : server_(server), peer_(std::move(peer)) {
     StartRead(&request_);
@@ -87,6 +89,7 @@ class AdsServer::Stream final : public grpc::ServerBidiReactor<DiscoveryRequest,
     // What the last response carried, by name, serialized; compared to skip no-op pushes.
     std::map<std::string, std::string> sent;
     bool ever_sent = false;
+    bool ever_requested = false;
     bool force = false;  // the subscription changed: answer even if nothing else did
     uint64_t version = 0;
     std::string nonce;  // of the last response; a request with another one is stale
@@ -117,9 +120,14 @@ class AdsServer::Stream final : public grpc::ServerBidiReactor<DiscoveryRequest,
       spdlog::debug("xds ads ACK node={} type={} version={}", node_id_, type,
                     request.version_info());
     }
-    std::set<std::string> names(request.resource_names().begin(),
-                                request.resource_names().end());
-    const bool wildcard = names.empty() && IsWildcardCapable(type);
+    std::set<std::string> names(request.resource_names().begin(), request.resource_names().end());
+    // "*" asks for everything; so does an empty first request (the legacy form). An empty
+    // list after names were asked for unsubscribes from all of them.
+    bool wildcard = false;
+    if (IsWildcardCapable(type)) {
+      wildcard = names.erase(kWildcardName) > 0 || (names.empty() && !state.ever_requested);
+    }
+    state.ever_requested = true;
     if (!state.ever_sent || names != state.names || wildcard != state.wildcard) {
       state.names = std::move(names);
       state.wildcard = wildcard;

@@ -2,12 +2,11 @@
 // nonce, pushes on registry changes and only for what changed, expiry.
 #include "xds/ads_server.h"
 
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
 #include <thread>
-
-#include <grpcpp/client_context.h>
-#include <grpcpp/create_channel.h>
 
 #include "common/service_host.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
@@ -166,6 +165,13 @@ TEST(AdsServer, WildcardListenersAndClusters) {
   EXPECT_EQ(client.Read().resources_size(), 2);
   // RDS and EDS have no wildcard: an empty list subscribes to nothing.
   client.Request(kRouteConfigurationType, {});
+  EXPECT_EQ(client.Read().resources_size(), 0);
+  // "*" is the explicit wildcard; an empty list after names unsubscribes.
+  client.Request(kListenerType, {"*"});
+  EXPECT_EQ(client.Read().resources_size(), 2);
+  client.Request(kListenerType, {"ticket"});
+  EXPECT_EQ(client.Read().resources_size(), 1);
+  client.Request(kListenerType, {});
   EXPECT_EQ(client.Read().resources_size(), 0);
 }
 

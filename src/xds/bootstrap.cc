@@ -16,8 +16,10 @@ std::string BootstrapJson(const std::string& xds_address, const std::string& nod
                     ->add_values()
                     ->mutable_struct_value();
   (*creds->mutable_fields())["type"].set_string_value("insecure");
-  (*server->mutable_fields())["server_features"].mutable_list_value()->add_values()->set_string_value(
-      "xds_v3");
+  (*server->mutable_fields())["server_features"]
+      .mutable_list_value()
+      ->add_values()
+      ->set_string_value("xds_v3");
   auto* node = fields["node"].mutable_struct_value();
   (*node->mutable_fields())["id"].set_string_value(node_id);
   (*node->mutable_fields())["locality"].mutable_struct_value();

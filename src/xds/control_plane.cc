@@ -9,10 +9,10 @@ absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Create(
     const ControlPlaneOptions& options, ReplicaRegistry::Clock clock) {
   if (options.heartbeat_ttl < ControlPlaneOptions::kMinHeartbeatTtl ||
       options.heartbeat_ttl > ControlPlaneOptions::kMaxHeartbeatTtl) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "heartbeat-ttl ", common::FormatDuration(options.heartbeat_ttl), " is outside ",
-        common::FormatDuration(ControlPlaneOptions::kMinHeartbeatTtl), "..",
-        common::FormatDuration(ControlPlaneOptions::kMaxHeartbeatTtl)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("heartbeat-ttl ", common::FormatDuration(options.heartbeat_ttl),
+                     " is outside ", common::FormatDuration(ControlPlaneOptions::kMinHeartbeatTtl),
+                     "..", common::FormatDuration(ControlPlaneOptions::kMaxHeartbeatTtl)));
   }
   return std::unique_ptr<ControlPlane>(new ControlPlane(options, std::move(clock)));
 }

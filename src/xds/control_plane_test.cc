@@ -2,14 +2,13 @@
 // client replicas use, and the load counter that feeds its reports.
 #include "xds/control_plane.h"
 
-#include <gtest/gtest.h>
-
-#include <thread>
-
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
+
+#include <thread>
 
 #include "common/service_host.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -91,8 +90,7 @@ TEST(ControlPlane, BadRegistryInputOverTheWire) {
   for (const auto& c : cases) {
     const grpc::Status status = Register(p, c.service, c.address, c.id);
     EXPECT_EQ(status.error_code(), c.code) << c.expected;
-    EXPECT_NE(status.error_message().find(c.expected), std::string::npos)
-        << status.error_message();
+    EXPECT_NE(status.error_message().find(c.expected), std::string::npos) << status.error_message();
   }
   grpc::ClientContext context;
   v1::SetWeightRequest request;
@@ -215,7 +213,8 @@ TEST(LoadCounter, CountsApplicationCallsNotHealthChecks) {
       &health_context, grpc::health::v1::HealthCheckRequest(), &health_response);
   EXPECT_TRUE(health_status.ok()) << health_status.error_message();
   // The interceptor is destroyed just after the status is sent: wait for the count to settle.
-  ASSERT_TRUE(WaitFor([&] { return counter.Read().calls_finished_total == 5; }, milliseconds(2000)));
+  ASSERT_TRUE(
+      WaitFor([&] { return counter.Read().calls_finished_total == 5; }, milliseconds(2000)));
   EXPECT_EQ(counter.Read().in_flight_calls, 0u);
   server->Shutdown();
 }

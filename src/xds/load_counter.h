@@ -2,11 +2,11 @@
 // server interceptor bumps the counters, the registration client reads them.
 #pragma once
 
+#include <grpcpp/support/server_interceptor.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
-
-#include <grpcpp/support/server_interceptor.h>
 
 namespace switchboard::xds {
 

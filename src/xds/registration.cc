@@ -1,12 +1,11 @@
 #include "xds/registration.h"
 
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -29,18 +28,20 @@ absl::StatusOr<std::unique_ptr<Registration>> Registration::Start(RegistrationOp
   std::unique_ptr<Registration> registration(new Registration(std::move(options)));
   const grpc::Status status = registration->RegisterOnce();
   if (!status.ok() && !Unreachable(status.error_code())) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        absl::StrCat("xds registry at ", registration->options_.xds_address,
-                                     " refused ", registration->options_.server_id, ": ",
-                                     status.error_message()));
+    return absl::Status(
+        static_cast<absl::StatusCode>(status.error_code()),
+        absl::StrCat("xds registry at ", registration->options_.xds_address, " refused ",
+                     registration->options_.server_id, ": ", status.error_message()));
   }
   registration->thread_ = std::thread([r = registration.get()] { r->Loop(); });
   return registration;
 }
 
-absl::StatusOr<std::unique_ptr<Registration>> Registration::Start(
-    const std::string& xds_address, const std::string& service, const std::string& address,
-    const std::string& server_id, LoadSource load_source) {
+absl::StatusOr<std::unique_ptr<Registration>> Registration::Start(const std::string& xds_address,
+                                                                  const std::string& service,
+                                                                  const std::string& address,
+                                                                  const std::string& server_id,
+                                                                  LoadSource load_source) {
   RegistrationOptions options;
   options.xds_address = xds_address;
   options.service = service;
@@ -111,9 +112,9 @@ grpc::Status Registration::RegisterOnce() {
   std::lock_guard<std::mutex> lock(mu_);
   registered_ = status.ok();
   if (status.ok()) {
-    heartbeat_interval_ = std::clamp(
-        std::chrono::milliseconds(response.heartbeat_interval_ms()),
-        RegistrationOptions::kMinHeartbeatInterval, RegistrationOptions::kMaxHeartbeatInterval);
+    heartbeat_interval_ = std::clamp(std::chrono::milliseconds(response.heartbeat_interval_ms()),
+                                     RegistrationOptions::kMinHeartbeatInterval,
+                                     RegistrationOptions::kMaxHeartbeatInterval);
     warned_ = false;
     spdlog::info("xds registered service={} server_id={} address={} at {} heartbeat={}ms",
                  options_.service, options_.server_id, options_.address, options_.xds_address,

@@ -3,6 +3,8 @@
 // forgotten it, and deregisters when the handle goes away.
 #pragma once
 
+#include <grpcpp/channel.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -11,8 +13,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <grpcpp/channel.h>
 
 #include "absl/status/statusor.h"
 #include "switchboard/xds/v1/registry.grpc.pb.h"
@@ -45,10 +45,10 @@ class Registration {
   // an unreachable control plane is not: the handle keeps trying in the background.
   static absl::StatusOr<std::unique_ptr<Registration>> Start(RegistrationOptions options);
   static absl::StatusOr<std::unique_ptr<Registration>> Start(const std::string& xds_address,
-                                                            const std::string& service,
-                                                            const std::string& address,
-                                                            const std::string& server_id,
-                                                            LoadSource load_source = {});
+                                                             const std::string& service,
+                                                             const std::string& address,
+                                                             const std::string& server_id,
+                                                             LoadSource load_source = {});
   // Stops heartbeating and deregisters (bounded by rpc_timeout).
   ~Registration();
   Registration(const Registration&) = delete;

@@ -20,8 +20,8 @@ void RegistryService::ToProto(const ReplicaInfo& info, v1::Replica* out) const {
   out->set_weight(info.weight);
   out->mutable_last_load()->set_in_flight_calls(info.last_load.in_flight_calls);
   out->mutable_last_load()->set_calls_served(info.last_load.calls_served);
-  const auto ago = std::chrono::duration_cast<std::chrono::milliseconds>(registry_->Now() -
-                                                                         info.last_seen);
+  const auto ago =
+      std::chrono::duration_cast<std::chrono::milliseconds>(registry_->Now() - info.last_seen);
   out->set_last_seen_ms_ago(ago.count() < 0 ? 0 : static_cast<uint64_t>(ago.count()));
 }
 

@@ -31,11 +31,11 @@ absl::StatusOr<ReplicaAddress> ParseReplicaAddress(absl::string_view text) {
   const bool is_v4 = !bracketed && inet_pton(AF_INET, address.ip.c_str(), &v4) == 1;
   const bool is_v6 = bracketed && inet_pton(AF_INET6, address.ip.c_str(), &v6) == 1;
   if (!is_v4 && !is_v6) {
-    return bad("host must be an IPv4 literal or a bracketed IPv6 literal (xDS clients do not "
-               "resolve names)");
+    return bad(
+        "host must be an IPv4 literal or a bracketed IPv6 literal (xDS clients do not "
+        "resolve names)");
   }
-  if (!absl::SimpleAtoi(port_text, &address.port) || address.port == 0 ||
-      address.port > kMaxPort) {
+  if (!absl::SimpleAtoi(port_text, &address.port) || address.port == 0 || address.port > kMaxPort) {
     return bad(absl::StrCat("port \"", port_text, "\" is not in 1..", kMaxPort));
   }
   return address;

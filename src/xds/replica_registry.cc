@@ -12,8 +12,8 @@ namespace {
 
 // Service names become xDS resource names and xds:/// targets: keep them to URI-safe bytes.
 bool IsServiceNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
 }
 
 // Server ids hold "<service>-<replica>@host:port": any visible ASCII.
@@ -21,16 +21,14 @@ bool IsServerIdChar(char c) { return c > ' ' && c < 0x7f; }
 
 }  // namespace
 
-ReplicaRegistry::ReplicaRegistry(std::chrono::milliseconds ttl, RegistryLimits limits,
-                                 Clock clock)
+ReplicaRegistry::ReplicaRegistry(std::chrono::milliseconds ttl, RegistryLimits limits, Clock clock)
     : ttl_(ttl), limits_(limits), clock_(std::move(clock)) {}
 
 absl::Status ReplicaRegistry::ValidateName(const char* field, const std::string& value) const {
   if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is empty"));
   if (value.size() > RegistryLimits::kMaxNameBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " has ", value.size(),
-                                                   " bytes; the limit is ",
-                                                   RegistryLimits::kMaxNameBytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " has ", value.size(), " bytes; the limit is ", RegistryLimits::kMaxNameBytes));
   }
   const bool service = std::string(field) == "service";
   for (char c : value) {
@@ -51,8 +49,8 @@ absl::Status ReplicaRegistry::Register(const std::string& service, const std::st
   auto endpoint = ParseReplicaAddress(address);
   if (!endpoint.ok()) return endpoint.status();
   if (initial_weight > limits_.max_weight) {
-    return absl::InvalidArgumentError(absl::StrCat("initial_weight ", initial_weight,
-                                                   " is over the limit ", limits_.max_weight));
+    return absl::InvalidArgumentError(
+        absl::StrCat("initial_weight ", initial_weight, " is over the limit ", limits_.max_weight));
   }
   bool changed = false;
   {
@@ -67,9 +65,9 @@ absl::Status ReplicaRegistry::Register(const std::string& service, const std::st
       it->second.last_seen = clock_();
     } else {
       if (replicas_.size() >= limits_.max_replicas) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "registry holds ", replicas_.size(), " replicas, the limit; server_id \"", server_id,
-            "\" not added"));
+        return absl::ResourceExhaustedError(absl::StrCat("registry holds ", replicas_.size(),
+                                                         " replicas, the limit; server_id \"",
+                                                         server_id, "\" not added"));
       }
       ReplicaInfo info;
       info.service = service;
@@ -94,8 +92,8 @@ absl::Status ReplicaRegistry::Heartbeat(const std::string& server_id, const Load
   std::lock_guard<std::mutex> lock(mu_);
   auto it = replicas_.find(server_id);
   if (it == replicas_.end()) {
-    return absl::NotFoundError(absl::StrCat("server_id \"", server_id,
-                                            "\" is not registered (expired?): register again"));
+    return absl::NotFoundError(
+        absl::StrCat("server_id \"", server_id, "\" is not registered (expired?): register again"));
   }
   it->second.last_seen = clock_();
   it->second.last_load = load;

@@ -2,11 +2,11 @@
 // xds:///SERVICE: Listener -> RouteConfiguration -> Cluster -> ClusterLoadAssignment.
 #pragma once
 
+#include <google/protobuf/any.pb.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/any.pb.h>
 
 #include "xds/replica_registry.h"
 
@@ -34,7 +34,8 @@ ResourceMap BuildResources(const std::vector<ReplicaInfo>& replicas);
 
 // True for the four type URLs above.
 bool IsKnownType(const std::string& type_url);
-// LDS and CDS treat an empty name list as "everything"; RDS and EDS as "nothing".
+// LDS and CDS may ask for every resource ("*", or no names in the first request); RDS and EDS
+// always name what they want.
 bool IsWildcardCapable(const std::string& type_url);
 
 }  // namespace switchboard::xds

@@ -68,9 +68,9 @@ TEST(Resources, FourResourcesPerServiceNamedAfterIt) {
 }
 
 TEST(Resources, EachReplicaIsALocalityCarryingItsWeight) {
-  const ResourceMap resources =
-      BuildResources({Replica("ticket", "ticket-1", 5001, 1), Replica("ticket", "ticket-2", 5002, 3),
-                      Replica("ticket", "ticket-3", 5003, 0)});
+  const ResourceMap resources = BuildResources({Replica("ticket", "ticket-1", 5001, 1),
+                                                Replica("ticket", "ticket-2", 5002, 3),
+                                                Replica("ticket", "ticket-3", 5003, 0)});
   auto assignment = Unpack<envoy::config::endpoint::v3::ClusterLoadAssignment>(
       resources, kClusterLoadAssignmentType, "ticket");
   EXPECT_EQ(assignment.cluster_name(), "ticket");

@@ -18,6 +18,7 @@ const kTolerance = 0.05;  // each share within +-5 points of its expected share
 const kDeadlineMs = 3000;
 const kSettleMs = 20000;  // for the first resolution and for a weight change to reach us
 const kFileTimeoutMs = 120000;
+const kExitGraceMs = 1000;
 
 const watchdog = setTimeout(() => {
   console.error(`grpc_js_xds: still running after ${kFileTimeoutMs} ms; giving up`);
@@ -121,6 +122,10 @@ after(async () => {
   }
   ticket.close();
   registry.close();
+  // grpc-js-xds keeps its connection to the control plane (and pooled subchannels) for the
+  // life of the process and offers no way to close them: once the runner has had time to
+  // report, leave with the exit code it set.
+  setTimeout(() => process.exit(), kExitGraceMs).unref();
 });
 
 test('xds:///ticket reaches all three replicas evenly', async () => {

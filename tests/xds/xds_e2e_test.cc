@@ -50,8 +50,7 @@ struct Replica {
 // Counts of calls per peer address ("127.0.0.1:PORT"), and failures under "".
 using Split = std::map<std::string, int>;
 
-std::string RunCli(const std::vector<std::string>& args, int* exit_code,
-                   const std::string& dir) {
+std::string RunCli(const std::vector<std::string>& args, int* exit_code, const std::string& dir) {
   std::string command = SwitchboardBinary();
   for (const auto& arg : args) command += " '" + arg + "'";
   command += " > " + dir + "/cli.out 2>&1";
@@ -59,6 +58,18 @@ std::string RunCli(const std::vector<std::string>& args, int* exit_code,
   *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   std::ifstream in(dir + "/cli.out");
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Waits for `text` in a child's output. Probing the port before the child listens would leave
+// the probe's channel in connection backoff (1 s, 1.6 s, ...) long after the child is up.
+bool WaitForOutput(ChildProcess& process, const std::string& text) {
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (process.Output().find(text) != std::string::npos) return true;
+    if (!process.Running()) return false;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return false;
 }
 
 class XdsEndToEnd : public ::testing::Test {
@@ -69,6 +80,8 @@ class XdsEndToEnd : public ::testing::Test {
         std::vector<std::string>{SwitchboardBinary(), "xds", "--listen", xds_address_,
                                  "--heartbeat-ttl", std::to_string(kTtl.count()) + "ms"},
         dir_.path() + "/xds.log");
+    ASSERT_TRUE(WaitForOutput(*control_plane_, "xds control plane listening"))
+        << control_plane_->Output();
     ASSERT_TRUE(common::WaitForServing(xds_address_, kStartTimeout)) << control_plane_->Output();
     for (int i = 1; i <= kReplicas; ++i) {
       Replica replica;
@@ -83,6 +96,8 @@ class XdsEndToEnd : public ::testing::Test {
       replicas_.push_back(std::move(replica));
     }
     for (Replica& replica : replicas_) {
+      ASSERT_TRUE(WaitForOutput(*replica.process, "serving service=ticket"))
+          << replica.process->Output();
       ASSERT_TRUE(common::WaitForServing(replica.address, kStartTimeout))
           << replica.process->Output();
       // Until `serve --xds` registers itself, the test registers each replica for it.
@@ -100,9 +115,17 @@ class XdsEndToEnd : public ::testing::Test {
   }
 
   void TearDown() override {
+    for (Replica& replica : replicas_) replica.registration.reset();
+    // All at once, so the processes shut down side by side; a frozen one is woken to exit.
     for (Replica& replica : replicas_) {
-      if (replica.process) kill(replica.process->pid(), SIGCONT);
+      if (replica.process && replica.process->Running()) {
+        kill(replica.process->pid(), SIGCONT);
+        kill(replica.process->pid(), SIGTERM);
+      }
     }
+    if (control_plane_ && control_plane_->Running()) kill(control_plane_->pid(), SIGTERM);
+    for (Replica& replica : replicas_) replica.process.reset();
+    control_plane_.reset();
   }
 
   Split Call(int calls) {
@@ -153,7 +176,8 @@ class XdsEndToEnd : public ::testing::Test {
     std::string why;
     while (!Matches(Call(kProbeCalls), weights, kProbeCalls, &why)) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline)
-          << "the split never settled: " << why << "\n" << control_plane_->Output();
+          << "the split never settled: " << why << "\n"
+          << control_plane_->Output();
     }
     const Split split = Call(kCalls);
     EXPECT_TRUE(Matches(split, weights, kCalls, &why)) << why;
@@ -191,9 +215,9 @@ TEST_F(XdsEndToEnd, WeightsMoveTheSplitWithoutRestarts) {
   ExpectSplit({1, 1, 1});
   // One weight through the operator CLI, the others over the registry API.
   int exit_code = 0;
-  const std::string out = RunCli(
-      {"xds", "set-weight", replicas_[1].server_id, "2", "--server", xds_address_}, &exit_code,
-      dir_.path());
+  const std::string out =
+      RunCli({"xds", "set-weight", replicas_[1].server_id, "2", "--server", xds_address_},
+             &exit_code, dir_.path());
   ASSERT_EQ(exit_code, 0) << out;
   EXPECT_NE(out.find("weight 2"), std::string::npos) << out;
   ASSERT_TRUE(SetWeight(replicas_[2].server_id, 3).ok());
@@ -203,9 +227,8 @@ TEST_F(XdsEndToEnd, WeightsMoveTheSplitWithoutRestarts) {
   ExpectSplit({0, 2, 3});
   for (const Replica& replica : replicas_) EXPECT_TRUE(replica.process->Running());
 
-  const std::string listing =
-      RunCli({"xds", "list", "--server", xds_address_, "--service", "ticket"}, &exit_code,
-             dir_.path());
+  const std::string listing = RunCli(
+      {"xds", "list", "--server", xds_address_, "--service", "ticket"}, &exit_code, dir_.path());
   ASSERT_EQ(exit_code, 0) << listing;
   for (const Replica& replica : replicas_) {
     EXPECT_NE(listing.find(replica.server_id), std::string::npos) << listing;
@@ -223,9 +246,11 @@ TEST_F(XdsEndToEnd, AKilledReplicaLeavesWithinTheTtl) {
     std::this_thread::sleep_for(milliseconds(10));
   }
   const auto gone_after = std::chrono::steady_clock::now() - killed;
+  const auto gone_ms = std::chrono::duration_cast<milliseconds>(gone_after).count();
+  std::cout << "killed replica left the registry after " << gone_ms << "ms (TTL " << kTtl.count()
+            << "ms)\n";
   EXPECT_EQ(Registered(), static_cast<size_t>(kReplicas - 1));
-  EXPECT_LE(gone_after, kTtl + kTtl / 10) << "left after "
-      << std::chrono::duration_cast<milliseconds>(gone_after).count() << "ms";
+  EXPECT_LE(gone_after, kTtl + kTtl / 10) << "left after " << gone_ms << "ms";
   ExpectSplit({1, 1, 0});
 }
 
