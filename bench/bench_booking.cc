@@ -174,7 +174,7 @@ void SetDeadline(grpc::ClientContext* context, int64_t deadline_ms) {
 }
 
 int RunChain(Flags& flags) {
-  const std::string target = flags.Str("target", "127.0.0.1:50052");
+  const std::string target = flags.Str("target", "127.0.0.1:50061");
   const int64_t requests = flags.Int("requests", 2000);
   const int64_t concurrency = flags.Int("concurrency", 16);
   const int64_t deadline_ms = flags.Int("deadline-ms", 5000);
@@ -214,7 +214,7 @@ int RunChain(Flags& flags) {
 }
 
 int RunCharge(Flags& flags) {
-  const std::string target = flags.Str("target", "127.0.0.1:50053");
+  const std::string target = flags.Str("target", "127.0.0.1:50071");
   const int64_t requests = flags.Int("requests", 1000);
   const int64_t concurrency = flags.Int("concurrency", 50);
   const int64_t deadline_ms = flags.Int("deadline-ms", 0);

@@ -152,7 +152,7 @@ bool WaitUntil(const std::function<bool()>& done, double timeout_s) {
 }
 
 int Run(Flags& flags) {
-  const std::string target = flags.Str("target", "127.0.0.1:50059");
+  const std::string target = flags.Str("target", "127.0.0.1:50131");
   const std::string room = flags.Str("room", "bench");
   const int64_t members = flags.Int("members", 1000);
   const int64_t senders = flags.Int("senders", 10);

@@ -123,7 +123,7 @@ std::vector<std::string> Split(const std::string& list) {
 }
 
 int Run(Flags& flags) {
-  const std::string target = flags.Str("target", "127.0.0.1:50057");
+  const std::string target = flags.Str("target", "127.0.0.1:50111");
   const int64_t streams = flags.Int("streams", 10000);
   const int channels = static_cast<int>(flags.Int("channels", 16));
   const std::vector<std::string> symbols = Split(flags.Str("symbols", "ACME,GRPC,HTTP,PROTO,QUIC"));

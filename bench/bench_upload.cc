@@ -115,7 +115,7 @@ class Uploader final : public grpc::ClientWriteReactor<FileChunk> {
 };
 
 int RunGrpc(Flags& flags) {
-  const std::string target = flags.Str("target", "127.0.0.1:50058");
+  const std::string target = flags.Str("target", "127.0.0.1:50121");
   const int64_t bytes = flags.Int("bytes", int64_t{512} << 20);
   const int64_t chunk = flags.Int("chunk", 64 << 10);
   flags.CheckAllUsed();

@@ -2,15 +2,18 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <fstream>
 #include <map>
+#include <regex>
 #include <thread>
 
 #include "common/health_probe.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
 #include "testing/child_process.h"
+#include "testing/tcp_proxy.h"
 #include "testing/temp_dir.h"
 
 namespace switchboard {
@@ -117,6 +120,69 @@ TEST(Serve, UnknownServiceAndBadConfigFailWithAMessage) {
   status = bad.Stop(0, std::chrono::seconds(10));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2);
   EXPECT_NE(bad.Output().find("services.ticket.port"), std::string::npos) << bad.Output();
+}
+
+TEST(Up, ReplicasShareTheLoadAndOneThatDiesIsStartedAgain) {
+  testing::TempDir dir;
+  const int ticket_port = testing::FreePortBlock(3);
+  const int gateway_port = FreePort();
+  std::ofstream(dir.path() + "/config.yaml")
+      << "gateway_port: " << gateway_port << "\nservices:\n  ticket: {port: " << ticket_port
+      << "}\n";
+  ChildProcess up({SwitchboardBinary(), "up", "--config", dir.path() + "/config.yaml",
+                   "--data-dir", dir.path() + "/var", "--only", "ticket,gateway", "--replicas",
+                   "ticket=3"},
+                  dir.path() + "/up.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (up.Output().find("healthy") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(up.Output().find("healthy"), std::string::npos) << up.Output();
+  for (int replica = 1; replica <= 3; ++replica) {
+    EXPECT_NE(up.Output().find("ticket-" + std::to_string(replica) + "       127.0.0.1:" +
+                               std::to_string(ticket_port + replica - 1)),
+              std::string::npos)
+        << up.Output();
+  }
+
+  // Through the gateway, per request: every replica answers some of one connection's calls.
+  auto stub = ticket::v1::TicketService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(gateway_port), grpc::InsecureChannelCredentials()));
+  std::map<std::string, int> answered_by;
+  for (int i = 0; i < 300; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ticket::v1::GetEventRequest request;
+    request.set_id("evt-1");
+    ticket::v1::Event event;
+    ASSERT_TRUE(stub->GetEvent(&context, request, &event).ok()) << up.Output();
+    auto id = context.GetServerInitialMetadata().find("x-server-id");
+    ASSERT_NE(id, context.GetServerInitialMetadata().end());
+    ++answered_by[std::string(id->second.data(), id->second.size()).substr(0, 8)];
+  }
+  EXPECT_EQ(answered_by.size(), 3u);
+
+  // A replica that dies is started again; `up` keeps running.
+  const std::string second = "127.0.0.1:" + std::to_string(ticket_port + 1);
+  std::smatch row;
+  const std::string output = up.Output();
+  ASSERT_TRUE(std::regex_search(output, row, std::regex("ticket-2 +" + second + " +([0-9]+)")))
+      << output;
+  const pid_t pid = std::stoi(row[1].str());
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(common::WaitForServing(second, std::chrono::seconds(10))) << up.Output();
+  EXPECT_NE(up.Output().find("replica ticket-2 started again"), std::string::npos)
+      << up.Output();
+  EXPECT_TRUE(up.Running());
+
+  const int status = up.Stop(SIGTERM, std::chrono::seconds(10));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << up.Output();
+  for (int replica = 0; replica < 3; ++replica) {
+    EXPECT_FALSE(common::WaitForServing("127.0.0.1:" + std::to_string(ticket_port + replica),
+                                        std::chrono::milliseconds(300)));
+  }
 }
 
 }  // namespace

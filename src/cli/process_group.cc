@@ -13,14 +13,11 @@ namespace {
 
 constexpr std::chrono::milliseconds kPollInterval{20};
 
-}  // namespace
-
-bool ProcessGroup::Start(const std::string& name, const std::vector<std::string>& argv) {
+pid_t Spawn(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   const pid_t pid = fork();
-  if (pid < 0) return false;
   if (pid == 0) {
     sigset_t none;
     sigemptyset(&none);
@@ -28,8 +25,29 @@ bool ProcessGroup::Start(const std::string& name, const std::vector<std::string>
     execv(args[0], args.data());
     _exit(127);
   }
-  children_.push_back(ChildInfo{name, pid});
+  return pid;
+}
+
+}  // namespace
+
+bool ProcessGroup::Start(const std::string& name, const std::vector<std::string>& argv) {
+  const pid_t pid = Spawn(argv);
+  if (pid < 0) return false;
+  children_.push_back(ChildInfo{name, pid, false, 0, argv});
   return true;
+}
+
+bool ProcessGroup::Restart(const std::string& name) {
+  for (ChildInfo& child : children_) {
+    if (child.name != name || !child.exited) continue;
+    const pid_t pid = Spawn(child.argv);
+    if (pid < 0) return false;
+    child.pid = pid;
+    child.exited = false;
+    child.wait_status = 0;
+    return true;
+  }
+  return false;
 }
 
 std::optional<ChildInfo> ProcessGroup::ReapExited() {

@@ -15,6 +15,7 @@ struct ChildInfo {
   pid_t pid = -1;
   bool exited = false;
   int wait_status = 0;
+  std::vector<std::string> argv;
 };
 
 class ProcessGroup {
@@ -23,6 +24,8 @@ class ProcessGroup {
 
   // Starts `argv` as a child named `name`; returns false when fork or exec fails.
   bool Start(const std::string& name, const std::vector<std::string>& argv);
+  // Starts the exited child `name` again with the same argv.
+  bool Restart(const std::string& name);
   // Reaps exited children; returns the first one that exited since the last call.
   std::optional<ChildInfo> ReapExited();
   // SIGTERM to every running child, SIGKILL to those still running after `grace`.

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "fmt/format.h"
 #include "common/service_host.h"
 #include "common/shutdown_signal.h"
 #include "common/system_config.h"
@@ -20,6 +21,7 @@ struct ServeFlags {
   std::string data_dir;
   std::string host;
   int port = -1;
+  int replica = 1;
   std::string log_level;
 };
 
@@ -47,23 +49,37 @@ int RunServe(const ServeFlags& flags) {
   options.data_dir = config->data_dir;
   options.settings = endpoint.settings;
   options.peers = config->Peers();
+  options.channel_policy.lb_policy = config->client_lb;
   auto service = (*factory)(options);
   if (!service.ok()) {
     std::cerr << "switchboard serve " << flags.service << ": " << service.status().message()
               << "\n";
     return 2;
   }
-  const int port = flags.port >= 0 ? flags.port : endpoint.port;
+  // Replica i of a service listens on the i-th port of its block.
+  const int port = flags.port >= 0 ? flags.port
+                   : endpoint.port == 0 ? 0
+                                        : endpoint.port + flags.replica - 1;
   const std::string address = config->host + ":" + std::to_string(port);
-  auto host = common::ServiceHost::Start(address, {service->get()});
+  common::HostOptions host_options;
+  host_options.server_id = fmt::format("{}-{}@{{address}}", flags.service, flags.replica);
+  auto host = common::ServiceHost::Start(address, {service->get()}, host_options);
   if (!host.ok()) {
     std::cerr << "switchboard serve " << flags.service << ": " << host.status().message() << "\n";
     return 1;
   }
-  spdlog::info("serving service={} address={} data_dir={}", flags.service, (*host)->address(),
-               config->data_dir);
+  spdlog::info("serving service={} address={} server_id={} data_dir={}", flags.service,
+               (*host)->address(), (*host)->server_id(), config->data_dir);
   int sig = 0;
-  while (sig != SIGINT && sig != SIGTERM) sig = common::WaitForSignal(std::chrono::seconds(1));
+  while (sig != SIGINT && sig != SIGTERM) {
+    sig = common::WaitForSignal(std::chrono::seconds(1));
+    // An operator takes a replica out of rotation (USR1) and back (USR2) without stopping it.
+    if (sig == SIGUSR1 || sig == SIGUSR2) {
+      (*host)->SetServing(sig == SIGUSR2);
+      spdlog::info("health service={} status={}", flags.service,
+                   sig == SIGUSR2 ? "SERVING" : "NOT_SERVING");
+    }
+  }
   spdlog::info("stopping service={} signal={}", flags.service, sig);
   (*host)->Shutdown();
   return 0;
@@ -82,6 +98,10 @@ void AddServeCommand(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--host", flags->host, "Address to listen on");
   cmd->add_option("--port", flags->port, "Port to listen on (0 picks a free one)")
       ->check(CLI::Range(0, 65535));
+  cmd->add_option("--replica", flags->replica,
+                  "Which replica this is (1..10): listens on the service's port + replica - 1 "
+                  "and names itself <service>-<replica> in x-server-id")
+      ->check(CLI::Range(1, common::kMaxReplicas));
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   cmd->callback([flags, &runner] { runner = [flags] { return RunServe(*flags); }; });
 }

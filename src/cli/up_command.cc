@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "cli/contracts.h"
@@ -31,10 +33,18 @@ constexpr std::chrono::milliseconds kStopGrace{5000};
 constexpr char kEffectiveConfigName[] = "switchboard.yaml";
 const std::set<std::string> kLongLivedServices = {"stock", "chat", "notification", "upload"};
 
+// A replica of a replicated service that dies is started again after this, doubling while it
+// keeps dying soon after starting; one that ran for kStableRun starts over at the minimum.
+constexpr std::chrono::milliseconds kRestartDelay{1000};
+constexpr std::chrono::milliseconds kMaxRestartDelay{30000};
+constexpr std::chrono::milliseconds kStableRun{60000};
+constexpr std::chrono::milliseconds kSupervisorTick{200};
+
 struct UpFlags {
   std::string config_path;
   std::string data_dir;
   std::string only;
+  std::string replicas;
   std::string log_level;
   std::string ready_timeout = "20s";
 };
@@ -82,7 +92,8 @@ absl::StatusOr<std::string> WriteGatewayFiles(const common::SystemConfig& config
   for (const auto* service : AllServices()) {
     const std::string name = ShortName(service);
     if (running.count(name) == 0) continue;
-    yaml += fmt::format("  {}:\n    backends: [{}]\n", service->full_name(), config.AddressOf(name));
+    yaml += fmt::format("  {}:\n    backends: [{}]\n", service->full_name(),
+                        absl::StrJoin(config.ReplicaAddresses(name), ", "));
     // Streams (price feeds, chat, notifications, big uploads) outlive a unary call's deadline.
     if (kLongLivedServices.count(name) > 0) {
       yaml += "    timeout: {default: 1h, max: 24h}\n";
@@ -94,6 +105,46 @@ absl::StatusOr<std::string> WriteGatewayFiles(const common::SystemConfig& config
   if (!out) return absl::UnavailableError("cannot write " + path);
   return path;
 }
+
+// "ticket" for a single instance, "ticket-2" for the second of several (as in x-server-id).
+std::string ReplicaName(const std::string& service, int replica, int replicas) {
+  return replicas > 1 ? fmt::format("{}-{}", service, replica) : service;
+}
+
+// When each dead replica is due to start again, with a growing delay for one that keeps dying.
+class ReplicaRestarts {
+ public:
+  std::chrono::milliseconds Died(const std::string& name) {
+    const auto now = std::chrono::steady_clock::now();
+    State& state = states_[name];
+    if (now - state.started >= kStableRun) state.delay = std::chrono::milliseconds(0);
+    state.delay = state.delay.count() == 0 ? kRestartDelay
+                                           : std::min(kMaxRestartDelay, state.delay * 2);
+    state.due = now + state.delay;
+    state.pending = true;
+    return state.delay;
+  }
+  std::vector<std::string> Due() {
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::string> due;
+    for (auto& [name, state] : states_) {
+      if (!state.pending || now < state.due) continue;
+      state.pending = false;
+      state.started = now;
+      due.push_back(name);
+    }
+    return due;
+  }
+
+ private:
+  struct State {
+    std::chrono::milliseconds delay{0};
+    std::chrono::steady_clock::time_point due;
+    std::chrono::steady_clock::time_point started;  // of the last restart; epoch at first
+    bool pending = false;
+  };
+  std::map<std::string, State> states_;
+};
 
 // Waits until `address` is healthy, giving up early if the child dies.
 bool WaitHealthy(ProcessGroup& group, const std::string& address, std::chrono::milliseconds timeout) {
@@ -114,6 +165,10 @@ int RunUp(const UpFlags& flags) {
   }
   if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  if (auto replicas = common::ApplyReplicaCounts(flags.replicas, *config); !replicas.ok()) {
+    std::cerr << "switchboard up: " << replicas.message() << "\n";
+    return 2;
+  }
   if (!ConfigureLogging(config->log_level)) {
     std::cerr << "switchboard up: unknown log level \"" << config->log_level << "\"\n";
     return 2;
@@ -160,29 +215,37 @@ int RunUp(const UpFlags& flags) {
   ProcessGroup group;
   const std::string self = SelfPath();
   std::vector<std::pair<std::string, std::string>> started;
+  std::set<std::string> replicated;  // children restarted when they die
   for (const auto& [name, default_port] : common::KnownServices()) {
     if (wanted.count(name) == 0) continue;
-    const std::string address = config->AddressOf(name);
-    const int port = config->services.at(name).port;
-    if (port != 0 && !PortIsFree(config->host, port)) {
-      std::cerr << "switchboard up: cannot listen on " << address << " for " << name
-                << ": the port is in use (another `switchboard up`? set services." << name
-                << ".port in --config)\n";
-      group.StopAll(kStopGrace);
-      return 1;
+    const common::ServiceEndpoint& endpoint = config->services.at(name);
+    const std::vector<std::string> addresses = config->ReplicaAddresses(name);
+    for (int replica = 1; replica <= endpoint.replicas; ++replica) {
+      const std::string& address = addresses[replica - 1];
+      const std::string child = ReplicaName(name, replica, endpoint.replicas);
+      const int port = endpoint.port == 0 ? 0 : endpoint.port + replica - 1;
+      if (port != 0 && !PortIsFree(config->host, port)) {
+        std::cerr << "switchboard up: cannot listen on " << address << " for " << child
+                  << ": the port is in use (another `switchboard up`? set services." << name
+                  << ".port in --config)\n";
+        group.StopAll(kStopGrace);
+        return 1;
+      }
+      if (!group.Start(child, {self, "serve", name, "--config", config_file, "--replica",
+                               std::to_string(replica)})) {
+        std::cerr << "switchboard up: cannot start " << child << "\n";
+        return 1;
+      }
+      if (!WaitHealthy(group, address, *ready_timeout)) {
+        std::cerr << "switchboard up: " << child << " did not become healthy at " << address
+                  << " within " << flags.ready_timeout
+                  << " (see its log above; is the port already in use?)\n";
+        group.StopAll(kStopGrace);
+        return 1;
+      }
+      started.emplace_back(child, address);
+      if (endpoint.replicas > 1) replicated.insert(child);
     }
-    if (!group.Start(name, {self, "serve", name, "--config", config_file})) {
-      std::cerr << "switchboard up: cannot start " << name << "\n";
-      return 1;
-    }
-    if (!WaitHealthy(group, address, *ready_timeout)) {
-      std::cerr << "switchboard up: " << name << " did not become healthy at " << address
-                << " within " << flags.ready_timeout
-                << " (see its log above; is the port already in use?)\n";
-      group.StopAll(kStopGrace);
-      return 1;
-    }
-    started.emplace_back(name, address);
   }
 
   if (start_gateway) {
@@ -219,18 +282,33 @@ int RunUp(const UpFlags& flags) {
             << std::flush;
 
   int exit_code = 0;
+  ReplicaRestarts restarts;
   while (true) {
-    const int sig = common::WaitForSignal(std::chrono::seconds(1));
+    const int sig = common::WaitForSignal(kSupervisorTick);
     if (sig == SIGINT || sig == SIGTERM) {
       spdlog::info("stopping all services signal={}", sig);
       break;
     }
     if (auto died = group.ReapExited()) {
-      spdlog::error("service {} (pid {}) {}; stopping the others", died->name, died->pid,
-                    DescribeWaitStatus(died->wait_status));
-      exit_code = 1;
-      break;
+      if (replicated.count(died->name) == 0) {
+        spdlog::error("service {} (pid {}) {}; stopping the others", died->name, died->pid,
+                      DescribeWaitStatus(died->wait_status));
+        exit_code = 1;
+        break;
+      }
+      const auto delay = restarts.Died(died->name);
+      spdlog::warn("replica {} (pid {}) {}; starting it again in {} ms", died->name, died->pid,
+                   DescribeWaitStatus(died->wait_status), delay.count());
     }
+    for (const std::string& name : restarts.Due()) {
+      if (!group.Restart(name)) {
+        spdlog::error("replica {} could not be started again; stopping the others", name);
+        exit_code = 1;
+        break;
+      }
+      spdlog::info("replica {} started again", name);
+    }
+    if (exit_code != 0) break;
   }
   group.StopAll(kStopGrace);
   return exit_code;
@@ -245,6 +323,9 @@ void AddUpCommand(CLI::App& app, CommandRunner& runner) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--data-dir", flags->data_dir, "Directory for databases and files (./var)");
   cmd->add_option("--only", flags->only, "Comma-separated services to start (default: all)");
+  cmd->add_option("--replicas", flags->replicas,
+                  "Replicas per service on consecutive ports, e.g. ticket=3,stock=2 (a replica "
+                  "that dies is started again)");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   cmd->add_option("--ready-timeout", flags->ready_timeout, "How long each service may take to become healthy");
   cmd->callback([flags, &runner] { runner = [flags] { return RunUp(*flags); }; });

@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "absl/status/statusor.h"
+#include "common/internal_channel.h"
 
 namespace switchboard::common {
 
@@ -18,7 +19,9 @@ struct ServiceOptions {
   std::string name;      // "ticket", "stock", ...
   std::string data_dir;  // where the service keeps its files; created if missing
   YAML::Node settings;   // the service's own block of the system config
-  std::map<std::string, std::string> peers;  // other services by name -> "host:port"
+  // Other services by name -> a grpc++ target reaching all their replicas.
+  std::map<std::string, std::string> peers;
+  ChannelPolicy channel_policy;  // how calls to peers are balanced and retried
 };
 
 class Service {

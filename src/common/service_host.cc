@@ -8,6 +8,7 @@
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/rpc_log.h"
 
 namespace switchboard::common {
@@ -24,6 +25,8 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
 
   std::unique_ptr<ServiceHost> host(
       new ServiceHost(address.substr(0, colon), services, options));
+  // Known before the first call can arrive unless the port is picked at bind time.
+  host->identity_->Set(absl::StrReplaceAll(options.server_id, {{"{address}", address}}));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &host->port_);
   // Without this a second server could bind the same port and silently share its traffic.
@@ -36,6 +39,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(MakeRpcLogInterceptorFactory());
+  interceptors.push_back(MakeServerIdInterceptorFactory(host->identity_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::vector<std::string> names;
   for (Service* service : services) {
@@ -48,6 +52,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", address, " (in use, or not a local address?)"));
   }
+  host->identity_->Set(absl::StrReplaceAll(options.server_id, {{"{address}", host->address()}}));
   host->server_->GetHealthCheckService()->SetServingStatus(true);
   return host;
 }
@@ -55,6 +60,11 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
 ServiceHost::~ServiceHost() { Shutdown(); }
 
 std::string ServiceHost::address() const { return absl::StrCat(host_, ":", port_); }
+
+void ServiceHost::SetServing(bool serving) {
+  if (shut_down_ || server_ == nullptr) return;
+  server_->GetHealthCheckService()->SetServingStatus(serving);
+}
 
 void ServiceHost::Shutdown() {
   if (shut_down_ || server_ == nullptr) return;

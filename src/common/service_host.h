@@ -10,6 +10,7 @@
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
+#include "common/server_identity.h"
 #include "common/service.h"
 
 namespace switchboard::common {
@@ -18,6 +19,9 @@ struct HostOptions {
   static constexpr int kDefaultMaxMessageBytes = 4 * 1024 * 1024;
   int max_message_bytes = kDefaultMaxMessageBytes;
   std::chrono::milliseconds shutdown_grace{2000};
+  // Sent as x-server-id on every reply; "{address}" is replaced by the bound host:port, so a
+  // port picked at bind time still shows.
+  std::string server_id = "{address}";
 };
 
 class ServiceHost {
@@ -31,6 +35,10 @@ class ServiceHost {
   int port() const { return port_; }
   std::string address() const;
   grpc::Server* server() { return server_.get(); }
+  std::string server_id() const { return *identity_->Get(); }
+  // SERVING or NOT_SERVING for every health check name: a NOT_SERVING replica keeps answering
+  // calls it gets but health-checking clients and the gateway stop sending new ones.
+  void SetServing(bool serving);
   // Marks every service NOT_SERVING, ends streams, then stops within the grace period.
   void Shutdown();
 
@@ -40,6 +48,7 @@ class ServiceHost {
   std::string host_;
   std::vector<Service*> services_;
   HostOptions options_;
+  std::shared_ptr<ServerIdentity> identity_ = std::make_shared<ServerIdentity>();
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

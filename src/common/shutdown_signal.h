@@ -1,4 +1,5 @@
-// SIGINT/SIGTERM (and SIGCHLD for supervisors) handled synchronously with sigtimedwait, so no
+// SIGINT/SIGTERM (SIGCHLD for supervisors, SIGHUP to reload, SIGUSR1/SIGUSR2 to take a
+// replica out of rotation and back) handled synchronously with sigtimedwait, so no
 // signal handler ever runs inside grpc++ or SQLite code.
 #pragma once
 
@@ -6,7 +7,7 @@
 
 namespace switchboard::common {
 
-// Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD in the calling thread and every thread it starts
+// Blocks SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1 and SIGUSR2 in the calling thread and every thread it starts
 // later. Call first thing in main.
 void BlockProcessSignals();
 

@@ -1,8 +1,12 @@
 #include "common/system_config.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/duration.h"
 
 namespace switchboard::common {
@@ -30,9 +34,9 @@ absl::StatusOr<int> ReadPort(const YAML::Node& node, const std::string& key) {
 const std::vector<std::pair<std::string, int>>& KnownServices() {
   static const std::vector<std::pair<std::string, int>> kServices = {
       // Dependencies first: booking calls ticket, payment (which calls fraud), notification.
-      {"ticket", 50051}, {"fraud", 50054}, {"payment", 50053}, {"user", 50055},
-      {"notification", 50056}, {"booking", 50052}, {"stock", 50057}, {"upload", 50058},
-      {"chat", 50059},
+      {"ticket", 50051}, {"fraud", 50081}, {"payment", 50071}, {"user", 50091},
+      {"notification", 50101}, {"booking", 50061}, {"stock", 50111}, {"upload", 50121},
+      {"chat", 50131},
   };
   return kServices;
 }
@@ -47,10 +51,93 @@ std::string SystemConfig::AddressOf(const std::string& service) const {
   return it == services.end() ? std::string() : absl::StrCat(host, ":", it->second.port);
 }
 
+std::vector<std::string> SystemConfig::ReplicaAddresses(const std::string& service) const {
+  std::vector<std::string> addresses;
+  auto it = services.find(service);
+  if (it == services.end()) return addresses;
+  for (int i = 0; i < it->second.replicas; ++i) {
+    addresses.push_back(absl::StrCat(host, ":", it->second.port + i));
+  }
+  return addresses;
+}
+
 std::map<std::string, std::string> SystemConfig::Peers() const {
   std::map<std::string, std::string> peers;
-  for (const auto& [name, endpoint] : services) peers[name] = AddressOf(name);
+  for (const auto& [name, endpoint] : services) {
+    if (endpoint.replicas <= 1) {
+      peers[name] = AddressOf(name);
+      continue;
+    }
+    const bool v6 = host.find(':') != std::string::npos;
+    std::string target = v6 ? "ipv6:" : "ipv4:";
+    for (int i = 0; i < endpoint.replicas; ++i) {
+      if (i > 0) target += ",";
+      target += v6 ? absl::StrCat("[", host, "]:", endpoint.port + i)
+                   : absl::StrCat(host, ":", endpoint.port + i);
+    }
+    peers[name] = target;
+  }
   return peers;
+}
+
+absl::Status SystemConfig::Validate() const {
+  in_addr v4{};
+  in6_addr v6{};
+  const bool ip_host = inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
+                       inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+  for (const auto& [name, endpoint] : services) {
+    if (endpoint.replicas < 1 || endpoint.replicas > kMaxReplicas) {
+      return KeyError(absl::StrCat("services.", name, ".replicas"),
+                      absl::StrCat(endpoint.replicas, " is outside 1..", kMaxReplicas));
+    }
+    if (endpoint.replicas > 1 && endpoint.port == 0) {
+      return KeyError(absl::StrCat("services.", name, ".port"),
+                      "0 (any free port) cannot be used with replicas");
+    }
+    if (endpoint.replicas > 1 && !ip_host) {
+      return KeyError("host", absl::StrCat("\"", host, "\" is not an IP address; replicas of ",
+                                           name, " need one (their channel lists addresses)"));
+    }
+    if (endpoint.port + endpoint.replicas - 1 > kMaxPort) {
+      return KeyError(absl::StrCat("services.", name, ".replicas"),
+                      absl::StrCat("ports ", endpoint.port, "+", endpoint.replicas,
+                                   " go past 65535"));
+    }
+    for (const auto& [other_name, other] : services) {
+      if (other_name == name || endpoint.port == 0 || other.port == 0) continue;
+      const int first = endpoint.port;
+      const int last = endpoint.port + endpoint.replicas - 1;
+      if (other.port >= first && other.port <= last) {
+        return KeyError(absl::StrCat("services.", name),
+                        absl::StrCat(endpoint.replicas, " replicas from port ", first,
+                                     " reach port ", other.port, " of ", other_name,
+                                     " (move one of them with services.<name>.port)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyReplicaCounts(const std::string& spec, SystemConfig& config) {
+  for (absl::string_view part : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    const std::vector<std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
+    int count = 0;
+    if (kv.size() != 2 || !absl::SimpleAtoi(kv[1], &count)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--replicas: \"", std::string(part), "\" is not service=count (e.g. ticket=3)"));
+    }
+    auto it = config.services.find(kv[0]);
+    if (it == config.services.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--replicas: unknown service \"", kv[0], "\""));
+    }
+    if (count < 1 || count > kMaxReplicas) {
+      return absl::InvalidArgumentError(absl::StrCat("--replicas: ", kv[0], "=", count,
+                                                     " is outside 1..", kMaxReplicas));
+    }
+    it->second.replicas = count;
+  }
+  return config.Validate();
 }
 
 SystemConfig DefaultSystemConfig() {
@@ -85,6 +172,12 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
       if (key == "host") config.host = value.Scalar();
       if (key == "data_dir") config.data_dir = value.Scalar();
       if (key == "log_level") config.log_level = value.Scalar();
+    } else if (key == "client_lb") {
+      if (!value.IsScalar() || (value.Scalar() != kRoundRobin && value.Scalar() != kPickFirst)) {
+        return KeyError(key, absl::StrCat("\"", value.IsScalar() ? value.Scalar() : "?",
+                                          "\" is not round_robin or pick_first"));
+      }
+      config.client_lb = value.Scalar();
     } else if (key == "gateway_port") {
       auto port = ReadPort(value, key);
       if (!port.ok()) return port.status();
@@ -107,15 +200,24 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
             auto port = ReadPort(setting.second, absl::StrCat("services.", name, ".port"));
             if (!port.ok()) return port.status();
             endpoint.port = *port;
+          } else if (setting_key == "replicas") {
+            int replicas = 0;
+            if (!setting.second.IsScalar() ||
+                !YAML::convert<int>::decode(setting.second, replicas)) {
+              return KeyError(absl::StrCat("services.", name, ".replicas"), "expected a count");
+            }
+            endpoint.replicas = replicas;
           } else {
             endpoint.settings[setting_key] = setting.second;
           }
         }
       }
     } else {
-      return KeyError(key, "unknown key (known: host, data_dir, log_level, gateway_port, services)");
+      return KeyError(
+          key, "unknown key (known: host, data_dir, log_level, gateway_port, client_lb, services)");
     }
   }
+  if (auto valid = config.Validate(); !valid.ok()) return valid;
   return config;
 }
 
@@ -126,11 +228,13 @@ std::string SystemConfigToYaml(const SystemConfig& config) {
   out << YAML::Key << "data_dir" << YAML::Value << config.data_dir;
   out << YAML::Key << "log_level" << YAML::Value << config.log_level;
   out << YAML::Key << "gateway_port" << YAML::Value << config.gateway_port;
+  out << YAML::Key << "client_lb" << YAML::Value << config.client_lb;
   out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
   for (const auto& [name, port] : KnownServices()) {
     const ServiceEndpoint& endpoint = config.services.at(name);
     out << YAML::Key << name << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "port" << YAML::Value << endpoint.port;
+    out << YAML::Key << "replicas" << YAML::Value << endpoint.replicas;
     if (endpoint.settings.IsMap()) {
       for (const auto& setting : endpoint.settings) {
         out << YAML::Key << setting.first << YAML::Value << setting.second;

@@ -15,22 +15,44 @@
 
 namespace switchboard::common {
 
+// Each service's default port starts a block of kPortBlock ports, so its replicas can take
+// consecutive ports without meeting the next service.
+inline constexpr int kPortBlock = 10;
+inline constexpr int kMaxReplicas = kPortBlock;
+
 struct ServiceEndpoint {
   std::string name;
-  int port = 0;
+  int port = 0;      // replica 1; replica i listens on port + i - 1
+  int replicas = 1;  // processes `switchboard up` starts for this service
   YAML::Node settings;  // the service's block, without the keys handled here
 };
+
+// How services call each other (common::MakeInternalChannel): the policy grpc++ balances
+// with across a peer's replicas.
+inline constexpr char kRoundRobin[] = "round_robin";
+inline constexpr char kPickFirst[] = "pick_first";
 
 struct SystemConfig {
   std::string host = "127.0.0.1";
   std::string data_dir = "./var";
   std::string log_level = "info";
   int gateway_port = 8080;
+  std::string client_lb = kRoundRobin;
   std::map<std::string, ServiceEndpoint> services;  // every known service, by name
 
+  // host:port of replica 1 (the only one unless replicas are configured).
   std::string AddressOf(const std::string& service) const;
+  // host:port of every replica, in replica order.
+  std::vector<std::string> ReplicaAddresses(const std::string& service) const;
+  // A grpc++ target per service that reaches all of its replicas: "host:port" for one,
+  // "ipv4:a:p1,a:p2,..." (a static address list) for several.
   std::map<std::string, std::string> Peers() const;
+  // Overlapping replica port ranges, replicas on a host name that is not an IP address.
+  absl::Status Validate() const;
 };
+
+// "ticket=3,stock=2" (the --replicas flag) applied to `config`; errors name the bad part.
+absl::Status ApplyReplicaCounts(const std::string& spec, SystemConfig& config);
 
 // The services in start order (dependencies first) with their default ports.
 const std::vector<std::pair<std::string, int>>& KnownServices();

@@ -19,7 +19,9 @@ std::string WriteTemp(const std::string& text) {
 TEST(SystemConfig, DefaultsMatchTheDocumentedPorts) {
   const SystemConfig config = DefaultSystemConfig();
   EXPECT_EQ(config.AddressOf("ticket"), "127.0.0.1:50051");
-  EXPECT_EQ(config.AddressOf("chat"), "127.0.0.1:50059");
+  EXPECT_EQ(config.AddressOf("booking"), "127.0.0.1:50061");
+  EXPECT_EQ(config.AddressOf("chat"), "127.0.0.1:50131");
+  EXPECT_TRUE(config.Validate().ok());
   EXPECT_EQ(config.data_dir, "./var");
   EXPECT_EQ(config.gateway_port, 8080);
   EXPECT_EQ(config.services.size(), 9u);
@@ -36,6 +38,38 @@ TEST(SystemConfig, FileOverridesDefaults) {
   EXPECT_EQ(config->AddressOf("ticket"), "127.0.0.2:50051");
 }
 
+TEST(SystemConfig, ReplicasTakeConsecutivePortsAndOneTargetReachesAll) {
+  SystemConfig config = DefaultSystemConfig();
+  ASSERT_TRUE(ApplyReplicaCounts("ticket=3,stock=2", config).ok());
+  EXPECT_EQ(config.ReplicaAddresses("ticket"),
+            (std::vector<std::string>{"127.0.0.1:50051", "127.0.0.1:50052", "127.0.0.1:50053"}));
+  EXPECT_EQ(config.Peers().at("ticket"), "ipv4:127.0.0.1:50051,127.0.0.1:50052,127.0.0.1:50053");
+  EXPECT_EQ(config.Peers().at("stock"), "ipv4:127.0.0.1:50111,127.0.0.1:50112");
+  EXPECT_EQ(config.Peers().at("user"), "127.0.0.1:50091");
+  // The effective config written for the children keeps the counts.
+  EXPECT_NE(SystemConfigToYaml(config).find("replicas: 3"), std::string::npos);
+}
+
+TEST(SystemConfig, BadReplicaFlagsNameThePart) {
+  struct Case {
+    const char* spec;
+    const char* expected;
+  } cases[] = {
+      {"ticket", "\"ticket\" is not service=count"},
+      {"ticket=x", "is not service=count"},
+      {"nosuch=2", "unknown service \"nosuch\""},
+      {"ticket=0", "ticket=0 is outside 1..10"},
+      {"ticket=11", "ticket=11 is outside 1..10"},
+  };
+  for (const auto& c : cases) {
+    SystemConfig config = DefaultSystemConfig();
+    const absl::Status status = ApplyReplicaCounts(c.spec, config);
+    ASSERT_FALSE(status.ok()) << c.spec;
+    EXPECT_NE(std::string(status.message()).find(c.expected), std::string::npos)
+        << status.message();
+  }
+}
+
 TEST(SystemConfig, BadFilesNameTheKey) {
   struct Case {
     const char* yaml;
@@ -47,6 +81,12 @@ TEST(SystemConfig, BadFilesNameTheKey) {
       {"services:\n  ticket: [1]\n", "services.ticket: expected a map"},
       {"host: [a]\n", "host: expected"},
       {"services: {ticket: {port: 1}\n", "yaml"},
+      {"services:\n  ticket: {replicas: 11}\n", "services.ticket.replicas: 11 is outside 1..10"},
+      {"services:\n  ticket: {replicas: many}\n", "services.ticket.replicas: expected a count"},
+      {"services:\n  ticket: {port: 50051, replicas: 3}\n  booking: {port: 50053}\n",
+       "reach port 50053 of booking"},
+      {"host: localhost\nservices:\n  ticket: {replicas: 2}\n", "is not an IP address"},
+      {"client_lb: random\n", "client_lb: \"random\" is not round_robin or pick_first"},
   };
   for (const auto& c : cases) {
     const std::string path = WriteTemp(c.yaml);

@@ -308,7 +308,8 @@ absl::StatusOr<std::unique_ptr<common::Service>> MakeBookingService(
   auto notification = options.peers.find("notification");
   auto downstream = std::make_unique<Downstream>(
       options.peers.at("ticket"), options.peers.at("payment"),
-      notification == options.peers.end() ? std::string() : notification->second);
+      notification == options.peers.end() ? std::string() : notification->second,
+      options.channel_policy);
   auto path = common::DataPath(options.data_dir, values.database);
   if (!path.ok()) return path.status();
   auto store = BookingStore::Open(*path);

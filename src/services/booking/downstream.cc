@@ -29,12 +29,16 @@ grpc::Status Prefixed(const char* step, const grpc::Status& status) {
 }  // namespace
 
 Downstream::Downstream(const std::string& ticket_target, const std::string& payment_target,
-                       const std::string& notification_target)
-    : ticket_(ticket::v1::TicketService::NewStub(common::MakeInternalChannel(ticket_target))),
-      payment_(payment::v1::PaymentService::NewStub(common::MakeInternalChannel(payment_target))) {
+                       const std::string& notification_target,
+                       const common::ChannelPolicy& policy)
+    : ticket_(ticket::v1::TicketService::NewStub(common::MakeInternalChannel(
+          ticket_target, ticket::v1::TicketService::service_full_name(), policy))),
+      payment_(payment::v1::PaymentService::NewStub(common::MakeInternalChannel(
+          payment_target, payment::v1::PaymentService::service_full_name(), policy))) {
   if (!notification_target.empty()) {
-    notification_ = notification::v1::NotificationService::NewStub(
-        common::MakeInternalChannel(notification_target));
+    notification_ = notification::v1::NotificationService::NewStub(common::MakeInternalChannel(
+        notification_target, notification::v1::NotificationService::service_full_name(),
+        policy));
   }
 }
 

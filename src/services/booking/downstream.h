@@ -2,6 +2,8 @@
 // payment (voiding it if the charge has not landed yet), then release the seats.
 #pragma once
 
+#include "common/internal_channel.h"
+
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -22,7 +24,7 @@ class Downstream {
 
   // `notification_target` may be empty: bookings are then confirmed without a notification.
   Downstream(const std::string& ticket_target, const std::string& payment_target,
-             const std::string& notification_target);
+             const std::string& notification_target, const common::ChannelPolicy& policy);
 
   ticket::v1::TicketService::StubInterface::async_interface* ticket() {
     return ticket_->async();

@@ -124,7 +124,8 @@ absl::StatusOr<std::unique_ptr<common::Service>> MakePaymentServiceWithClocks(
     return std::chrono::duration_cast<std::chrono::milliseconds>(wall().time_since_epoch()).count();
   });
   if (!ledger.ok()) return ledger.status();
-  auto fraud = fraud::v1::FraudService::NewStub(common::MakeInternalChannel(peer->second));
+  auto fraud = fraud::v1::FraudService::NewStub(common::MakeInternalChannel(
+      peer->second, fraud::v1::FraudService::service_full_name(), options.channel_policy));
   return std::unique_ptr<common::Service>(new PaymentServiceHost(
       *config, std::move(*ledger), std::move(fraud), std::move(clocks.wall)));
 }
