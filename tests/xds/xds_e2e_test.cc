@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/health_probe.h"
+#include "common/server_identity.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
 #include "switchboard/xds/v1/registry.grpc.pb.h"
 #include "testing/child_process.h"
@@ -47,7 +48,7 @@ struct Replica {
   std::unique_ptr<xds::Registration> registration;
 };
 
-// Counts of calls per peer address ("127.0.0.1:PORT"), and failures under "".
+// Counts of calls per replica (x-server-id, "ticket-1@127.0.0.1:PORT"), and failures under "".
 using Split = std::map<std::string, int>;
 
 std::string RunCli(const std::vector<std::string>& args, int* exit_code, const std::string& dir) {
@@ -90,8 +91,9 @@ class XdsEndToEnd : public ::testing::Test {
       replica.server_id = "ticket-" + std::to_string(i) + "@" + replica.address;
       const std::string data = dir_.path() + "/ticket-" + std::to_string(i);
       replica.process = std::make_unique<ChildProcess>(
-          std::vector<std::string>{SwitchboardBinary(), "serve", "ticket", "--host", "127.0.0.1",
-                                   "--port", std::to_string(replica.port), "--data-dir", data},
+          std::vector<std::string>{SwitchboardBinary(), "serve", "ticket", "--replica",
+                                   std::to_string(i), "--host", "127.0.0.1", "--port",
+                                   std::to_string(replica.port), "--data-dir", data},
           data + ".log");
       replicas_.push_back(std::move(replica));
     }
@@ -100,7 +102,8 @@ class XdsEndToEnd : public ::testing::Test {
           << replica.process->Output();
       ASSERT_TRUE(common::WaitForServing(replica.address, kStartTimeout))
           << replica.process->Output();
-      // Until `serve --xds` registers itself, the test registers each replica for it.
+      // Until `serve --xds` registers itself, the test registers each replica under the id
+      // the replica gives itself in x-server-id.
       auto registration =
           xds::Registration::Start(xds_address_, "ticket", replica.address, replica.server_id);
       ASSERT_TRUE(registration.ok()) << registration.status();
@@ -142,9 +145,20 @@ class XdsEndToEnd : public ::testing::Test {
         last_error_ = status.error_message();
         continue;
       }
-      std::string peer = context.peer();  // "ipv4:127.0.0.1:PORT"
-      const auto colon = peer.find(':');
-      ++split[colon == std::string::npos ? peer : peer.substr(colon + 1)];
+      // Which replica answered, by its own word (x-server-id), checked against the peer the
+      // channel used ("ipv4:127.0.0.1:PORT").
+      const auto& headers = context.GetServerInitialMetadata();
+      const auto id = headers.find(common::kServerIdHeader);
+      const std::string server_id =
+          id == headers.end() ? "" : std::string(id->second.data(), id->second.size());
+      const std::string peer = context.peer();
+      const size_t at = server_id.find('@');
+      if (at == std::string::npos || peer != "ipv4:" + server_id.substr(at + 1)) {
+        ++split[""];
+        last_error_ = "x-server-id \"" + server_id + "\" from peer " + peer;
+        continue;
+      }
+      ++split[server_id];
     }
     return split;
   }
@@ -158,7 +172,7 @@ class XdsEndToEnd : public ::testing::Test {
     bool ok = split.count("") == 0;
     if (!ok) *why += "failures=" + std::to_string(split.at("")) + " (" + last_error_ + ") ";
     for (size_t i = 0; i < replicas_.size(); ++i) {
-      const auto it = split.find(replicas_[i].address);
+      const auto it = split.find(replicas_[i].server_id);
       const double share = it == split.end() ? 0.0 : static_cast<double>(it->second) / calls;
       const double expected = static_cast<double>(weights[i]) / total;
       *why += replicas_[i].server_id + "=" + std::to_string(share) + " (want " +
