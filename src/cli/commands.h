@@ -14,6 +14,7 @@ void AddServeCommand(CLI::App& app, CommandRunner& runner);
 void AddUpCommand(CLI::App& app, CommandRunner& runner);
 void AddCallCommand(CLI::App& app, CommandRunner& runner);
 void AddGatewayCommand(CLI::App& app, CommandRunner& runner);
+void AddXdsCommand(CLI::App& app, CommandRunner& runner);
 
 // Sets the global log level ("debug", "info", "warn", "error") and a one-line format.
 bool ConfigureLogging(const std::string& level);

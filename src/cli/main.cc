@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   switchboard::cli::AddUpCommand(app, runner);
   switchboard::cli::AddCallCommand(app, runner);
   switchboard::cli::AddGatewayCommand(app, runner);
+  switchboard::cli::AddXdsCommand(app, runner);
   CLI11_PARSE(app, argc, argv);
   return runner ? runner() : 2;
 }
