@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/health_probe.h"
+#include "switchboard/booking/v1/booking.grpc.pb.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
 #include "testing/child_process.h"
 #include "testing/tcp_proxy.h"
@@ -183,6 +184,59 @@ TEST(Up, ReplicasShareTheLoadAndOneThatDiesIsStartedAgain) {
     EXPECT_FALSE(common::WaitForServing("127.0.0.1:" + std::to_string(ticket_port + replica),
                                         std::chrono::milliseconds(300)));
   }
+}
+
+TEST(Up, XdsControlPlaneCarriesCallsBetweenReplicatedServices) {
+  testing::TempDir dir;
+  const int ticket_port = testing::FreePortBlock(3);
+  const std::string xds = "127.0.0.1:" + std::to_string(FreePort());
+  std::ofstream config(dir.path() + "/config.yaml");
+  config << "xds: " << xds << "\nservices:\n  ticket: {port: " << ticket_port << "}\n";
+  std::map<std::string, int> ports;
+  for (const char* name : {"booking", "payment", "fraud", "notification"}) {
+    ports[name] = FreePort();
+    config << "  " << name << ": {port: " << ports[name] << "}\n";
+  }
+  config.close();
+  ChildProcess up({SwitchboardBinary(), "up", "--config", dir.path() + "/config.yaml",
+                   "--data-dir", dir.path() + "/var", "--only",
+                   "ticket,booking,payment,fraud,notification", "--replicas", "ticket=3"},
+                  dir.path() + "/up.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+  while (up.Output().find("healthy") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline && up.Running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(up.Output().find("healthy"), std::string::npos) << up.Output();
+  EXPECT_NE(up.Output().find("xds            " + xds), std::string::npos) << up.Output();
+
+  // Booking reaches ticket and payment (and payment fraud) through xds:///<service>.
+  auto booking = booking::v1::BookingService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(ports.at("booking")), grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 12; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    booking::v1::CreateBookingRequest request;
+    request.set_event_id("evt-1");
+    request.set_user_id("user-" + std::to_string(i));
+    request.set_seats(1);
+    booking::v1::Booking created;
+    const grpc::Status status = booking->CreateBooking(&context, request, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message() << "\n" << up.Output();
+  }
+
+  // The control plane knows every replica, each from its own registration.
+  ChildProcess list({SwitchboardBinary(), "xds", "list", "--server", xds, "--service", "ticket"},
+                    dir.path() + "/list.log");
+  ASSERT_EQ(list.Stop(0, std::chrono::seconds(10)), 0) << list.Output();
+  for (int replica = 1; replica <= 3; ++replica) {
+    EXPECT_NE(list.Output().find("ticket-" + std::to_string(replica) + "@127.0.0.1:" +
+                                 std::to_string(ticket_port + replica - 1)),
+              std::string::npos)
+        << list.Output();
+  }
+  const int status = up.Stop(SIGTERM, std::chrono::seconds(15));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << up.Output();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -11,6 +12,9 @@
 #include "common/shutdown_signal.h"
 #include "common/system_config.h"
 #include "services/registry.h"
+#include "xds/bootstrap.h"
+#include "xds/load_counter.h"
+#include "xds/registration.h"
 
 namespace switchboard::cli {
 namespace {
@@ -22,6 +26,7 @@ struct ServeFlags {
   std::string host;
   int port = -1;
   int replica = 1;
+  std::string xds;
   std::string log_level;
 };
 
@@ -48,6 +53,12 @@ int RunServe(const ServeFlags& flags) {
   options.name = flags.service;
   options.data_dir = config->data_dir;
   options.settings = endpoint.settings;
+  if (!flags.xds.empty()) config->xds = flags.xds;
+  const std::string server_id = fmt::format("{}-{}", flags.service, flags.replica);
+  if (!config->xds.empty()) {
+    // grpc's xDS client reads its bootstrap when the first xds:/// channel resolves.
+    setenv("GRPC_XDS_BOOTSTRAP_CONFIG", xds::BootstrapJson(config->xds, server_id).c_str(), 1);
+  }
   options.peers = config->Peers();
   options.channel_policy.lb_policy = config->client_lb;
   auto service = (*factory)(options);
@@ -62,14 +73,33 @@ int RunServe(const ServeFlags& flags) {
                                         : endpoint.port + flags.replica - 1;
   const std::string address = config->host + ":" + std::to_string(port);
   common::HostOptions host_options;
-  host_options.server_id = fmt::format("{}-{}@{{address}}", flags.service, flags.replica);
+  host_options.server_id = server_id + "@{address}";
+  xds::LoadCounter load;  // outlives the server, whose interceptors count into it
+  if (!config->xds.empty()) {
+    host_options.add_interceptors = [&load](auto& interceptors) {
+      interceptors.push_back(xds::MakeLoadCountingInterceptorFactory(&load));
+    };
+  }
   auto host = common::ServiceHost::Start(address, {service->get()}, host_options);
   if (!host.ok()) {
     std::cerr << "switchboard serve " << flags.service << ": " << host.status().message() << "\n";
     return 1;
   }
-  spdlog::info("serving service={} address={} server_id={} data_dir={}", flags.service,
-               (*host)->address(), (*host)->server_id(), config->data_dir);
+  std::unique_ptr<xds::Registration> registration;
+  if (!config->xds.empty()) {
+    auto registered = xds::Registration::Start(config->xds, flags.service, (*host)->address(),
+                                               (*host)->server_id(), [&load] { return load.Read(); });
+    if (!registered.ok()) {
+      std::cerr << "switchboard serve " << flags.service << ": xds " << config->xds << ": "
+                << registered.status().message() << "\n";
+      (*host)->Shutdown();
+      return 2;
+    }
+    registration = std::move(*registered);
+  }
+  spdlog::info("serving service={} address={} server_id={} data_dir={}{}", flags.service,
+               (*host)->address(), (*host)->server_id(), config->data_dir,
+               config->xds.empty() ? "" : " xds=" + config->xds);
   int sig = 0;
   while (sig != SIGINT && sig != SIGTERM) {
     sig = common::WaitForSignal(std::chrono::seconds(1));
@@ -81,6 +111,7 @@ int RunServe(const ServeFlags& flags) {
     }
   }
   spdlog::info("stopping service={} signal={}", flags.service, sig);
+  registration.reset();  // leave the endpoint set first, so clients move away before we stop
   (*host)->Shutdown();
   return 0;
 }
@@ -102,6 +133,9 @@ void AddServeCommand(CLI::App& app, CommandRunner& runner) {
                   "Which replica this is (1..10): listens on the service's port + replica - 1 "
                   "and names itself <service>-<replica> in x-server-id")
       ->check(CLI::Range(1, common::kMaxReplicas));
+  cmd->add_option("--xds", flags->xds,
+                  "host:port of `switchboard xds`: register there (heartbeats, load) and reach "
+                  "other services through it (xds:///<service>)");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   cmd->callback([flags, &runner] { runner = [flags] { return RunServe(*flags); }; });
 }

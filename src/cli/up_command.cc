@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
@@ -39,12 +40,14 @@ constexpr std::chrono::milliseconds kRestartDelay{1000};
 constexpr std::chrono::milliseconds kMaxRestartDelay{30000};
 constexpr std::chrono::milliseconds kStableRun{60000};
 constexpr std::chrono::milliseconds kSupervisorTick{200};
+constexpr char kDefaultXdsPort[] = "18000";
 
 struct UpFlags {
   std::string config_path;
   std::string data_dir;
   std::string only;
   std::string replicas;
+  bool xds = false;
   std::string log_level;
   std::string ready_timeout = "20s";
 };
@@ -165,6 +168,7 @@ int RunUp(const UpFlags& flags) {
   }
   if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  if (flags.xds && config->xds.empty()) config->xds = config->host + ":" + kDefaultXdsPort;
   if (auto replicas = common::ApplyReplicaCounts(flags.replicas, *config); !replicas.ok()) {
     std::cerr << "switchboard up: " << replicas.message() << "\n";
     return 2;
@@ -216,6 +220,27 @@ int RunUp(const UpFlags& flags) {
   const std::string self = SelfPath();
   std::vector<std::pair<std::string, std::string>> started;
   std::set<std::string> replicated;  // children restarted when they die
+  if (!config->xds.empty()) {
+    // The control plane first: every service registers with it and resolves its peers there.
+    const auto colon = config->xds.rfind(':');
+    const std::string xds_host = config->xds.substr(0, colon);
+    int xds_port = 0;
+    if (!absl::SimpleAtoi(config->xds.substr(colon + 1), &xds_port) ||
+        !PortIsFree(xds_host, xds_port)) {
+      std::cerr << "switchboard up: cannot listen on " << config->xds
+                << " for the xDS control plane (in use, or not host:port; set xds in --config)\n";
+      return 1;
+    }
+    if (!group.Start("xds", {self, "xds", "--listen", config->xds, "--log-level",
+                             config->log_level}) ||
+        !WaitHealthy(group, config->xds, *ready_timeout)) {
+      std::cerr << "switchboard up: the xDS control plane did not start on " << config->xds
+                << "\n";
+      group.StopAll(kStopGrace);
+      return 1;
+    }
+    started.emplace_back("xds", config->xds);
+  }
   for (const auto& [name, default_port] : common::KnownServices()) {
     if (wanted.count(name) == 0) continue;
     const common::ServiceEndpoint& endpoint = config->services.at(name);
@@ -326,6 +351,9 @@ void AddUpCommand(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("--replicas", flags->replicas,
                   "Replicas per service on consecutive ports, e.g. ticket=3,stock=2 (a replica "
                   "that dies is started again)");
+  cmd->add_flag("--xds", flags->xds,
+                "Start the xDS control plane (on the config's `xds` address, else port 18000); "
+                "services register there and reach each other through xds:///<service>");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   cmd->add_option("--ready-timeout", flags->ready_timeout, "How long each service may take to become healthy");
   cmd->callback([flags, &runner] { runner = [flags] { return RunUp(*flags); }; });

@@ -14,7 +14,9 @@ namespace {
 
 constexpr int kKeepaliveMs = 30000;
 // A replica that comes back is used again within about a second: grpc's default reconnect
-// backoff grows to two minutes, far too slow between processes on one network.
+// backoff grows to two minutes, far too slow between processes on one network. (Not
+// GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: grpc reads it as the connect timeout, and a busy peer
+// then looks dead.)
 constexpr int kInitialReconnectBackoffMs = 100;
 constexpr int kMaxReconnectBackoffMs = 1000;
 // Backoff between retries: short, since a retry goes to another replica.
@@ -59,7 +61,6 @@ std::shared_ptr<grpc::Channel> MakeInternalChannel(const std::string& target,
   args.SetMaxReceiveMessageSize(HostOptions::kDefaultMaxMessageBytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveMs);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kInitialReconnectBackoffMs);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kInitialReconnectBackoffMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
   args.SetServiceConfigJSON(InternalServiceConfigJson(service, policy));
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);

@@ -40,6 +40,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(MakeRpcLogInterceptorFactory());
   interceptors.push_back(MakeServerIdInterceptorFactory(host->identity_));
+  if (options.add_interceptors) options.add_interceptors(interceptors);
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::vector<std::string> names;
   for (Service* service : services) {

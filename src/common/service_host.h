@@ -3,11 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <grpcpp/server.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include "absl/status/statusor.h"
 #include "common/server_identity.h"
@@ -22,6 +24,10 @@ struct HostOptions {
   // Sent as x-server-id on every reply; "{address}" is replaced by the bound host:port, so a
   // port picked at bind time still shows.
   std::string server_id = "{address}";
+  // More server interceptors (e.g. the xDS load counter, which common cannot depend on).
+  std::function<void(
+      std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>&)>
+      add_interceptors;
 };
 
 class ServiceHost {

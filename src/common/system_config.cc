@@ -64,6 +64,10 @@ std::vector<std::string> SystemConfig::ReplicaAddresses(const std::string& servi
 std::map<std::string, std::string> SystemConfig::Peers() const {
   std::map<std::string, std::string> peers;
   for (const auto& [name, endpoint] : services) {
+    if (!xds.empty()) {
+      peers[name] = absl::StrCat("xds:///", name);
+      continue;
+    }
     if (endpoint.replicas <= 1) {
       peers[name] = AddressOf(name);
       continue;
@@ -165,7 +169,12 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
   for (const auto& entry : root) {
     const std::string key = entry.first.as<std::string>();
     const YAML::Node& value = entry.second;
-    if (key == "host" || key == "data_dir" || key == "log_level") {
+    if (key == "xds") {
+      if (!value.IsScalar() || value.Scalar().rfind(':') == std::string::npos) {
+        return KeyError(key, "expected the control plane's host:port, e.g. 127.0.0.1:18000");
+      }
+      config.xds = value.Scalar();
+    } else if (key == "host" || key == "data_dir" || key == "log_level") {
       if (!value.IsScalar() || value.Scalar().empty()) {
         return KeyError(key, "expected a non-empty string");
       }
@@ -214,7 +223,7 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
       }
     } else {
       return KeyError(
-          key, "unknown key (known: host, data_dir, log_level, gateway_port, client_lb, services)");
+          key, "unknown key (known: host, data_dir, log_level, gateway_port, client_lb, xds, services)");
     }
   }
   if (auto valid = config.Validate(); !valid.ok()) return valid;
@@ -229,6 +238,7 @@ std::string SystemConfigToYaml(const SystemConfig& config) {
   out << YAML::Key << "log_level" << YAML::Value << config.log_level;
   out << YAML::Key << "gateway_port" << YAML::Value << config.gateway_port;
   out << YAML::Key << "client_lb" << YAML::Value << config.client_lb;
+  if (!config.xds.empty()) out << YAML::Key << "xds" << YAML::Value << config.xds;
   out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
   for (const auto& [name, port] : KnownServices()) {
     const ServiceEndpoint& endpoint = config.services.at(name);

@@ -38,6 +38,9 @@ struct SystemConfig {
   std::string log_level = "info";
   int gateway_port = 8080;
   std::string client_lb = kRoundRobin;
+  // host:port of `switchboard xds`; when set, replicas register there and services reach each
+  // other through it (xds:///<service>) instead of static address lists.
+  std::string xds;
   std::map<std::string, ServiceEndpoint> services;  // every known service, by name
 
   // host:port of replica 1 (the only one unless replicas are configured).
@@ -45,7 +48,7 @@ struct SystemConfig {
   // host:port of every replica, in replica order.
   std::vector<std::string> ReplicaAddresses(const std::string& service) const;
   // A grpc++ target per service that reaches all of its replicas: "host:port" for one,
-  // "ipv4:a:p1,a:p2,..." (a static address list) for several.
+  // "ipv4:a:p1,a:p2,..." (a static address list) for several, "xds:///name" with `xds` set.
   std::map<std::string, std::string> Peers() const;
   // Overlapping replica port ranges, replicas on a host name that is not an IP address.
   absl::Status Validate() const;

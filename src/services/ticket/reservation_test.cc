@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "common/call_budget.h"
 #include "services/ticket/event_store.h"
 #include "services/ticket/ticket_service.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
@@ -113,8 +114,24 @@ TEST_F(ReservationTest, ConcurrentReservationsNeverOversell) {
 }
 
 TEST_F(ReservationTest, ExpiredRequestTakesNothingAndTraceIsReported) {
-  EXPECT_EQ(Reserve("evt-10", 1, "late", nullptr, std::chrono::milliseconds(0)).error_code(),
-            grpc::StatusCode::DEADLINE_EXCEEDED);
+  {
+    // Expired on arrival, by the exact deadline a calling hop sends (a zero grpc-timeout would
+    // race the client's own check and might never be sent).
+    grpc::ClientContext late;
+    late.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    late.AddMetadata(common::kDeadlineExactHeader,
+                     std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count() -
+                                    1000));
+    v1::ReserveSeatsRequest request;
+    request.set_event_id("evt-10");
+    request.set_seats(1);
+    request.set_reservation_id("late");
+    v1::Reservation response;
+    EXPECT_EQ(stub_->ReserveSeats(&late, request, &response).error_code(),
+              grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
   EXPECT_EQ(SeatsAvailable("evt-10"), 100);
 
   grpc::ClientContext context;
