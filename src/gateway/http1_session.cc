@@ -51,6 +51,17 @@ bool IsForwardedRestHeader(const std::string& name) {
          (absl::StartsWith(name, "x-") && name != "x-deadline-unix-us");
 }
 
+// Response metadata a REST client sees as headers (the same x- rule as requests: e.g.
+// x-server-id, which replica answered); binary values and the deadline trace are left out.
+void AppendRestResponseMetadata(const Headers& from, Headers& to) {
+  for (const auto& [name, value] : from) {
+    if (absl::StartsWith(name, "x-") && !absl::EndsWith(name, "-bin") &&
+        name != "x-deadline-budget" && FindHeader(to, name.c_str()) == nullptr) {
+      to.emplace_back(name, value);
+    }
+  }
+}
+
 }  // namespace
 
 struct Http1Session::Request {
@@ -587,6 +598,7 @@ void Http1Session::StartResponse(ProxyStream& stream, bool end_stream) {
   if (mode_ == Mode::kRestStream) {
     Headers headers = {{"content-type", sse_ ? "text/event-stream" : "application/x-ndjson"},
                        {"cache-control", "no-cache"}};
+    AppendRestResponseMetadata(stream.response_headers, headers);
     SendHead(200, headers);
   }
 }
@@ -644,6 +656,10 @@ void Http1Session::FinishRest(int grpc_code, const std::string& message) {
   if (stream_ && stream_->trace) {
     const Headers& source = stream_->trailers.empty() ? stream_->response_headers : stream_->trailers;
     extra.emplace_back("x-deadline-budget", TraceValue(source));
+  }
+  if (stream_) {
+    AppendRestResponseMetadata(stream_->response_headers, extra);
+    AppendRestResponseMetadata(stream_->trailers, extra);
   }
   if (mode_ == Mode::kRestStream && head_sent_) {
     if (grpc_code != kGrpcOk) {

@@ -110,6 +110,13 @@ TEST_F(Http1Test, RestGetReturnsJson) {
   EXPECT_EQ(r.headers["content-type"], "application/json");
   EXPECT_NE(r.body.find(R"("venue":"Blue Note, New York")"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find(R"("startsAt":")"), std::string::npos) << r.body;
+  // The replica that answered, as the service's response metadata names it.
+  EXPECT_EQ(r.headers["x-server-id"].rfind("127.0.0.1:", 0), 0u) << r.headers["x-server-id"];
+
+  Response missing = Send("GET", "/events/evt-404");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.headers["x-server-id"].rfind("127.0.0.1:", 0), 0u)
+      << "an error's trailer metadata too";
 }
 
 TEST_F(Http1Test, RestQueryParametersAndPagination) {
