@@ -23,18 +23,9 @@ readonly kStopTimeoutS=15       # for a process to stop after SIGTERM (`up` give
 readonly kTestTimeoutMs=240000  # node --test bound (node 20 applies it to the whole file too)
 readonly kLogTailLines=100
 
-script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$script_dir/../.." && pwd)
-binary=${1:-$repo/build/switchboard}
-if [[ "$binary" != /* ]]; then binary="$PWD/$binary"; fi
-if [[ ! -x "$binary" ]]; then
-  echo "run-browser-tests: $binary is not an executable (build it: cmake --build build --target switchboard)" >&2
-  exit 2
-fi
-if ! command -v node >/dev/null; then
-  echo "run-browser-tests: node is not on PATH" >&2
-  exit 2
-fi
+# shellcheck source=../lib/runner.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/runner.sh"
+sb_runner_setup run-browser-tests "${1:-}"
 if [[ ! -x "$kChromium" ]]; then
   echo "run-browser-tests: $kChromium is missing (apt-get install chromium)" >&2
   exit 2

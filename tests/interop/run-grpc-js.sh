@@ -15,23 +15,9 @@ readonly kTestTimeoutMs=60000   # node --test bound per test (the file bounds it
 readonly kLogTailLines=150
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$script_dir/../.." && pwd)
-binary=${1:-$repo/build/switchboard}
-if [[ "$binary" != /* ]]; then binary="$PWD/$binary"; fi
-if [[ ! -x "$binary" ]]; then
-  echo "run-grpc-js: $binary is not an executable (build it: cmake --build build --target switchboard)" >&2
-  exit 2
-fi
-if ! command -v node >/dev/null; then
-  echo "run-grpc-js: node is not on PATH" >&2
-  exit 2
-fi
-for package in @grpc/grpc-js @grpc/proto-loader google-proto-files; do
-  if [[ ! -d "$repo/node_modules/$package" ]]; then
-    echo "run-grpc-js: node_modules/$package is missing; run 'npm ci' in $repo" >&2
-    exit 2
-  fi
-done
+# shellcheck source=../lib/runner.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/runner.sh"
+sb_runner_setup run-grpc-js "${1:-}" @grpc/grpc-js @grpc/proto-loader google-proto-files
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-interop.XXXXXX")
 up_pid=""

@@ -14,23 +14,9 @@ readonly kTestTimeoutMs=110000
 readonly kLogTailLines=60
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$script_dir/../.." && pwd)
-binary=${1:-$repo/build/switchboard}
-if [[ "$binary" != /* ]]; then binary="$PWD/$binary"; fi
-if [[ ! -x "$binary" ]]; then
-  echo "run-grpc-js-xds: $binary is not an executable (build it first)" >&2
-  exit 2
-fi
-if ! command -v node >/dev/null; then
-  echo "run-grpc-js-xds: node is not on PATH" >&2
-  exit 2
-fi
-for package in @grpc/grpc-js @grpc/grpc-js-xds @grpc/proto-loader google-proto-files; do
-  if [[ ! -d "$repo/node_modules/$package" ]]; then
-    echo "run-grpc-js-xds: node_modules/$package is missing; run 'npm ci' in $repo" >&2
-    exit 2
-  fi
-done
+# shellcheck source=../lib/runner.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/runner.sh"
+sb_runner_setup run-grpc-js-xds "${1:-}" @grpc/grpc-js @grpc/grpc-js-xds @grpc/proto-loader google-proto-files
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-xds.XXXXXX")
 pids=()
