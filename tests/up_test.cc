@@ -239,5 +239,23 @@ TEST(Up, XdsControlPlaneCarriesCallsBetweenReplicatedServices) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << up.Output();
 }
 
+TEST(Up, ChildrenDoNotOutliveAKilledUp) {
+  testing::TempDir dir;
+  const auto ports = WriteConfig(dir.path() + "/config.yaml");
+  ChildProcess up({SwitchboardBinary(), "up", "--config", dir.path() + "/config.yaml",
+                   "--data-dir", dir.path() + "/var", "--only", "ticket"},
+                  dir.path() + "/up.log");
+  const std::string ticket = "127.0.0.1:" + std::to_string(ports.at("ticket"));
+  ASSERT_TRUE(common::WaitForServing(ticket, std::chrono::seconds(30))) << up.Output();
+  up.Stop(SIGKILL, std::chrono::seconds(5));  // no chance to stop anything itself
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (common::WaitForServing(ticket, std::chrono::milliseconds(200)) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(common::WaitForServing(ticket, std::chrono::milliseconds(300)))
+      << "ticket outlived a killed `switchboard up`";
+}
+
 }  // namespace
 }  // namespace switchboard

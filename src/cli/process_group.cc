@@ -1,6 +1,7 @@
 #include "cli/process_group.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@ pid_t Spawn(const std::vector<std::string>& argv) {
   args.push_back(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
+    // A supervisor that dies without stopping its children (SIGKILL, SIGPIPE) takes them along.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
