@@ -101,6 +101,9 @@ absl::StatusOr<std::string> WriteGatewayFiles(const common::SystemConfig& config
     if (kLongLivedServices.count(name) > 0) {
       yaml += "    timeout: {default: 1h, max: 24h}\n";
     }
+    // A chat room lives in one chat process: callers naming it in x-chat-room always reach the
+    // same replica.
+    if (name == "chat") yaml += "    lb: ring_hash\n    hash_header: x-chat-room\n";
   }
   const std::string path = (dir / "gateway.yaml").string();
   std::ofstream out(path);
