@@ -3,24 +3,23 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <limits>
-
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/duration.h"
-#include "gateway/gateway_metrics.h"
 #include "gateway/backend_call.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/grpc_timeout.h"
 #include "gateway/grpcweb/content_type.h"
 #include "gateway/rest/errors.h"
 #include "gateway/router.h"
-#include "gateway/websocket_bridge.h"
 #include "gateway/upstream_h2.h"
+#include "gateway/websocket_bridge.h"
 
 namespace switchboard::gateway {
 namespace {
@@ -38,6 +37,8 @@ constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
 // Response bytes queued for the client and not yet written past which the bytes of a message
 // still arriving are no longer given back to the backend at once (GiveBackUnsent).
 constexpr size_t kMaxQueuedResponseBytes = 1 << 20;
+// Queued pieces given to one gather write (writev takes up to IOV_MAX = 1024).
+constexpr size_t kMaxWriteBatch = 64;
 
 const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
@@ -236,8 +237,9 @@ void Http1Session::ReadBufferedBody() {
         if (error == http::error::body_limit) {
           self->keep_alive_ = false;
           self->SendSimple(413, "application/json",
-                           rest::JsonErrorBody(8, "request body is larger than "
-                                                  "limits.max_message_bytes"));
+                           rest::JsonErrorBody(8,
+                                               "request body is larger than "
+                                               "limits.max_message_bytes"));
           return;
         }
         if (error) {
@@ -246,7 +248,8 @@ void Http1Session::ReadBufferedBody() {
               error == http::error::partial_message) {
             self->Close();
           } else {
-            self->SendSimple(400, "text/plain", "malformed HTTP request: " + error.message() + "\n");
+            self->SendSimple(400, "text/plain",
+                             "malformed HTTP request: " + error.message() + "\n");
           }
           return;
         }
@@ -279,7 +282,8 @@ void Http1Session::StartStreamedRest(Request request, const rest::RouteMatch& ma
   }
   request_stream_ = std::move(*created);
   const auto length = header_parser_->content_length();
-  if (limits.max_body_bytes > 0 && length && *length > static_cast<uint64_t>(limits.max_body_bytes)) {
+  if (limits.max_body_bytes > 0 && length &&
+      *length > static_cast<uint64_t>(limits.max_body_bytes)) {
     SendSimple(413, "application/json",
                rest::JsonErrorBody(8, absl::StrCat("request body of ", *length,
                                                    " bytes is larger than limits.max_body_bytes (",
@@ -350,7 +354,8 @@ void Http1Session::ReadStreamedBody() {
         }
         if (error) {
           if (error == http::error::end_of_stream || error == boost::asio::error::eof ||
-              error == http::error::partial_message || error == boost::asio::error::connection_reset) {
+              error == http::error::partial_message ||
+              error == boost::asio::error::connection_reset) {
             // The client hung up mid-body: the backend call is cancelled, nothing answered.
             spdlog::debug("http1: client left during the request body of {}: {}",
                           self->stream_->path, error.message());
@@ -359,8 +364,8 @@ void Http1Session::ReadStreamedBody() {
             self->Close();
             return;
           }
-          self->FailExchange(400, absl::InvalidArgumentError("malformed HTTP request body: " +
-                                                            error.message()));
+          self->FailExchange(
+              400, absl::InvalidArgumentError("malformed HTTP request body: " + error.message()));
           return;
         }
         self->body_progress_ = Clock::now();
@@ -467,7 +472,8 @@ void Http1Session::HandleRest(const Request& request) {
     return;
   }
   route_ = match->route;
-  auto message = context_.transcoder->TranscodeRequest(*route_, match->bindings, query, request.body);
+  auto message =
+      context_.transcoder->TranscodeRequest(*route_, match->bindings, query, request.body);
   if (!message.ok()) {
     SendSimple(rest::HttpStatusFromStatus(message.status()), "application/json",
                rest::JsonErrorBody(message.status()));
@@ -484,7 +490,8 @@ void Http1Session::HandleRest(const Request& request) {
     if (IsForwardedRestHeader(name)) metadata.emplace_back(name, value);
   }
   const std::string* timeout = request.Header("grpc-timeout");
-  Proxy(route_->grpc_path, metadata, timeout != nullptr ? *timeout : std::string(), std::move(frame));
+  Proxy(route_->grpc_path, metadata, timeout != nullptr ? *timeout : std::string(),
+        std::move(frame));
 }
 
 void Http1Session::HandleGrpcWeb(const Request& request) {
@@ -614,7 +621,8 @@ void Http1Session::ResumeResponse(ProxyStream& stream) {
 
 void Http1Session::PumpRest(ProxyStream& stream) {
   std::string bytes(stream.response_body.size(), '\0');
-  const size_t n = stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
+  const size_t n =
+      stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
   decoder_->Feed(std::string_view(bytes.data(), n));
   GrpcFrame frame;
   std::string chunk;
@@ -645,8 +653,9 @@ void Http1Session::PumpRest(ProxyStream& stream) {
     const std::string* code = FindHeader(stream.trailers, "grpc-status");
     const std::string* message = FindHeader(stream.trailers, "grpc-message");
     FinishRest(code != nullptr ? rest::ParseGrpcStatus(*code) : kGrpcInternal,
-               message != nullptr ? rest::DecodeGrpcMessage(*message)
-                                  : std::string(code != nullptr ? "" : "backend sent no grpc-status"));
+               message != nullptr
+                   ? rest::DecodeGrpcMessage(*message)
+                   : std::string(code != nullptr ? "" : "backend sent no grpc-status"));
   }
 }
 
@@ -654,7 +663,8 @@ void Http1Session::FinishRest(int grpc_code, const std::string& message) {
   if (exchange_done_) return;
   Headers extra;
   if (stream_ && stream_->trace) {
-    const Headers& source = stream_->trailers.empty() ? stream_->response_headers : stream_->trailers;
+    const Headers& source =
+        stream_->trailers.empty() ? stream_->response_headers : stream_->trailers;
     extra.emplace_back("x-deadline-budget", TraceValue(source));
   }
   if (stream_) {
@@ -694,7 +704,8 @@ void Http1Session::FinishRest(int grpc_code, const std::string& message) {
 
 void Http1Session::PumpGrpcWeb(ProxyStream& stream) {
   std::string bytes(stream.response_body.size(), '\0');
-  const size_t n = stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
+  const size_t n =
+      stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
   const bool ended = stream.response_ended && stream.response_body.empty();
   if (n > 0 || (ended && stream.trailers.empty())) {
     SendGrpcWebOutput(grpc_web_->OnResponseData(std::string_view(bytes.data(), n),
@@ -734,7 +745,8 @@ void Http1Session::Fail(ProxyStream& stream, int grpc_code, const std::string& m
   CancelUpstream();
   stream.gateway_status = grpc_code;
   if (mode_ == Mode::kGrpcWeb && grpc_web_) {
-    SendGrpcWebOutput(grpc_web_->Fail(absl::Status(static_cast<absl::StatusCode>(grpc_code), message)), 0);
+    SendGrpcWebOutput(
+        grpc_web_->Fail(absl::Status(static_cast<absl::StatusCode>(grpc_code), message)), 0);
     return;
   }
   FinishRest(grpc_code, message);
@@ -756,7 +768,7 @@ void Http1Session::GiveBackUnsent(size_t n) {
   // The start of a message, held by a decoder rather than by a write: given back at once, so
   // that a message larger than the stream window can arrive. But not while the client is
   // behind, or a reader that stalls would let the backend send without end: then once the
-  // write queue drains (WriteSome).
+  // write queue drains (WriteBatchFrom).
   if (n == 0 || !stream_) return;
   if (queued_write_bytes_ < kMaxQueuedResponseBytes) {
     if (auto up = stream_->up.lock()) up->Consumed(*stream_, n);
@@ -794,7 +806,8 @@ void Http1Session::SendSimple(int status, const std::string& content_type, const
     has_type |= name == "content-type";
     absl::StrAppend(&out, name, ": ", value, "\r\n");
   }
-  if (!has_type && !content_type.empty()) absl::StrAppend(&out, "content-type: ", content_type, "\r\n");
+  if (!has_type && !content_type.empty())
+    absl::StrAppend(&out, "content-type: ", content_type, "\r\n");
   // A preflight answer carries its own CORS headers; a second Access-Control-Allow-Origin
   // makes the browser refuse it.
   const bool has_cors = std::any_of(extra.begin(), extra.end(), [](const auto& header) {
@@ -805,7 +818,8 @@ void Http1Session::SendSimple(int status, const std::string& content_type, const
     context_.cors->AddResponseHeaders(origin_, &cors);
     for (const auto& [name, value] : cors) absl::StrAppend(&out, name, ": ", value, "\r\n");
   }
-  if (status != 204 && status != 304) absl::StrAppend(&out, "content-length: ", body.size(), "\r\n");
+  if (status != 204 && status != 304)
+    absl::StrAppend(&out, "content-length: ", body.size(), "\r\n");
   if (!keep_alive_) out += "connection: close\r\n";
   out += "\r\n";
   out += body;
@@ -871,8 +885,19 @@ void Http1Session::EndExchange() {
 void Http1Session::Write(std::string bytes, std::function<void()> on_written) {
   if (closed_) return;
   queued_write_bytes_ += bytes.size();
-  writes_.emplace_back(std::move(bytes), std::move(on_written));
-  if (!writing_) WriteMore();
+  writes_.push_back({std::move(bytes), std::move(on_written)});
+  if (writing_) return;
+  writing_ = true;
+  write_progress_ = Clock::now();
+  ArmTimer();
+  // Posted rather than written now: the rest of this response, queued by the same handler,
+  // joins the same write (a gRPC-Web reply is a head, a message, trailers and an end).
+  flush_posted_ = true;
+  auto self = shared_from_this();
+  boost::asio::post(socket_.get_executor(), [self] {
+    self->flush_posted_ = false;
+    if (!self->closed_) self->WriteMore();
+  });
 }
 
 void Http1Session::WriteMore() {
@@ -891,39 +916,49 @@ void Http1Session::WriteMore() {
     }
     return;
   }
-  if (!writing_) {
-    writing_ = true;
-    write_progress_ = Clock::now();
-    ArmTimer();
+  auto batch = std::make_shared<WriteBatch>();
+  batch->reserve(std::min(writes_.size(), kMaxWriteBatch));
+  while (!writes_.empty() && batch->size() < kMaxWriteBatch) {
+    batch->push_back(std::move(writes_.front()));
+    writes_.pop_front();
   }
-  auto item = std::make_shared<std::pair<std::string, std::function<void()>>>(std::move(writes_.front()));
-  writes_.pop_front();
-  WriteSome(std::move(item), 0);
+  WriteBatchFrom(std::move(batch), 0, 0);
 }
 
-void Http1Session::WriteSome(std::shared_ptr<std::pair<std::string, std::function<void()>>> item,
-                             size_t offset) {
+void Http1Session::WriteBatchFrom(std::shared_ptr<WriteBatch> batch, size_t index, size_t offset) {
+  std::vector<boost::asio::const_buffer> buffers;
+  buffers.reserve(batch->size() - index);
+  for (size_t i = index; i < batch->size(); ++i) {
+    const std::string& bytes = (*batch)[i].bytes;
+    const size_t skip = i == index ? offset : 0;
+    buffers.emplace_back(bytes.data() + skip, bytes.size() - skip);
+  }
   // Piece by piece, so that a client taking the response slowly still counts as progress.
   auto self = shared_from_this();
   socket_.async_write_some(
-      boost::asio::buffer(item->first.data() + offset, item->first.size() - offset),
-      [self, item, offset](const boost::system::error_code& error, size_t n) {
-        if (self->closed_) {
-          if (item->second) item->second();  // the bytes still go back to the backend window
-          return;
-        }
-        if (error) {
-          if (item->second) item->second();
-          self->Close();
+      buffers, [self, batch, index, offset](const boost::system::error_code& error, size_t n) {
+        if (self->closed_ || error) {
+          // The bytes still go back to the backend window.
+          for (size_t i = index; i < batch->size(); ++i) {
+            if ((*batch)[i].on_written) (*batch)[i].on_written();
+          }
+          if (!self->closed_) self->Close();
           return;
         }
         self->write_progress_ = Clock::now();
-        if (offset + n < item->first.size()) {
-          self->WriteSome(item, offset + n);
+        size_t i = index;
+        size_t at = offset;
+        while (i < batch->size() && n >= (*batch)[i].bytes.size() - at) {
+          n -= (*batch)[i].bytes.size() - at;
+          if ((*batch)[i].on_written) (*batch)[i].on_written();
+          self->queued_write_bytes_ -= (*batch)[i].bytes.size();
+          ++i;
+          at = 0;
+        }
+        if (i < batch->size()) {
+          self->WriteBatchFrom(batch, i, at + n);
           return;
         }
-        if (item->second) item->second();
-        self->queued_write_bytes_ -= item->first.size();
         if (self->deferred_consumed_ > 0 && self->queued_write_bytes_ < kMaxQueuedResponseBytes) {
           self->ReleaseDeferred();
         }
@@ -1043,9 +1078,9 @@ void Http1Session::OnSlowClient(const char* phase) {
   }
   if (which == "body") {
     body_reading_ = false;
-    FailExchange(408, absl::DeadlineExceededError(absl::StrCat(
-                          "request body made no progress for limits.slow_client_timeout (",
-                          timeout, ")")));
+    FailExchange(
+        408, absl::DeadlineExceededError(absl::StrCat(
+                 "request body made no progress for limits.slow_client_timeout (", timeout, ")")));
     return;
   }
   // The client does not take the response: cancel the call and reset the connection.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "gateway/downstream_h2.h"
@@ -38,8 +39,7 @@ struct Http1Context {
 
 class Http1Session : public DownstreamSink, public std::enable_shared_from_this<Http1Session> {
  public:
-  static void Start(Http1Context context, boost::asio::ip::tcp::socket socket,
-                    std::string initial);
+  static void Start(Http1Context context, boost::asio::ip::tcp::socket socket, std::string initial);
 
   void StartResponse(ProxyStream& stream, bool end_stream) override;
   void ResumeResponse(ProxyStream& stream) override;
@@ -51,12 +51,9 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   enum class Mode { kRestUnary, kRestStream, kGrpcWeb };
   struct Request;
   using Clock = std::chrono::steady_clock;
-  using HeaderParser =
-      boost::beast::http::request_parser<boost::beast::http::empty_body>;
-  using BufferedBodyParser =
-      boost::beast::http::request_parser<boost::beast::http::string_body>;
-  using StreamedBodyParser =
-      boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+  using HeaderParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
+  using BufferedBodyParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using StreamedBodyParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
 
   Http1Session(Http1Context context, boost::asio::ip::tcp::socket socket);
   // Request headers, read and parsed here so that a slow sender is seen byte by byte.
@@ -102,10 +99,17 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void SendHead(int status, const Headers& headers);  // chunked body follows
   void SendChunk(const std::string& data, size_t consumed);
   void SendLastChunk();
+  // Queues bytes for the client. What one handler queues (a response's head, its chunks and
+  // its end) goes out in one gather write once the handler returns, not one write each.
   void Write(std::string bytes, std::function<void()> on_written = {});
+  struct PendingWrite {
+    std::string bytes;
+    std::function<void()> on_written;  // once the bytes are written, or can never be
+  };
+  using WriteBatch = std::vector<PendingWrite>;
   void WriteMore();
-  void WriteSome(std::shared_ptr<std::pair<std::string, std::function<void()>>> item,
-                 size_t offset);
+  // Writes `batch` from item `index`, byte `offset` on.
+  void WriteBatchFrom(std::shared_ptr<WriteBatch> batch, size_t index, size_t offset);
   void EndExchange();
   void WatchForDisconnect();
   void Close();
@@ -122,14 +126,14 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   boost::asio::steady_timer timer_;
   bool timer_armed_ = false;
   Clock::time_point timer_deadline_;
-  uint64_t timer_generation_ = 0;  // a wait from an older arming finds it changed and stops
+  uint64_t timer_generation_ = 0;    // a wait from an older arming finds it changed and stops
   Clock::time_point last_activity_;  // the previous exchange ended (idle since)
   bool reading_headers_ = false;
   std::optional<Clock::time_point> header_started_;  // the first byte of the request arrived
-  bool body_reading_ = false;   // a body read is pending
-  bool body_paused_ = false;    // a streamed body waits for the backend's window
+  bool body_reading_ = false;                        // a body read is pending
+  bool body_paused_ = false;                   // a streamed body waits for the backend's window
   std::shared_ptr<Http1Session> paused_self_;  // set while paused (see ReadStreamedBody)
-  bool body_complete_ = true;   // the request body was read to its end
+  bool body_complete_ = true;                  // the request body was read to its end
   Clock::time_point body_progress_;
   Clock::time_point write_progress_;
 
@@ -140,10 +144,11 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   std::unique_ptr<rest::RequestStream> request_stream_;
   std::string read_chunk_;  // one read of a streamed body
 
-  std::deque<std::pair<std::string, std::function<void()>>> writes_;
+  std::deque<PendingWrite> writes_;
   size_t queued_write_bytes_ = 0;  // in writes_ or being written
+  bool flush_posted_ = false;      // a WriteMore is posted to run after this handler
   size_t deferred_consumed_ = 0;   // response bytes held back by GiveBackUnsent
-  bool writing_ = false;
+  bool writing_ = false;           // bytes are queued or being written
   bool closed_ = false;
   bool keep_alive_ = true;
   bool probe_pending_ = false;
