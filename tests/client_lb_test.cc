@@ -114,6 +114,19 @@ std::map<int, int> CountReplies(TicketStub& stub, int calls) {
   return counts;
 }
 
+// Signal delivery and the health watch stream are both asynchronous, and a loaded machine
+// can take far longer than usual to deliver them; waits, bounded, until a round of calls
+// that round_robin would spread over every replica shows `replica` in or out of rotation.
+bool WaitUntilRouted(TicketStub& stub, int replica, bool in_rotation) {
+  constexpr int kRound = kReplicas * 10;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < give_up) {
+    if ((CountReplies(stub, kRound).count(replica) > 0) == in_rotation) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 std::unique_ptr<TicketStub> InternalStub(const std::string& target, const std::string& policy) {
   common::ChannelPolicy channel_policy;
   channel_policy.lb_policy = policy;
@@ -182,15 +195,14 @@ TEST(ClientLoadBalancing, NotServingReplicaGetsNothingUntilServingAgain) {
   ASSERT_EQ(CountReplies(*stub, 300).size(), static_cast<size_t>(kReplicas));
 
   replicas.Signal(2, SIGUSR1);  // NOT_SERVING
-  // The health watch stream tells the channel at once; allow a moment for the signal.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(WaitUntilRouted(*stub, 2, false)) << "the channel kept routing to NOT_SERVING 2";
   auto counts = CountReplies(*stub, 900);
   EXPECT_EQ(counts.count(2), 0u) << "a NOT_SERVING replica got " << counts[2] << " calls";
   EXPECT_GT(counts[1], 0);
   EXPECT_GT(counts[3], 0);
 
   replicas.Signal(2, SIGUSR2);  // SERVING
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(WaitUntilRouted(*stub, 2, true)) << "replica 2 never came back into rotation";
   counts = CountReplies(*stub, 900);
   EXPECT_NEAR(counts[2], 300, 300 * kSpreadTolerance * 2);
 }

@@ -237,6 +237,19 @@ TEST(LoadBalancing, RingHashPinsKeysAndRemovingABackendMovesOnlyItsKeys) {
   }
 }
 
+// Health checks run on their own timer; a loaded machine may take several intervals to see a
+// change, so tests wait (bounded) for the gateway's own gauge instead of sleeping a guess.
+bool WaitForHealthy(int port, const std::string& backend, double healthy) {
+  const auto give_up = Clock::now() + seconds(10);
+  while (Clock::now() < give_up) {
+    const auto gauge = Metric(port, "switchboard_gateway_upstream_healthy", kTicket);
+    const auto it = gauge.find(backend);
+    if (it != gauge.end() && it->second == healthy) return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return false;
+}
+
 TEST(LoadBalancing, NotServingReplicaGetsNothingUntilServingAgain) {
   Replica a, b, c;
   GatewayConfig config = TicketConfig({a.address(), b.address(), c.address()}, "round_robin");
@@ -244,7 +257,7 @@ TEST(LoadBalancing, NotServingReplicaGetsNothingUntilServingAgain) {
   auto gateway = *GatewayServer::Start(config);
   auto channel = OneConnection(gateway->port());
   b.SetServing(false);
-  std::this_thread::sleep_for(milliseconds(600));
+  ASSERT_TRUE(WaitForHealthy(gateway->port(), b.address(), 0));
   const auto before = Requests(gateway->port());
   ASSERT_EQ(RunCalls(channel, 600), 0);
   auto after = Requests(gateway->port());
@@ -254,7 +267,7 @@ TEST(LoadBalancing, NotServingReplicaGetsNothingUntilServingAgain) {
             0);
 
   b.SetServing(true);
-  std::this_thread::sleep_for(milliseconds(400));
+  ASSERT_TRUE(WaitForHealthy(gateway->port(), b.address(), 1));
   const auto again = Requests(gateway->port());
   ASSERT_EQ(RunCalls(channel, 600), 0);
   EXPECT_NEAR(Requests(gateway->port())[b.address()] - again.at(b.address()), 200, 2);
@@ -267,7 +280,8 @@ TEST(LoadBalancing, NoHealthyBackendIsUnavailableWithoutTouchingTheNetwork) {
   auto gateway = *GatewayServer::Start(config);
   a.SetServing(false);
   b.SetServing(false);
-  std::this_thread::sleep_for(milliseconds(600));
+  ASSERT_TRUE(WaitForHealthy(gateway->port(), a.address(), 0));
+  ASSERT_TRUE(WaitForHealthy(gateway->port(), b.address(), 0));
   const auto before = Requests(gateway->port());
   auto stub = ticket::v1::TicketService::NewStub(OneConnection(gateway->port()));
   const grpc::Status status = GetEvent(*stub);
