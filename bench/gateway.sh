@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # The gateway's data path beside direct calls and three reverse proxies (nghttpx, HAProxy, nginx
 # grpc_pass), all in front of the same ticket server in one run: native gRPC unary req/s, added
-# latency at one request in flight, gRPC-Web and REST over HTTP/1.1, server-streaming throughput
-# and memory per idle proxied stream. Median of RUNS runs; prints a markdown section.
+# latency at one request in flight, gRPC-Web and REST over HTTP/1.1 (beside grpc-gateway v1),
+# server-streaming throughput and memory per idle proxied stream. Median of RUNS runs; prints a
+# markdown section.
 #
 # Usage: bench/gateway.sh [BUILD_DIR]   (RUNS=3, REQUESTS=40000, CLIENTS=8, STREAMS=32, ...)
-# Peers: apt-get install -y nghttp2-client nghttp2-proxy haproxy nginx-light (a missing peer is
-# skipped and named in the table).
+# BACKEND=cpp (default): `switchboard serve ticket` behind every unary path; BACKEND=go: the
+# grpc-go ticket server of bench/go/ticket_backend instead (the streaming rows stay on the C++
+# stock server either way).
+# Peers: apt-get install -y nghttp2-client nghttp2-proxy haproxy nginx-light, and for the Go peers
+# (built here by bench/go/build.sh, offline) golang-go golang-google-grpc-dev
+# golang-goprotobuf-dev golang-google-genproto-dev golang-github-grpc-ecosystem-grpc-gateway-dev
+# golang-grpc-gateway; `SWITCHBOARD_BENCH=1 scripts/install-deps.sh` installs them all. A missing
+# peer is skipped and named in the table; BACKEND=go without a built backend stops the run.
 set -euo pipefail
 BUILD_DIR=${1:-build}
+BACKEND=${BACKEND:-cpp}
 RUNS=${RUNS:-3}
 REQUESTS=${REQUESTS:-40000}
 CLIENTS=${CLIENTS:-8}
@@ -61,6 +69,7 @@ die() { echo "bench/gateway.sh: $*" >&2; exit 1; }
 command -v h2load >/dev/null || die "h2load not found: apt-get install -y nghttp2-client"
 HAVE_NODE=0
 command -v node >/dev/null && HAVE_NODE=1  # the idle-stream client; without it that part is skipped
+case "$BACKEND" in cpp | go) ;; *) die "BACKEND=$BACKEND: expected cpp or go" ;; esac
 
 # The binary and descriptors are copied, so a rebuild during the run cannot mix two versions.
 cp "$SWITCHBOARD" "$BENCH_TMP/switchboard"
@@ -72,6 +81,24 @@ if git -C "$SCRIPT_DIR/.." rev-parse --short HEAD >/dev/null 2>&1; then
 fi
 SWITCHBOARD="$BENCH_TMP/switchboard"
 DESCRIPTORS="$BENCH_TMP/switchboard.pb"
+
+# The Go peers (grpc-go ticket server, grpc-gateway v1) are built now, from Debian's Go sources;
+# one that does not build is skipped (BACKEND=go needs its backend) with build.sh's reason.
+declare -A GO_SKIP
+bash "$SCRIPT_DIR/go/build.sh" "$BUILD_DIR" >"$BENCH_TMP/go-build.log" 2>&1 || true
+for peer in ticket_backend rest_gateway; do
+  if [ -x "$BUILD_DIR/bench-go/$peer" ]; then
+    cp "$BUILD_DIR/bench-go/$peer" "$BENCH_TMP/$peer"
+  else
+    why=$(grep -E "^bench/go/build.sh: ($peer|all): " "$BENCH_TMP/go-build.log" | tail -1 \
+      | sed -E 's/^bench\/go\/build.sh: [a-z_]+: //')
+    GO_SKIP[$peer]="not built by bench/go/build.sh: ${why:-see its output}"
+  fi
+done
+if [ "$BACKEND" = go ] && [ -n "${GO_SKIP[ticket_backend]:-}" ]; then
+  cat "$BENCH_TMP/go-build.log" >&2
+  die "BACKEND=go: the grpc-go ticket server is ${GO_SKIP[ticket_backend]}"
+fi
 
 # gRPC length-prefixed requests: GetEventRequest{id:"evt-1"}, StockRequest{symbol:"ACME"}.
 printf '\x00\x00\x00\x00\x07\x0a\x05evt-1' >"$BENCH_TMP/get_event.bin"
@@ -115,7 +142,21 @@ gw_wait_grpc() {
   die "nothing answered GetEvent on 127.0.0.1:$port"
 }
 
-# gw_start NAME PORT COMMAND...: starts a proxy in the background and waits until it proxies.
+# gw_wait_rest PORT PID LOG: until GET /events/evt-1 through PORT answers the event (10 s at most).
+gw_wait_rest() {
+  local port=$1 pid=$2 log=$3
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "process $pid exited while starting"; }
+    curl -s --max-time 5 "http://127.0.0.1:$port/events/evt-1" 2>/dev/null | grep -q '"id":"evt-1"' \
+      && return 0
+    sleep 0.1
+  done
+  cat "$log" >&2
+  die "nothing answered GET /events/evt-1 on 127.0.0.1:$port"
+}
+
+# gw_start NAME PORT COMMAND...: starts a proxy in the background and waits until it proxies
+# (gRPC GetEvent; GW_WAIT=gw_wait_rest for a REST-only peer).
 declare -A PORT PID CMD
 gw_start() {
   local name=$1 port=$2; shift 2
@@ -123,7 +164,7 @@ gw_start() {
   local pid=$!
   BENCH_PIDS+=("$pid")
   PORT[$name]=$port PID[$name]=$pid CMD[$name]=$(printf '%q ' "$@")
-  gw_wait_grpc "$port" "$pid" "$BENCH_TMP/$name.log"
+  "${GW_WAIT:-gw_wait_grpc}" "$port" "$pid" "$BENCH_TMP/$name.log"
   local child
   for child in $(pgrep -P "$pid" 2>/dev/null || true); do GW_CHILD_PIDS+=("$child"); done
 }
@@ -199,8 +240,17 @@ check_bytes() {  # KEY WHAT
 # ---- servers and proxies -----------------------------------------------------------------------
 
 ticket_port=$(bench_free_port)
-bench_serve ticket "$ticket_port"
-ticket_pid=${BENCH_PIDS[${#BENCH_PIDS[@]}-1]}
+if [ "$BACKEND" = go ]; then
+  gw_start backend "$ticket_port" "$BENCH_TMP/ticket_backend" --port "$ticket_port"
+  ticket_pid=${PID[backend]}
+  backend_note="grpc-go ticket server (bench/go/ticket_backend: grpc-go $(dpkg-query -W -f='${Version}' golang-google-grpc-dev 2>/dev/null || echo '?'), $(go version 2>/dev/null | awk '{print $3}'), GOMAXPROCS $(nproc), the default), the same seeded Event bytes as switchboard serve ticket"
+  backend_cmd="bench/go/build.sh $BUILD_DIR && $BUILD_DIR/bench-go/ticket_backend --port $ticket_port"
+else
+  bench_serve ticket "$ticket_port"
+  ticket_pid=${BENCH_PIDS[${#BENCH_PIDS[@]}-1]}
+  backend_note="switchboard serve ticket (grpc++ $(dpkg-query -W -f='${Version}' libgrpc++-dev 2>/dev/null || echo '?'), SQLite)"
+  backend_cmd="switchboard serve ticket --port $ticket_port --log-level warn"
+fi
 stock_port=$(bench_free_port)  # started only for the streaming part, so it does not tick before
 
 PATHS=(direct)
@@ -289,6 +339,13 @@ else
   SKIPPED[nginx]="not installed (apt-get install -y nginx-light)"
 fi
 
+# grpc-gateway v1 (REST only, HTTP/1.1), in front of the same backend: a REST peer for our REST row.
+if [ -z "${GO_SKIP[rest_gateway]:-}" ]; then
+  port=$(bench_free_port)
+  GW_WAIT=gw_wait_rest gw_start grpc_gateway "$port" "$BENCH_TMP/rest_gateway" --port "$port" \
+    --backend "127.0.0.1:$ticket_port"
+fi
+
 # One response of each kind, checked by content once (the runs then compare byte counts).
 rest_body=$(curl -s --max-time 5 "http://127.0.0.1:$gw_port/events/evt-1")
 echo "$rest_body" | grep -q '"id":"evt-1"' || die "REST GET /events/evt-1 answered: $rest_body"
@@ -343,6 +400,15 @@ for run in $(seq 1 "$RUNS"); do
     add "rest.$h1c.qps" "$R_QPS"
     add "rest.$h1c.cpu" "$(( ($(gw_cpu_ticks "${PID[gateway]}") - gw_cpu0) * 1000000 / CLK_TCK ))"
     line+="rest -c $h1c $R_QPS req/s, "
+    # The same REST load through grpc-gateway v1 (its JSON has the same bytes as ours).
+    if [ -n "${PORT[grpc_gateway]:-}" ]; then
+      gg_cpu0=$(gw_cpu_ticks "${PID[grpc_gateway]}")
+      gw_h2load - "http://127.0.0.1:${PORT[grpc_gateway]}/events/evt-1" "$REQUESTS" --h1 -c "$h1c"
+      check_bytes rest "REST GET /events/evt-1 via grpc-gateway v1"
+      add "gg.$h1c.qps" "$R_QPS"
+      add "gg.$h1c.cpu" "$(( ($(gw_cpu_ticks "${PID[grpc_gateway]}") - gg_cpu0) * 1000000 / CLK_TCK ))"
+      line+="grpc-gateway -c $h1c $R_QPS req/s, "
+    fi
     # Reference: nghttpx taking the same POST over HTTP/1.1 to the HTTP/2 backend, no
     # translation (its client gets application/grpc with chunked trailers): what the HTTP/1.1
     # side alone costs in a mature proxy.
@@ -363,6 +429,12 @@ for run in $(seq 1 "$RUNS"); do
   gw_h2load "$BENCH_TMP/low.log" "http://127.0.0.1:$gw_port/events/evt-1" "$LOW_REQUESTS" --h1 -c 1
   check_bytes rest "REST GET /events/evt-1 at -c 1"
   add rest.p50 "$R_P50"; add rest.mean "$R_MEAN"; add rest.p99 "$R_P99"
+  if [ -n "${PORT[grpc_gateway]:-}" ]; then
+    gw_h2load "$BENCH_TMP/low.log" "http://127.0.0.1:${PORT[grpc_gateway]}/events/evt-1" \
+      "$LOW_REQUESTS" --h1 -c 1
+    check_bytes rest "REST GET /events/evt-1 via grpc-gateway v1 at -c 1"
+    add gg.p50 "$R_P50"; add gg.mean "$R_MEAN"; add gg.p99 "$R_P99"
+  fi
   echo "run $run: ${line%, }" >&2
 done
 
@@ -509,10 +581,11 @@ direct_qps=$(med direct.qps)
 gateway_qps=$(med gateway.qps)
 echo "## Gateway data path: native gRPC, gRPC-Web, REST and streaming beside direct and peers"
 echo
-echo "command: RUNS=$RUNS bench/gateway.sh $BUILD_DIR (median of $RUNS runs; one ticket server behind every path)"
+echo "command: BACKEND=$BACKEND RUNS=$RUNS bench/gateway.sh $BUILD_DIR (median of $RUNS runs; one ticket server behind every path)"
+echo "backend (every unary path, native gRPC, gRPC-Web and REST): $backend_note"
 bench_machine
 echo "binary: $binary_note"
-echo "peers: $(command -v nghttpx >/dev/null && nghttpx --version | head -1), $(command -v haproxy >/dev/null && haproxy -v | head -1 | awk '{print "HAProxy " $3}'), $(command -v nginx >/dev/null && nginx -v 2>&1 | sed 's/.*: //')"
+echo "peers: $(command -v nghttpx >/dev/null && nghttpx --version | head -1), $(command -v haproxy >/dev/null && haproxy -v | head -1 | awk '{print "HAProxy " $3}'), $(command -v nginx >/dev/null && nginx -v 2>&1 | sed 's/.*: //'), $([ -n "${PORT[grpc_gateway]:-}" ] && echo "grpc-gateway $(dpkg-query -W -f='${Version}' golang-github-grpc-ecosystem-grpc-gateway-dev 2>/dev/null || echo v1) (bench/go/rest_gateway)" || echo "grpc-gateway: ${GO_SKIP[rest_gateway]}")"
 echo "load average (1/5/15 min) during the run: $(printf '%s; ' "${LOADS[@]}")"
 echo
 echo "### Native gRPC unary GetEvent"
@@ -543,10 +616,13 @@ echo
 echo "| path | p50 | mean | p99 | added p50 | added mean |"
 echo "|---|---|---|---|---|---|"
 d50=$(med direct.p50) dmean=$(med direct.mean)
-for p in "${PATHS[@]}" web rest; do
+low_paths=("${PATHS[@]}" web rest)
+[ -n "${PORT[grpc_gateway]:-}" ] && low_paths+=(gg)
+for p in "${low_paths[@]}"; do
   label=$p
   [ "$p" = web ] && label="gateway, gRPC-Web (HTTP/1.1)"
   [ "$p" = rest ] && label="gateway, REST GET /events/evt-1 (HTTP/1.1)"
+  [ "$p" = gg ] && label="grpc-gateway v1, REST GET /events/evt-1 (HTTP/1.1)"
   [ "$p" = gateway ] && label="gateway, native gRPC"
   [ "$p" = gateway_log ] && label="gateway, native gRPC, access log on"
   p50=$(med "$p.p50") mean=$(med "$p.mean") p99=$(med "$p.p99")
@@ -560,10 +636,10 @@ echo
 echo "### HTTP/1.1 through the gateway"
 echo
 h1_main=${H1_CLIENTS%% *}
-echo "\`h2load --h1 -n $REQUESTS -c N -t 1\`: N connections with one request in flight on each (h2load does not pipeline a POST), so N = $h1_main has as many requests in flight as the native runs ($CLIENTS x $STREAMS); the targets use that row. gRPC-Web: POST with content-type application/grpc-web+proto and the same framed body; REST: GET /events/evt-1 (JSON). Ratios are against direct native gRPC in the same runs."
+echo "\`h2load --h1 -n $REQUESTS -c N -t 1\`: N connections with one request in flight on each (h2load does not pipeline a POST), so N = $h1_main has as many requests in flight as the native runs ($CLIENTS x $STREAMS); the targets use that row. gRPC-Web: POST with content-type application/grpc-web+proto and the same framed body; REST: GET /events/evt-1 (JSON). grpc-gateway v1 takes the same REST load in front of the same backend (its generated reverse proxy, one grpc-go client connection, JSON with the proto3 names, so the same 177 bytes as ours). Ratios are against direct native gRPC in the same runs; \"ours vs this\" is our gateway's REST req/s over grpc-gateway's at the same connection count."
 echo
-echo "| protocol | connections | req/s | vs direct native | target | proxy CPU/req |"
-echo "|---|---|---|---|---|---|"
+echo "| protocol | connections | req/s | vs direct native | target | proxy CPU/req | ours vs this |"
+echo "|---|---|---|---|---|---|---|"
 web_ratio=$(ratio "$(med "web.$h1_main.qps")" "$direct_qps")
 rest_ratio=$(ratio "$(med "rest.$h1_main.qps")" "$direct_qps")
 for h1c in $H1_CLIENTS; do
@@ -572,18 +648,23 @@ for h1c in $H1_CLIENTS; do
     if [ "$kind" = web ]; then label="gRPC-Web GetEvent" target=0.40; else label="REST GET /events/evt-1" target=0.35; fi
     t=""
     [ "$h1c" = "$h1_main" ] && t=">= $target ($(verdict "$r" "$target"))"
-    echo "| $label | $h1c | $(fmt0 "$(med "$kind.$h1c.qps")") | $r | $t | $(echo "$(med "$kind.$h1c.cpu") $REQUESTS" | awk '{printf "%.1f", $1/$2}') us |"
+    echo "| $label | $h1c | $(fmt0 "$(med "$kind.$h1c.qps")") | $r | $t | $(echo "$(med "$kind.$h1c.cpu") $REQUESTS" | awk '{printf "%.1f", $1/$2}') us | |"
   done
+  if [ -n "${PORT[grpc_gateway]:-}" ]; then
+    echo "| grpc-gateway v1 REST GET /events/evt-1 | $h1c | $(fmt0 "$(med "gg.$h1c.qps")") | $(ratio "$(med "gg.$h1c.qps")" "$direct_qps") | | $(echo "$(med "gg.$h1c.cpu") $REQUESTS" | awk '{printf "%.1f", $1/$2}') us | $(ratio "$(med "rest.$h1c.qps")" "$(med "gg.$h1c.qps")") |"
+  else
+    echo "| grpc-gateway v1 REST GET /events/evt-1 | ${GO_SKIP[rest_gateway]} | | | | | |"
+  fi
   if [ -n "${PORT[nghttpx]:-}" ]; then
-    echo "| reference: nghttpx, HTTP/1.1 POST application/grpc to the h2 backend (no translation) | $h1c | $(fmt0 "$(med "nx1.$h1c.qps")") | $(ratio "$(med "nx1.$h1c.qps")" "$direct_qps") | | $(echo "$(med "nx1.$h1c.cpu") $REQUESTS" | awk '{printf "%.1f", $1/$2}') us |"
+    echo "| reference: nghttpx, HTTP/1.1 POST application/grpc to the h2 backend (no translation) | $h1c | $(fmt0 "$(med "nx1.$h1c.qps")") | $(ratio "$(med "nx1.$h1c.qps")" "$direct_qps") | | $(echo "$(med "nx1.$h1c.cpu") $REQUESTS" | awk '{printf "%.1f", $1/$2}') us | |"
   fi
 done
 echo
-echo "Per-run req/s: $(for h1c in $H1_CLIENTS; do printf 'gRPC-Web -c %s%s; REST -c %s%s; nghttpx -c %s%s; ' "$h1c" "${S[web.$h1c.qps]}" "$h1c" "${S[rest.$h1c.qps]}" "$h1c" "${S[nx1.$h1c.qps]:-}"; done)"
+echo "Per-run req/s: $(for h1c in $H1_CLIENTS; do printf 'gRPC-Web -c %s%s; REST -c %s%s; grpc-gateway -c %s%s; nghttpx -c %s%s; ' "$h1c" "${S[web.$h1c.qps]}" "$h1c" "${S[rest.$h1c.qps]}" "$h1c" "${S[gg.$h1c.qps]:-}" "$h1c" "${S[nx1.$h1c.qps]:-}"; done)"
 echo
 echo "### Server streaming: WatchStockPrice"
 echo
-echo "One stock server with \`tick_interval: $WATCH_TICK\`; \`h2load -D $WATCH_SECONDS -c $WATCH_CLIENTS -m $WATCH_STREAMS -t 1\` = $watch_streams streams on symbol ACME, each offered 1 update per tick ($(echo "$watch_streams $WATCH_TICK" | awk '{t=$2; sub(/ms$/,"",t); printf "%.0f", $1*1000/t}') messages/s in all). A stream that reads slower than the ticks gets only the newest price (stream_queue 1), so this is the rate the path delivers under overload. h2load counts DATA payload bytes, not messages: a framed PriceUpdate is 23 bytes (25 when it reports drops), so messages/s ~= bytes/s / 24 (+-4%)."
+echo "One stock server (\`switchboard serve stock\`, whatever BACKEND is) with \`tick_interval: $WATCH_TICK\`; \`h2load -D $WATCH_SECONDS -c $WATCH_CLIENTS -m $WATCH_STREAMS -t 1\` = $watch_streams streams on symbol ACME, each offered 1 update per tick ($(echo "$watch_streams $WATCH_TICK" | awk '{t=$2; sub(/ms$/,"",t); printf "%.0f", $1*1000/t}') messages/s in all). A stream that reads slower than the ticks gets only the newest price (stream_queue 1), so this is the rate the path delivers under overload. h2load counts DATA payload bytes, not messages: a framed PriceUpdate is 23 bytes (25 when it reports drops), so messages/s ~= bytes/s / 24 (+-4%)."
 echo
 echo "| path | DATA bytes/s | ~messages/s | vs direct | stock server CPU | gateway CPU |"
 echo "|---|---|---|---|---|---|"
@@ -624,6 +705,9 @@ if [ -n "${PORT[nghttpx]:-}" ]; then
 fi
 echo "- gRPC-Web >= 0.4x direct native: $web_ratio ($(verdict "$web_ratio" 0.4))"
 echo "- REST >= 0.35x direct native: $rest_ratio ($(verdict "$rest_ratio" 0.35))"
+if [ -n "${PORT[grpc_gateway]:-}" ]; then
+  echo "- REST, ours vs grpc-gateway v1 at $h1_main connections (no target): $(ratio "$(med "rest.$h1_main.qps")" "$(med "gg.$h1_main.qps")")"
+fi
 least=""
 for p in "${PATHS[@]}"; do
   [ "$p" = direct ] || [ "$p" = gateway ] || [ "$p" = gateway_log ] && continue
@@ -634,13 +718,15 @@ echo
 echo "### Commands"
 echo
 echo '```sh'
-echo "# backend (every path): switchboard serve ticket --port $ticket_port --log-level warn"
+echo "# backend (every unary path): $backend_cmd"
 echo "$BUILD_DIR/switchboard gateway --config gateway.yaml --log-level warn   # and without --log-level"
 for p in nghttpx haproxy nginx; do [ -n "${CMD[$p]:-}" ] && echo "${CMD[$p]//$BENCH_TMP/TMP}"; done
+[ -n "${CMD[grpc_gateway]:-}" ] && echo "${CMD[grpc_gateway]//$BENCH_TMP/$BUILD_DIR/bench-go}  # grpc-gateway v1"
 echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d get_event.bin http://127.0.0.1:PORT$GET_EVENT"
 echo "h2load -n $LOW_REQUESTS -c 1 -m 1 -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d get_event.bin --log-file=low.log http://127.0.0.1:PORT$GET_EVENT"
 echo "h2load --h1 -n $REQUESTS -c N -t 1 -H 'content-type: application/grpc-web+proto' -H 'x-grpc-web: 1' -d get_event.bin http://127.0.0.1:$gw_port$GET_EVENT"
 echo "h2load --h1 -n $REQUESTS -c N -t 1 http://127.0.0.1:$gw_port/events/evt-1"
+[ -n "${PORT[grpc_gateway]:-}" ] && echo "h2load --h1 -n $REQUESTS -c N -t 1 http://127.0.0.1:${PORT[grpc_gateway]}/events/evt-1   # grpc-gateway v1"
 echo "h2load --h1 -n $REQUESTS -c N -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d get_event.bin http://127.0.0.1:NGHTTPX_PORT$GET_EVENT   # reference"
 echo "h2load -D $WATCH_SECONDS -c $WATCH_CLIENTS -m $WATCH_STREAMS -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d watch_acme.bin http://127.0.0.1:PORT$WATCH"
 [ "$HAVE_NODE" = 1 ] && echo "node idle_streams.js http://127.0.0.1:$idle_gw_port $IDLE_STREAMS $IDLE_CONNECTIONS"

@@ -11,9 +11,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libnghttp2-dev libboost-dev
   nghttp2-client chromium fonts-liberation
 )
-# `make bench` also wants the peer proxies the gateway is measured beside.
+# `make bench` also wants the peer proxies the gateway is measured beside, and Debian's Go
+# toolchain and sources for the Go peers bench/go/build.sh builds offline (a grpc-go ticket
+# backend, grpc-gateway v1).
 if [ "${SWITCHBOARD_BENCH:-0}" = 1 ]; then
-  packages+=(nghttp2-proxy haproxy nginx-light)
+  packages+=(nghttp2-proxy haproxy nginx-light
+    golang-go golang-google-grpc-dev golang-goprotobuf-dev golang-google-genproto-dev
+    golang-github-grpc-ecosystem-grpc-gateway-dev golang-grpc-gateway)
 fi
 missing=()
 for p in "${packages[@]}"; do
