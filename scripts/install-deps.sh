@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libnghttp2-dev libboost-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libnghttp2-dev libboost-dev libmimalloc-dev
   nghttp2-client chromium fonts-liberation
 )
 # `make bench` also wants the peer proxies the gateway is measured beside, and Debian's Go

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/access_log.h"
 #include "common/shutdown_signal.h"
 #include "gateway/gateway_config.h"
 #include "gateway/gateway_server.h"
@@ -12,6 +13,9 @@
 
 namespace switchboard::cli {
 namespace {
+
+// How long an access-log line may wait to share a write with others.
+constexpr auto kAccessLogFlushInterval = std::chrono::milliseconds(200);
 
 struct GatewayFlags {
   std::string config_path;
@@ -33,6 +37,7 @@ int RunGateway(const GatewayFlags& flags) {
     std::cerr << "switchboard gateway: unknown log level\n";
     return 2;
   }
+  common::EnableBatchedAccessLog(kAccessLogFlushInterval);
   auto config = gateway::LoadGatewayConfig(flags.config_path);
   if (!config.ok()) {
     std::cerr << "switchboard gateway: " << config.status().message() << "\n";
@@ -41,8 +46,8 @@ int RunGateway(const GatewayFlags& flags) {
   if (flags.check) {
     auto router = gateway::Router::Create(*config);
     if (!router.ok()) {
-      std::cerr << "switchboard gateway: " << flags.config_path << ": "
-                << router.status().message() << "\n";
+      std::cerr << "switchboard gateway: " << flags.config_path << ": " << router.status().message()
+                << "\n";
       return 2;
     }
     std::cout << flags.config_path << ": ok (" << config->services.size() << " services)\n";

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "common/log_pattern.h"
 
 namespace switchboard::cli {
 
@@ -11,7 +12,7 @@ bool ConfigureLogging(const std::string& level) {
   if (parsed == spdlog::level::off && level != "off") return false;
   auto logger = spdlog::stderr_logger_mt("switchboard");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_pattern(common::kLogPattern, spdlog::pattern_time_type::utc);
   spdlog::set_level(parsed);
   return true;
 }

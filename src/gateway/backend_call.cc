@@ -6,17 +6,22 @@
 namespace switchboard::gateway {
 
 Headers BackendRequestHeaders(const std::string& grpc_path, const std::string& authority,
-                              const Headers& metadata, std::chrono::microseconds remaining) {
-  Headers headers = {
-      {":method", "POST"},
-      {":scheme", "http"},
-      {":path", grpc_path},
-      {":authority", authority.empty() ? std::string("switchboard-gateway") : authority},
-      {"content-type", "application/grpc"},
-      {"te", "trailers"}};
+                              const Headers& metadata, std::chrono::microseconds remaining,
+                              bool (*drop)(std::string_view name)) {
+  constexpr size_t kFixed = 6;
+  constexpr size_t kDeadline = 2;
+  Headers headers;
+  headers.reserve(kFixed + metadata.size() + kDeadline);
+  headers.emplace_back(":method", "POST");
+  headers.emplace_back(":scheme", "http");
+  headers.emplace_back(":path", grpc_path);
+  headers.emplace_back(":authority", authority.empty() ? "switchboard-gateway" : authority);
+  headers.emplace_back("content-type", "application/grpc");
+  headers.emplace_back("te", "trailers");
   for (const auto& [name, value] : metadata) {
-    if (name == "content-type" || name == "te" || name == "grpc-timeout" ||
-        name == "x-deadline-unix-us") {
+    const std::string_view key = name;
+    if (key == "content-type" || key == "te" || key == "grpc-timeout" ||
+        key == "x-deadline-unix-us" || (drop != nullptr && drop(key))) {
       continue;
     }
     headers.emplace_back(name, value);
@@ -48,10 +53,11 @@ void SetDeadlineHeaders(Headers& headers, std::chrono::microseconds remaining) {
   bool has_timeout = false;
   bool has_deadline = false;
   for (auto& [name, value] : headers) {
-    if (name == "grpc-timeout") {
+    const std::string_view key = name;
+    if (key == "grpc-timeout") {
       value = timeout;
       has_timeout = true;
-    } else if (name == "x-deadline-unix-us") {
+    } else if (key == "x-deadline-unix-us") {
       value = deadline;
       has_deadline = true;
     }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "gateway/proxy_stream.h"
 
@@ -21,8 +22,10 @@ inline constexpr int kGrpcUnavailable = 14;
 
 // The backend request: pseudo-headers, `metadata` (minus any deadline headers), then
 // grpc-timeout and x-deadline-unix-us for `remaining` (exact, since grpc-timeout is rounded).
+// `drop`, when given, leaves out further metadata by name.
 Headers BackendRequestHeaders(const std::string& grpc_path, const std::string& authority,
-                              const Headers& metadata, std::chrono::microseconds remaining);
+                              const Headers& metadata, std::chrono::microseconds remaining,
+                              bool (*drop)(std::string_view name) = nullptr);
 
 // What is left of the deadline in backend request `headers` (x-deadline-unix-us); nullopt
 // without one.

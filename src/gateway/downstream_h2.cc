@@ -6,10 +6,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "common/access_log.h"
 #include "common/duration.h"
 #include "common/status.h"
-#include "gateway/gateway_metrics.h"
 #include "gateway/backend_call.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/grpc_timeout.h"
 #include "gateway/h2_settings.h"
 #include "gateway/router.h"
@@ -25,7 +26,7 @@ constexpr std::chrono::milliseconds kMinStallCheckInterval{50};
 
 // Connection-specific headers never cross a proxy (RFC 9113 8.2.2), and the gateway sets the
 // deadline headers itself.
-bool IsDroppedRequestHeader(const std::string& name) {
+bool IsDroppedRequestHeader(std::string_view name) {
   return name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
          name == "transfer-encoding" || name == "upgrade" || name == "grpc-timeout" ||
          name == "x-deadline-unix-us" || name == "host";
@@ -50,8 +51,8 @@ ProxyStream* StreamOf(nghttp2_session* session, int32_t id) {
   return static_cast<ProxyStream*>(nghttp2_session_get_stream_user_data(session, id));
 }
 
-ssize_t ReadPlainBody(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
-                      uint32_t* data_flags, nghttp2_data_source* source, void*) {
+ssize_t ReadPlainBody(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* data_flags,
+                      nghttp2_data_source* source, void*) {
   auto* body = static_cast<std::string*>(source->ptr);
   const size_t n = std::min(length, body->size());
   std::memcpy(buf, body->data(), n);
@@ -74,8 +75,9 @@ void RecordCall(GatewayMetrics& metrics, const std::string& protocol, const Prox
   const auto elapsed = std::chrono::steady_clock::now() - stream.start;
   metrics.CallFinished(protocol, stream.path.empty() ? "-" : stream.path, status, elapsed,
                        stream.counted);
-  spdlog::info("access protocol={} method={} status={} duration_ms={:.3f}", protocol, stream.path,
-               status, std::chrono::duration<double, std::milli>(elapsed).count());
+  common::AccessLog().info("access protocol={} method={} status={} duration_ms={:.3f}", protocol,
+                           stream.path, status,
+                           std::chrono::duration<double, std::milli>(elapsed).count());
 }
 
 DownstreamH2::DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket)
@@ -91,8 +93,8 @@ void DownstreamH2::ArmIdleTimer() {
   const auto idle = context_.config->limits.idle_timeout;
   // Never in the past: a connection with quiet streams is checked again a full period later
   // rather than in a loop.
-  idle_timer_.expires_at(std::max(last_activity_ + idle, std::chrono::steady_clock::now() +
-                                                            std::chrono::milliseconds(1)));
+  idle_timer_.expires_at(std::max(last_activity_ + idle,
+                                  std::chrono::steady_clock::now() + std::chrono::milliseconds(1)));
   std::weak_ptr<DownstreamH2> weak = shared_from_this();
   idle_timer_.async_wait([weak, idle](const boost::system::error_code& error) {
     auto self = weak.lock();
@@ -213,18 +215,18 @@ int DownstreamH2::OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
     // Resets the stream: the headers are larger than limits.max_header_bytes.
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   }
-  std::string key(reinterpret_cast<const char*>(name), name_len);
-  std::string val(reinterpret_cast<const char*>(value), value_len);
+  const std::string_view key(reinterpret_cast<const char*>(name), name_len);
+  const std::string_view val(reinterpret_cast<const char*>(value), value_len);
   if (key == ":method") {
-    stream->method = val;
+    stream->method.assign(val);
   } else if (key == ":path") {
-    stream->path = val;
+    stream->path.assign(val);
   } else if (key == ":authority") {
-    stream->authority = val;
+    stream->authority.assign(val);
   } else if (key == "content-type") {
-    stream->content_type = val;
+    stream->content_type.assign(val);
   }
-  if (key.empty() || key[0] != ':') stream->request_headers.emplace_back(std::move(key), std::move(val));
+  if (key.empty() || key[0] != ':') stream->request_headers.emplace_back(key, val);
   return 0;
 }
 
@@ -333,17 +335,14 @@ void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
 
 Headers DownstreamH2::UpstreamRequestHeaders(const ProxyStream& stream,
                                              std::chrono::microseconds remaining) const {
-  Headers metadata;
-  for (const auto& [name, value] : stream.request_headers) {
-    if (!IsDroppedRequestHeader(name)) metadata.emplace_back(name, value);
-  }
-  return BackendRequestHeaders(stream.path, stream.authority, metadata, remaining);
+  return BackendRequestHeaders(stream.path, stream.authority, stream.request_headers, remaining,
+                               IsDroppedRequestHeader);
 }
 
 void DownstreamH2::AddTrace(ProxyStream& stream, Headers& headers) const {
   if (!stream.trace) return;
-  const std::string entry =
-      absl::StrFormat("gateway=%.3fms", static_cast<double>(stream.budget_on_entry.count()) / 1000.0);
+  const std::string entry = absl::StrFormat(
+      "gateway=%.3fms", static_cast<double>(stream.budget_on_entry.count()) / 1000.0);
   for (auto& [name, value] : headers) {
     if (name == "x-deadline-budget") {
       value = entry + ";" + value;
@@ -356,8 +355,10 @@ void DownstreamH2::AddTrace(ProxyStream& stream, Headers& headers) const {
 void DownstreamH2::StartResponse(ProxyStream& stream, bool end_stream) {
   if (stream.finished || stream.down_closed || closed()) return;
   Headers headers;
+  headers.reserve(stream.response_headers.size() + 1);
   for (const auto& header : stream.response_headers) {
-    if (header.first == "connection" || header.first == "transfer-encoding") continue;
+    const std::string_view name = header.first;
+    if (name == "connection" || name == "transfer-encoding") continue;
     headers.push_back(header);
   }
   if (end_stream) {

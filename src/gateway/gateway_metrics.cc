@@ -28,7 +28,11 @@ void GatewayMetrics::CallFinished(const std::string& protocol, const std::string
                                   const std::string& status,
                                   std::chrono::steady_clock::duration elapsed, bool was_open) {
   if (was_open) --open_calls_;
-  ++calls_[{protocol, method, status}];
+  using Key = std::tuple<std::string_view, std::string_view, std::string_view>;
+  auto counter = calls_.find(Key(protocol, method, status));
+  if (counter == calls_.end())
+    counter = calls_.emplace(std::make_tuple(protocol, method, status), 0).first;
+  ++counter->second;
   Histogram& histogram = latency_[protocol];
   const double seconds = std::chrono::duration<double>(elapsed).count();
   for (size_t i = 0; i < kBucketsSeconds.size(); ++i) {

@@ -10,8 +10,8 @@
 #include <map>
 #include <string>
 #include <tuple>
-#include <vector>
 #include <utility>
+#include <vector>
 
 namespace switchboard::gateway {
 
@@ -57,7 +57,8 @@ class GatewayMetrics {
     double sum = 0;
   };
   int64_t open_calls_ = 0;
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> calls_;
+  // Transparent comparison: a finished call looks its counter up without building strings.
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t, std::less<>> calls_;
   std::map<std::string, Histogram> latency_;
   std::map<std::string, uint64_t> upstream_errors_;
   std::map<std::string, uint64_t> retries_;

@@ -22,25 +22,28 @@ int SubmitProxySettings(nghttp2_session* session, uint32_t max_concurrent_stream
   };
   int rv = nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, settings, 2);
   if (rv != 0) return rv;
-  return nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, 0,
-                                               connection_window);
+  return nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, 0, connection_window);
 }
 
 std::vector<nghttp2_nv> ToNv(const Headers& headers) {
   std::vector<nghttp2_nv> nv;
   nv.reserve(headers.size());
   for (const auto& [name, value] : headers) {
+    // The deadline headers differ on every call: indexing them would only churn the HPACK
+    // dynamic table (evicting the stable headers) for entries nothing ever refers to again.
+    const bool per_call =
+        std::string_view(name) == "x-deadline-unix-us" || std::string_view(name) == "grpc-timeout";
     nv.push_back(nghttp2_nv{
         reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
         reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-        NGHTTP2_NV_FLAG_NONE});
+        static_cast<uint8_t>(per_call ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE)});
   }
   return nv;
 }
 
 bool HeaderEquals(const std::string& a, const char* b) { return strcasecmp(a.c_str(), b) == 0; }
 
-const std::string* FindHeader(const Headers& headers, const char* name) {
+const std::string* FindHeader(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (key == name) return &value;
   }

@@ -3,12 +3,13 @@
 // it too until its own stream closes.
 #pragma once
 
-#include <boost/asio/steady_timer.hpp>
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,16 +72,16 @@ struct ProxyStream {
   Headers response_headers;
   bool response_started = false;  // response HEADERS submitted to the client
   ByteQueue response_body;
-  bool response_ended = false;    // no more body will arrive
+  bool response_ended = false;  // no more body will arrive
   Headers trailers;
-  bool finished = false;          // final frame submitted to the client
+  bool finished = false;  // final frame submitted to the client
 
   bool down_closed = false;
   bool up_closed = false;
 
   // For the access log and metrics.
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  bool counted = false;  // counted as an open call
+  bool counted = false;     // counted as an open call
   int gateway_status = -1;  // a status the gateway produced itself (Fail)
 
   // Deadline, and the budget it had on arrival (for x-deadline-budget).
@@ -91,6 +92,7 @@ struct ProxyStream {
 };
 
 bool HeaderEquals(const std::string& a, const char* b);
-const std::string* FindHeader(const Headers& headers, const char* name);
+// The first header named exactly `name` (names here are lowercase), or nullptr.
+const std::string* FindHeader(const Headers& headers, std::string_view name);
 
 }  // namespace switchboard::gateway
