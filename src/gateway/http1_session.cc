@@ -44,7 +44,11 @@ const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
 }
 
-std::string Lower(std::string_view text) { return absl::AsciiStrToLower(std::string(text)); }
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  absl::AsciiStrToLower(&lower);
+  return lower;
+}
 
 // Request headers a REST client may pass on to the service as gRPC metadata.
 bool IsForwardedRestHeader(const std::string& name) {
@@ -175,7 +179,8 @@ void Http1Session::OnHeader() {
   request.method = std::string(header.method_string());
   request.target = std::string(header.target());
   for (const auto& field : header) {
-    request.headers.emplace_back(Lower(std::string(field.name_string())),
+    const auto name = field.name_string();
+    request.headers.emplace_back(Lower(std::string_view(name.data(), name.size())),
                                  std::string(field.value()));
   }
   request.keep_alive = header.keep_alive();

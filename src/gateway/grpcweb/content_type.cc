@@ -1,5 +1,7 @@
 #include "gateway/grpcweb/content_type.h"
 
+#include <array>
+
 #include "absl/strings/str_cat.h"
 #include "gateway/grpcweb/headers.h"
 
@@ -15,6 +17,23 @@ constexpr std::string_view kProtoCodec = "proto";
 std::string MediaType(std::string_view value) {
   const size_t semicolon = value.find(';');
   return ToLower(TrimOws(value.substr(0, semicolon)));
+}
+
+// MediaType for classifying: every request asks, so short values (all real ones) are lowered
+// into `scratch` rather than a new string.
+constexpr size_t kShortMediaType = 64;
+std::string_view MediaTypeView(std::string_view value, std::array<char, kShortMediaType>& scratch,
+                               std::string& long_value) {
+  const std::string_view trimmed = TrimOws(value.substr(0, value.find(';')));
+  if (trimmed.size() > scratch.size()) {
+    long_value = ToLower(trimmed);
+    return long_value;
+  }
+  for (size_t i = 0; i < trimmed.size(); ++i) {
+    const char c = trimmed[i];
+    scratch[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return std::string_view(scratch.data(), trimmed.size());
 }
 
 bool IsTokenChar(char c) {
@@ -49,7 +68,9 @@ ContentTypeKind ClassifyMediaType(std::string_view media_type) {
 }  // namespace
 
 ContentTypeKind ClassifyContentType(std::string_view content_type) {
-  return ClassifyMediaType(MediaType(content_type));
+  std::array<char, kShortMediaType> scratch;
+  std::string long_value;
+  return ClassifyMediaType(MediaTypeView(content_type, scratch, long_value));
 }
 
 bool IsGrpcWebContentType(std::string_view content_type) {
