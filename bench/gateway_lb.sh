@@ -2,7 +2,8 @@
 # Load balancing in the gateway, run by hand:
 #  1. native gRPC GetEvent req/s through the gateway to 1 ticket backend vs 3 replicas, every
 #     backend pinned to the same CPU (taskset), so the ratio shows what balancing costs rather
-#     than capacity added;
+#     than capacity added; and the gateway's own CPU per call in both, which a loaded machine
+#     moves far less than req/s;
 #  2. p99 of fraud Check calls with 3 replicas, one of them slow (fraud `delay`), under
 #     round_robin vs least_request.
 # Median of RUNS runs; prints a markdown section.
@@ -71,6 +72,7 @@ YAML
   taskset -c "$GATEWAY_CPU" "$SWITCHBOARD" gateway --config "$BENCH_TMP/gw-$port.yaml" \
     --log-level warn >"$BENCH_TMP/gw-$port.log" 2>&1 &
   BENCH_PIDS+=($!)
+  GATEWAY_PID[$port]=$!
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 && return 0
     sleep 0.1
@@ -79,11 +81,22 @@ YAML
   return 1
 }
 
-# rps PORT: GetEvent req/s through the gateway on PORT.
+declare -A GATEWAY_PID
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+# rps PORT: GetEvent req/s through the gateway on PORT; sets CPU_US, the gateway's CPU (user +
+# system) per call in microseconds.
 rps() {
+  local before after
+  before=$(cpu_ticks "${GATEWAY_PID[$1]}")
   timeout "$H2LOAD_TIMEOUT" h2load -n "$REQUESTS" -c "$CLIENTS" -m "$STREAMS" "${GRPC_HEADERS[@]}" \
     -d "$BENCH_TMP/get_event.bin" "http://127.0.0.1:$1$GET_EVENT" \
-    | awk '/^finished in/ {gsub(",", "", $4); print $4}'
+    | awk '/^finished in/ {gsub(",", "", $4); print $4}' >"$BENCH_TMP/rps"
+  after=$(cpu_ticks "${GATEWAY_PID[$1]}")
+  CPU_US=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$REQUESTS" \
+    'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+  cat "$BENCH_TMP/rps"
 }
 
 # p99_ms PORT: p99 latency (ms) of CHECKS Check calls, CHECK_STREAMS in flight.
@@ -109,17 +122,18 @@ serve_pinned ticket "$T1"; serve_pinned ticket "$T2"; serve_pinned ticket "$T3"
 G1=$(bench_free_port); G3=$(bench_free_port)
 start_gateway "$G1" switchboard.ticket.v1.TicketService round_robin "$T1"
 start_gateway "$G3" switchboard.ticket.v1.TicketService round_robin "$T1" "$T2" "$T3"
-one=(); three=()
+one=(); three=(); cpu_one=(); cpu_three=()
 for _ in $(seq 1 "$RUNS"); do
-  one+=("$(rps "$G1")")
-  three+=("$(rps "$G3")")
+  rps "$G1" >/dev/null; one+=("$(cat "$BENCH_TMP/rps")"); cpu_one+=("$CPU_US")
+  rps "$G3" >/dev/null; three+=("$(cat "$BENCH_TMP/rps")"); cpu_three+=("$CPU_US")
 done
 m1=$(bench_median "${one[@]}"); m3=$(bench_median "${three[@]}")
-echo "| GetEvent through the gateway (backends on CPU $BACKEND_CPU) | req/s (median of $RUNS) | runs |"
-echo "|---|---|---|"
-echo "| 1 backend | $m1 | ${one[*]} |"
-echo "| 3 replicas, round_robin | $m3 | ${three[*]} |"
-echo "| ratio 3/1 | $(bench_ratio "$m3" "$m1") | |"
+c1=$(bench_median "${cpu_one[@]}"); c3=$(bench_median "${cpu_three[@]}")
+echo "| GetEvent through the gateway (backends on CPU $BACKEND_CPU) | req/s (median of $RUNS) | runs | gateway CPU us/call (median) | runs |"
+echo "|---|---|---|---|---|"
+echo "| 1 backend | $m1 | ${one[*]} | $c1 | ${cpu_one[*]} |"
+echo "| 3 replicas, round_robin | $m3 | ${three[*]} | $c3 | ${cpu_three[*]} |"
+echo "| ratio 3/1 | $(bench_ratio "$m3" "$m1") | | $(bench_ratio "$c3" "$c1") | |"
 echo
 
 # 2. one slow replica of three.

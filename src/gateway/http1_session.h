@@ -112,6 +112,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void WriteBatchFrom(std::shared_ptr<WriteBatch> batch, size_t index, size_t offset);
   void EndExchange();
   void WatchForDisconnect();
+  void OnReadable(const boost::system::error_code& wait_error);
   void Close();
   void CancelUpstream();
   // Response bytes taken from the backend that no write carries (a partial message).

@@ -5,7 +5,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-
 #include <optional>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include "gateway/gateway_test_support.h"
 #include "gateway/grpc_framing.h"
 #include "services/chat/chat_service.h"
+#include "services/fraud/fraud_service.h"
 #include "services/stock/stock_service.h"
 #include "services/ticket/ticket_service.h"
 #include "testing/test_server.h"
@@ -163,7 +163,11 @@ TEST_F(Http1Test, ServerStreamingAsNdjsonAndSse) {
 
 TEST_F(Http1Test, GrpcWebBinaryAndTextUnary) {
   std::string frame;
-  AppendFrame(0, std::string("\x0a\x05" "evt-1", 7), &frame);
+  AppendFrame(0,
+              std::string("\x0a\x05"
+                          "evt-1",
+                          7),
+              &frame);
   Response binary = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
                          {{"content-type", "application/grpc-web+proto"}, {"x-grpc-web", "1"}});
   EXPECT_EQ(binary.status, 200);
@@ -178,8 +182,8 @@ TEST_F(Http1Test, GrpcWebBinaryAndTextUnary) {
   EXPECT_EQ(trailers.flags, kFlagTrailers);
   EXPECT_NE(trailers.payload.find("grpc-status:0"), std::string::npos) << trailers.payload;
 
-  Response text = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent",
-                       "AAAAAAcKBWV2dC0x", {{"content-type", "application/grpc-web-text"}});
+  Response text = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", "AAAAAAcKBWV2dC0x",
+                       {{"content-type", "application/grpc-web-text"}});
   EXPECT_EQ(text.status, 200);
   EXPECT_EQ(text.headers["content-type"], "application/grpc-web-text+proto");
   EXPECT_EQ(text.body.rfind("AAAAA", 0), 0u) << text.body;
@@ -187,10 +191,14 @@ TEST_F(Http1Test, GrpcWebBinaryAndTextUnary) {
 
 TEST_F(Http1Test, GrpcWebErrorsAndCors) {
   std::string frame;
-  AppendFrame(0, std::string("\x0a\x07" "evt-404", 9), &frame);
-  Response missing = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
-                          {{"content-type", "application/grpc-web+proto"},
-                           {"origin", "http://app.test"}});
+  AppendFrame(0,
+              std::string("\x0a\x07"
+                          "evt-404",
+                          9),
+              &frame);
+  Response missing =
+      Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
+           {{"content-type", "application/grpc-web+proto"}, {"origin", "http://app.test"}});
   EXPECT_EQ(missing.status, 200);
   EXPECT_EQ(missing.headers["grpc-status"], "5") << "trailers-only: status in the headers";
   EXPECT_EQ(missing.headers["access-control-allow-origin"], "http://app.test");
@@ -203,7 +211,8 @@ TEST_F(Http1Test, GrpcWebErrorsAndCors) {
                             frame.substr(0, 6), {{"content-type", "application/grpc-web+proto"}});
   EXPECT_EQ(truncated.headers["grpc-status"], "3");
 
-  Response unknown = Send("POST", "/no.Such/Thing", "", {{"content-type", "application/grpc-web+proto"}});
+  Response unknown =
+      Send("POST", "/no.Such/Thing", "", {{"content-type", "application/grpc-web+proto"}});
   EXPECT_EQ(unknown.headers["grpc-status"], "12");
 
   Response preflight = Send("OPTIONS", "/switchboard.ticket.v1.TicketService/GetEvent", "",
@@ -214,8 +223,9 @@ TEST_F(Http1Test, GrpcWebErrorsAndCors) {
   EXPECT_EQ(preflight.headers["access-control-allow-origin"], "http://app.test");
   EXPECT_EQ(preflight.header_counts["access-control-allow-origin"], 1)
       << "browsers refuse a preflight with two allow-origin values";
-  Response stranger = Send("OPTIONS", "/switchboard.ticket.v1.TicketService/GetEvent", "",
-                           {{"origin", "http://evil.test"}, {"access-control-request-method", "POST"}});
+  Response stranger =
+      Send("OPTIONS", "/switchboard.ticket.v1.TicketService/GetEvent", "",
+           {{"origin", "http://evil.test"}, {"access-control-request-method", "POST"}});
   EXPECT_EQ(stranger.status, 403);
 }
 
@@ -231,25 +241,32 @@ TEST_F(Http1Test, MetricsCountCallsByProtocolAndStatus) {
   Send("GET", "/events/evt-1");
   Send("GET", "/events/evt-404");
   std::string frame;
-  AppendFrame(0, std::string("\x0a\x05" "evt-1", 7), &frame);
+  AppendFrame(0,
+              std::string("\x0a\x05"
+                          "evt-1",
+                          7),
+              &frame);
   Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
        {{"content-type", "application/grpc-web+proto"}});
   Response metrics = Send("GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
   const std::string method = "/switchboard.ticket.v1.TicketService/GetEvent";
-  EXPECT_NE(metrics.body.find("switchboard_gateway_calls_total{protocol=\"rest\",method=\"" + method +
-                              "\",status=\"OK\"} 1"),
+  EXPECT_NE(metrics.body.find("switchboard_gateway_calls_total{protocol=\"rest\",method=\"" +
+                              method + "\",status=\"OK\"} 1"),
             std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find("protocol=\"rest\",method=\"" + method + "\",status=\"NOT_FOUND\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.body.find("protocol=\"rest\",method=\"" + method + "\",status=\"NOT_FOUND\"} 1"),
+      std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("protocol=\"grpc-web\",method=\"" + method + "\",status=\"OK\"} 1"),
             std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find("switchboard_gateway_open_calls 0"), std::string::npos) << metrics.body;
-  EXPECT_NE(metrics.body.find("switchboard_gateway_call_duration_seconds_count{protocol=\"rest\"} 2"),
-            std::string::npos)
+  EXPECT_NE(metrics.body.find("switchboard_gateway_open_calls 0"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(
+      metrics.body.find("switchboard_gateway_call_duration_seconds_count{protocol=\"rest\"} 2"),
+      std::string::npos)
       << metrics.body;
 }
 
@@ -308,7 +325,8 @@ TEST(GatewayIdleTimeout, ClosesQuietConnectionsOfBothProtocols) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket http1(io);
   http1.connect({boost::asio::ip::make_address("127.0.0.1"), (*gateway)->port()});
-  boost::asio::write(http1, boost::asio::buffer(std::string("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")));
+  boost::asio::write(http1,
+                     boost::asio::buffer(std::string("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")));
   auto closed = TimeUntilClosed(http1, std::chrono::seconds(3));
   ASSERT_TRUE(closed) << "an idle HTTP/1.1 keep-alive connection stayed open";
   EXPECT_GE(*closed, std::chrono::milliseconds(250));
@@ -332,6 +350,85 @@ TEST_F(Http1Test, MalformedHttpIsRejected) {
   boost::system::error_code error;
   const size_t n = socket.read_some(boost::asio::buffer(reply), error);
   EXPECT_EQ(reply.substr(0, std::min<size_t>(n, 12)), "HTTP/1.1 400");
+}
+
+// Reads one HTTP/1.1 response from `socket` (its body whole).
+std::string ReadResponseBody(boost::asio::ip::tcp::socket& socket,
+                             boost::beast::flat_buffer& buffer, int* status) {
+  http::response<http::string_body> response;
+  http::read(socket, buffer, response);
+  *status = static_cast<int>(response.result_int());
+  return response.body();
+}
+
+TEST_F(Http1Test, KeptAliveAndPipelinedRequestsAreAnsweredInOrder) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_->port()});
+  // Two requests in one write: the second arrives while the first call runs.
+  const std::string two =
+      "GET /events/evt-1 HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /events/evt-2 HTTP/1.1\r\nHost: t\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(two));
+  boost::beast::flat_buffer buffer;
+  int status = 0;
+  EXPECT_NE(ReadResponseBody(socket, buffer, &status).find(R"("id":"evt-1")"), std::string::npos);
+  EXPECT_EQ(status, 200);
+  EXPECT_NE(ReadResponseBody(socket, buffer, &status).find(R"("id":"evt-2")"), std::string::npos);
+  EXPECT_EQ(status, 200);
+  // Then requests one at a time on the same connection, some after a pause (the gateway is
+  // waiting on the socket, not reading it, between them).
+  for (int i = 3; i <= 6; ++i) {
+    if (i % 2 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::string one = "GET /events/evt-" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(one));
+    const std::string body = ReadResponseBody(socket, buffer, &status);
+    EXPECT_EQ(status, 200);
+    EXPECT_NE(body.find("\"id\":\"evt-" + std::to_string(i) + "\""), std::string::npos) << body;
+  }
+}
+
+TEST(Http1Disconnect, ClientHangingUpDuringAUnaryCallCancelsItAtOnce) {
+  constexpr auto kBackendDelay = std::chrono::seconds(5);
+  switchboard::testing::TestServer fraud{fraud::MakeFraudService, "{delay: 5s}"};
+  auto gateway = GatewayServer::Start(
+      TestGatewayConfig({{"switchboard.fraud.v1.FraudService", fraud.address()}}));
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  const uint16_t port = (*gateway)->port();
+  const auto start = std::chrono::steady_clock::now();
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    // CheckRequest{user_id:"u1", amount:100, currency:"EUR"}, framed.
+    const std::string message("\x00\x00\x00\x00\x0b\x0a\x02u1\x10\x64\x1a\x03" "EUR", 16);
+    const std::string request =
+        "POST /switchboard.fraud.v1.FraudService/Check HTTP/1.1\r\nHost: t\r\n"
+        "Content-Type: application/grpc-web+proto\r\nX-Grpc-Web: 1\r\nContent-Length: 16\r\n\r\n" +
+        message;
+    boost::asio::write(socket, boost::asio::buffer(request));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }  // the client goes away while the backend still waits
+  const std::string cancelled =
+      "protocol=\"grpc-web\",method=\"/switchboard.fraud.v1.FraudService/"
+      "Check\",status=\"CANCELLED\"} 1";
+  std::string metrics;
+  while (std::chrono::steady_clock::now() - start < kBackendDelay) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    const std::string get = "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(get));
+    boost::beast::flat_buffer buffer;
+    int status = 0;
+    metrics = ReadResponseBody(socket, buffer, &status);
+    if (metrics.find(cancelled) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(metrics.find(cancelled), std::string::npos) << metrics;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kBackendDelay)
+      << "noticed only when the backend answered";
+  EXPECT_NE(metrics.find("switchboard_gateway_open_calls 0"), std::string::npos) << metrics;
 }
 
 }  // namespace
