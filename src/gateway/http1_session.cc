@@ -82,6 +82,16 @@ struct Http1Session::Request {
   const std::string* Header(const char* name) const { return FindHeader(headers, name); }
 };
 
+// `request`'s headers after its :method and :path, as the gRPC-Web and CORS code take them.
+Headers Http1Session::WithPseudoHeaders(const Request& request) {
+  Headers headers;
+  headers.reserve(request.headers.size() + 2);
+  headers.emplace_back(":method", request.method);
+  headers.emplace_back(":path", request.target);
+  headers.insert(headers.end(), request.headers.begin(), request.headers.end());
+  return headers;
+}
+
 Http1Session::Http1Session(Http1Context context, boost::asio::ip::tcp::socket socket)
     : context_(context),
       socket_(std::move(socket)),
@@ -426,12 +436,13 @@ void Http1Session::FailExchange(int http_status, const absl::Status& status) {
 
 void Http1Session::Handle(Request request) {
   ResetExchange(request);
-  Headers with_pseudo = {{":method", request.method}, {":path", request.target}};
-  with_pseudo.insert(with_pseudo.end(), request.headers.begin(), request.headers.end());
-  if (grpcweb::CorsPolicy::IsPreflight(with_pseudo)) {
-    auto preflight = context_.cors->Preflight(with_pseudo);
-    SendSimple(preflight.head.status, "text/plain", preflight.body, preflight.head.headers);
-    return;
+  if (request.method == "OPTIONS") {
+    const Headers with_pseudo = WithPseudoHeaders(request);
+    if (grpcweb::CorsPolicy::IsPreflight(with_pseudo)) {
+      auto preflight = context_.cors->Preflight(with_pseudo);
+      SendSimple(preflight.head.status, "text/plain", preflight.body, preflight.head.headers);
+      return;
+    }
   }
   const std::string* content_type = request.Header("content-type");
   if (content_type != nullptr && grpcweb::IsGrpcWebContentType(*content_type)) {
@@ -503,15 +514,20 @@ void Http1Session::HandleRest(const Request& request) {
         std::move(frame));
 }
 
-void Http1Session::HandleGrpcWeb(const Request& request) {
+void Http1Session::HandleGrpcWeb(Request& request) {
   mode_ = Mode::kGrpcWeb;
   grpcweb::StreamOptions options;
   options.max_message_bytes = static_cast<size_t>(context_.proxy.config->limits.max_message_bytes);
   options.max_header_bytes = static_cast<size_t>(context_.proxy.config->limits.max_header_bytes);
   options.cors = context_.cors;
   grpc_web_.emplace(options);
-  Headers with_pseudo = {{":method", request.method}, {":path", request.target}};
-  with_pseudo.insert(with_pseudo.end(), request.headers.begin(), request.headers.end());
+  // The request's headers are not needed after this: moved, not copied.
+  Headers with_pseudo;
+  with_pseudo.reserve(request.headers.size() + 2);
+  with_pseudo.emplace_back(":method", request.method);
+  with_pseudo.emplace_back(":path", request.target);
+  for (auto& header : request.headers) with_pseudo.push_back(std::move(header));
+  request.headers.clear();
   grpcweb::UpstreamRequest upstream;
   absl::Status status = grpc_web_->OnRequestHeaders(with_pseudo, &upstream);
   std::string body;
@@ -521,12 +537,13 @@ void Http1Session::HandleGrpcWeb(const Request& request) {
     return;
   }
   Headers metadata;
+  metadata.reserve(upstream.headers.size());
   std::string timeout;
-  for (const auto& [name, value] : upstream.headers) {
-    if (name == "grpc-timeout") {
-      timeout = value;
+  for (auto& [name, value] : upstream.headers) {
+    if (std::string_view(name) == "grpc-timeout") {
+      timeout = std::move(value);
     } else {
-      metadata.emplace_back(name, value);
+      metadata.emplace_back(std::move(name), std::move(value));
     }
   }
   Proxy(upstream.path, metadata, timeout, std::move(body));
