@@ -1,41 +1,62 @@
 #include "common/access_log.h"
 
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include "common/log_pattern.h"
 
 namespace switchboard::common {
 namespace {
 
 constexpr size_t kBatchBytes = 64 * 1024;
 
-// Formatted lines gather in memory and leave in one write(2); base_sink's mutex orders the
-// loop thread's lines against the periodic flusher.
-class BatchedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+// Lines gather in memory and leave in one write(2). The mutex orders the loop thread's lines
+// against the periodic flusher.
+class AccessLogBatch {
  public:
-  ~BatchedStderrSink() override {
+  ~AccessLogBatch() { Flush(); }
+
+  void Append(std::string_view message) {
+    const auto now = std::chrono::system_clock::now();
+    const auto since_epoch = now.time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+    std::lock_guard<std::mutex> lock(mutex_);
+    // The date and time to the second change once a second: formatted then, not per line.
+    if (seconds.count() != cached_second_) {
+      cached_second_ = seconds.count();
+      const std::time_t time = static_cast<std::time_t>(cached_second_);
+      std::tm utc{};
+      gmtime_r(&time, &utc);
+      char text[32];
+      const size_t n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
+      cached_prefix_.assign(text, n);
+    }
+    const char stamp[] = {'.',
+                          static_cast<char>('0' + millis / 100),
+                          static_cast<char>('0' + millis / 10 % 10),
+                          static_cast<char>('0' + millis % 10),
+                          'Z',
+                          ' '};
+    batch_ += cached_prefix_;
+    batch_.append(stamp, sizeof(stamp));
+    batch_ += "info ";
+    batch_.append(message.data(), message.size());
+    batch_ += '\n';
+    if (batch_.size() >= kBatchBytes) WriteOut();
+  }
+
+  void Flush() {
     std::lock_guard<std::mutex> lock(mutex_);
     WriteOut();
   }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& message) override {
-    spdlog::memory_buf_t formatted;
-    formatter_->format(message, formatted);
-    batch_.append(formatted.data(), formatted.size());
-    if (batch_.size() >= kBatchBytes) WriteOut();
-  }
-  void flush_() override { WriteOut(); }
 
  private:
   void WriteOut() {
@@ -49,15 +70,18 @@ class BatchedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
     batch_.clear();
   }
 
+  std::mutex mutex_;
   std::string batch_;
+  int64_t cached_second_ = -1;
+  std::string cached_prefix_;
 };
 
-std::shared_ptr<spdlog::logger>& Batched() {
-  static std::shared_ptr<spdlog::logger> logger;
-  return logger;
+std::unique_ptr<AccessLogBatch>& Batch() {
+  static std::unique_ptr<AccessLogBatch> batch;
+  return batch;
 }
 
-// spdlog's own flush_every counts in whole seconds; lines should wait less than that.
+// Wakes every interval to flush; stopped and joined at exit, after a last flush.
 class PeriodicFlusher {
  public:
   explicit PeriodicFlusher(std::chrono::milliseconds interval)
@@ -87,24 +111,23 @@ class PeriodicFlusher {
 }  // namespace
 
 void EnableBatchedAccessLog(std::chrono::milliseconds flush_interval) {
-  auto logger = std::make_shared<spdlog::logger>("access", std::make_shared<BatchedStderrSink>());
-  logger->set_formatter(
-      std::make_unique<spdlog::pattern_formatter>(kLogPattern, spdlog::pattern_time_type::utc));
-  logger->set_level(spdlog::default_logger_raw()->level());
-  logger->flush_on(spdlog::level::warn);
-  Batched() = std::move(logger);
-  // Destroyed at exit, after a last flush.
+  Batch() = std::make_unique<AccessLogBatch>();
   static PeriodicFlusher flusher(flush_interval);
   std::atexit([] { FlushAccessLog(); });
 }
 
-spdlog::logger& AccessLog() {
-  const auto& batched = Batched();
-  return batched ? *batched : *spdlog::default_logger_raw();
+void FlushAccessLog() {
+  if (Batch()) Batch()->Flush();
 }
 
-void FlushAccessLog() {
-  if (Batched()) Batched()->flush();
+bool AccessLogOn() { return spdlog::default_logger_raw()->should_log(spdlog::level::info); }
+
+void WriteAccessLine(std::string_view message) {
+  if (Batch()) {
+    Batch()->Append(message);
+  } else {
+    spdlog::info("{}", message);
+  }
 }
 
 }  // namespace switchboard::common

@@ -1,4 +1,5 @@
-// The one line format every log of every subcommand uses: UTC time, level, message.
+// The one line layout every log of every subcommand uses: UTC time to the millisecond, level,
+// message. The access log (common/access_log.cc) writes the same layout without spdlog.
 #pragma once
 
 namespace switchboard::common {

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "services/ticket/ticket_service.h"
@@ -83,7 +84,17 @@ TEST(AccessLog, EveryCallGetsOneLineWithinTheFlushInterval) {
     std::this_thread::sleep_for(milliseconds(20));
   }
   EXPECT_EQ(AccessLines(gateway.Output()), 40) << gateway.Output();
-  EXPECT_NE(gateway.Output().find(std::string(kAccessLine) + "OK duration_ms="), std::string::npos);
+  // The same layout as every other log line: UTC time to the millisecond, level, message.
+  const std::regex layout(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info )");
+  const std::string output = gateway.Output();
+  std::smatch line;
+  ASSERT_TRUE(std::regex_search(
+      output, line,
+      std::regex(R"([^\n]*access protocol=grpc [^\n]*status=OK duration_ms=[0-9.]+\n)")))
+      << output;
+  EXPECT_TRUE(std::regex_search(line.str(), layout)) << line.str();
+  ASSERT_TRUE(std::regex_search(output, line, std::regex(R"([^\n]*gateway listening[^\n]*)")));
+  EXPECT_TRUE(std::regex_search(line.str(), layout)) << line.str();
 }
 
 TEST(AccessLog, LinesStillWaitingAreWrittenWhenTheGatewayStops) {

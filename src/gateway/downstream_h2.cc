@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/access_log.h"
 #include "common/duration.h"
@@ -75,9 +76,16 @@ void RecordCall(GatewayMetrics& metrics, const std::string& protocol, const Prox
   const auto elapsed = std::chrono::steady_clock::now() - stream.start;
   metrics.CallFinished(protocol, stream.path.empty() ? "-" : stream.path, status, elapsed,
                        stream.counted);
-  common::AccessLog().info("access protocol={} method={} status={} duration_ms={:.3f}", protocol,
-                           stream.path, status,
-                           std::chrono::duration<double, std::milli>(elapsed).count());
+  if (!common::AccessLogOn()) return;
+  // Appended piece by piece and the milliseconds from integer microseconds: a format string
+  // parsed per call and a double with a precision were most of the line's cost.
+  const int64_t elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  std::string line;
+  line.reserve(96 + stream.path.size());
+  absl::StrAppend(&line, "access protocol=", protocol, " method=", stream.path, " status=", status,
+                  " duration_ms=", elapsed_us / 1000, ".",
+                  absl::Dec(elapsed_us % 1000, absl::kZeroPad3));
+  common::WriteAccessLine(line);
 }
 
 DownstreamH2::DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket)
