@@ -82,13 +82,19 @@ struct Http1Session::Request {
   const std::string* Header(const char* name) const { return FindHeader(headers, name); }
 };
 
-// `request`'s headers after its :method and :path, as the gRPC-Web and CORS code take them.
-Headers Http1Session::WithPseudoHeaders(const Request& request) {
+// `request`'s headers after its :method and :path, as the gRPC-Web and CORS code take them;
+// moved out of `request` when it needs them no more.
+Headers Http1Session::WithPseudoHeaders(Request& request, HeaderUse use) {
   Headers headers;
   headers.reserve(request.headers.size() + 2);
   headers.emplace_back(":method", request.method);
   headers.emplace_back(":path", request.target);
-  headers.insert(headers.end(), request.headers.begin(), request.headers.end());
+  if (use == HeaderUse::kTake) {
+    for (auto& header : request.headers) headers.push_back(std::move(header));
+    request.headers.clear();
+  } else {
+    headers.insert(headers.end(), request.headers.begin(), request.headers.end());
+  }
   return headers;
 }
 
@@ -437,7 +443,7 @@ void Http1Session::FailExchange(int http_status, const absl::Status& status) {
 void Http1Session::Handle(Request request) {
   ResetExchange(request);
   if (request.method == "OPTIONS") {
-    const Headers with_pseudo = WithPseudoHeaders(request);
+    const Headers with_pseudo = WithPseudoHeaders(request, HeaderUse::kCopy);
     if (grpcweb::CorsPolicy::IsPreflight(with_pseudo)) {
       auto preflight = context_.cors->Preflight(with_pseudo);
       SendSimple(preflight.head.status, "text/plain", preflight.body, preflight.head.headers);
@@ -521,13 +527,7 @@ void Http1Session::HandleGrpcWeb(Request& request) {
   options.max_header_bytes = static_cast<size_t>(context_.proxy.config->limits.max_header_bytes);
   options.cors = context_.cors;
   grpc_web_.emplace(options);
-  // The request's headers are not needed after this: moved, not copied.
-  Headers with_pseudo;
-  with_pseudo.reserve(request.headers.size() + 2);
-  with_pseudo.emplace_back(":method", request.method);
-  with_pseudo.emplace_back(":path", request.target);
-  for (auto& header : request.headers) with_pseudo.push_back(std::move(header));
-  request.headers.clear();
+  const Headers with_pseudo = WithPseudoHeaders(request, HeaderUse::kTake);
   grpcweb::UpstreamRequest upstream;
   absl::Status status = grpc_web_->OnRequestHeaders(with_pseudo, &upstream);
   std::string body;

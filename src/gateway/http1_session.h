@@ -72,7 +72,8 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void Handle(Request request);
   void HandleRest(const Request& request);
   void HandleGrpcWeb(Request& request);
-  static Headers WithPseudoHeaders(const Request& request);
+  enum class HeaderUse { kCopy, kTake };
+  static Headers WithPseudoHeaders(Request& request, HeaderUse use);
   // Starts the backend call for the current exchange; with `body_follows` the request body
   // arrives later through stream_->request_body.
   bool Proxy(const std::string& grpc_path, const Headers& metadata, const std::string& timeout,
