@@ -237,6 +237,20 @@ check_bytes() {  # KEY WHAT
   fi
 }
 
+# h1_sample KEY PROCESS LABEL BYTES_KEY WHAT URL [h2load args]: one HTTP/1.1 run at $h1c
+# connections; records KEY.$h1c.qps and the CPU per request of PROCESS (a PID key) as
+# KEY.$h1c.cpu, checks the bytes per response against BYTES_KEY's and adds LABEL to `line`.
+h1_sample() {
+  local key=$1 process=$2 label=$3 bytes_key=$4 what=$5 url=$6; shift 6
+  local cpu0
+  cpu0=$(gw_cpu_ticks "${PID[$process]}")
+  gw_h2load - "$url" "$REQUESTS" --h1 -c "$h1c" "$@"
+  check_bytes "$bytes_key" "$what"
+  add "$key.$h1c.qps" "$R_QPS"
+  add "$key.$h1c.cpu" "$(( ($(gw_cpu_ticks "${PID[$process]}") - cpu0) * 1000000 / CLK_TCK ))"
+  line+="$label -c $h1c $R_QPS req/s, "
+}
+
 # ---- servers and proxies -----------------------------------------------------------------------
 
 ticket_port=$(bench_free_port)
@@ -387,39 +401,20 @@ for run in $(seq 1 "$RUNS"); do
   line=""
   WHAT="HTTP/1.1 through the gateway (run $run)"
   for h1c in $H1_CLIENTS; do
-    gw_cpu0=$(gw_cpu_ticks "${PID[gateway]}")
-    gw_h2load - "http://127.0.0.1:$gw_port$GET_EVENT" "$REQUESTS" --h1 -c "$h1c" \
+    h1_sample web gateway grpc-web web "gRPC-Web GetEvent" "http://127.0.0.1:$gw_port$GET_EVENT" \
       "${WEB_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin"
-    check_bytes web "gRPC-Web GetEvent"
-    add "web.$h1c.qps" "$R_QPS"
-    add "web.$h1c.cpu" "$(( ($(gw_cpu_ticks "${PID[gateway]}") - gw_cpu0) * 1000000 / CLK_TCK ))"
-    line+="grpc-web -c $h1c $R_QPS req/s, "
-    gw_cpu0=$(gw_cpu_ticks "${PID[gateway]}")
-    gw_h2load - "http://127.0.0.1:$gw_port/events/evt-1" "$REQUESTS" --h1 -c "$h1c"
-    check_bytes rest "REST GET /events/evt-1"
-    add "rest.$h1c.qps" "$R_QPS"
-    add "rest.$h1c.cpu" "$(( ($(gw_cpu_ticks "${PID[gateway]}") - gw_cpu0) * 1000000 / CLK_TCK ))"
-    line+="rest -c $h1c $R_QPS req/s, "
+    h1_sample rest gateway rest rest "REST GET /events/evt-1" "http://127.0.0.1:$gw_port/events/evt-1"
     # The same REST load through grpc-gateway v1 (its JSON has the same bytes as ours).
     if [ -n "${PORT[grpc_gateway]:-}" ]; then
-      gg_cpu0=$(gw_cpu_ticks "${PID[grpc_gateway]}")
-      gw_h2load - "http://127.0.0.1:${PORT[grpc_gateway]}/events/evt-1" "$REQUESTS" --h1 -c "$h1c"
-      check_bytes rest "REST GET /events/evt-1 via grpc-gateway v1"
-      add "gg.$h1c.qps" "$R_QPS"
-      add "gg.$h1c.cpu" "$(( ($(gw_cpu_ticks "${PID[grpc_gateway]}") - gg_cpu0) * 1000000 / CLK_TCK ))"
-      line+="grpc-gateway -c $h1c $R_QPS req/s, "
+      h1_sample gg grpc_gateway grpc-gateway rest "REST GET /events/evt-1 via grpc-gateway v1" \
+        "http://127.0.0.1:${PORT[grpc_gateway]}/events/evt-1"
     fi
     # Reference: nghttpx taking the same POST over HTTP/1.1 to the HTTP/2 backend, no
     # translation (its client gets application/grpc with chunked trailers): what the HTTP/1.1
     # side alone costs in a mature proxy.
     if [ -n "${PORT[nghttpx]:-}" ]; then
-      px_cpu0=$(gw_cpu_ticks "${PID[nghttpx]}")
-      gw_h2load - "$(grpc_url nghttpx)" "$REQUESTS" --h1 -c "$h1c" "${GRPC_HEADERS[@]}" \
-        -d "$BENCH_TMP/get_event.bin"
-      check_bytes grpc "GetEvent over HTTP/1.1 via nghttpx"
-      add "nx1.$h1c.qps" "$R_QPS"
-      add "nx1.$h1c.cpu" "$(( ($(gw_cpu_ticks "${PID[nghttpx]}") - px_cpu0) * 1000000 / CLK_TCK ))"
-      line+="nghttpx h1 -c $h1c $R_QPS req/s, "
+      h1_sample nx1 nghttpx "nghttpx h1" grpc "GetEvent over HTTP/1.1 via nghttpx" \
+        "$(grpc_url nghttpx)" "${GRPC_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin"
     fi
   done
   gw_h2load "$BENCH_TMP/low.log" "http://127.0.0.1:$gw_port$GET_EVENT" "$LOW_REQUESTS" --h1 -c 1 \
