@@ -111,9 +111,10 @@ class PeriodicFlusher {
 }  // namespace
 
 void EnableBatchedAccessLog(std::chrono::milliseconds flush_interval) {
+  // At exit the flusher (constructed after the batch, so destroyed before it) stops after a
+  // last flush, and the batch writes whatever came after that when it goes.
   Batch() = std::make_unique<AccessLogBatch>();
   static PeriodicFlusher flusher(flush_interval);
-  std::atexit([] { FlushAccessLog(); });
 }
 
 void FlushAccessLog() {

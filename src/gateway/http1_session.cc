@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <limits>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -18,6 +17,7 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/grpc_timeout.h"
 #include "gateway/grpcweb/content_type.h"
+#include "gateway/grpcweb/headers.h"
 #include "gateway/rest/errors.h"
 #include "gateway/router.h"
 #include "gateway/upstream_h2.h"
@@ -44,12 +44,6 @@ constexpr size_t kMaxWriteBatch = 64;
 
 const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
-}
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  absl::AsciiStrToLower(&lower);
-  return lower;
 }
 
 // Request headers a REST client may pass on to the service as gRPC metadata.
@@ -200,7 +194,7 @@ void Http1Session::OnHeader() {
   request.target = std::string(header.target());
   for (const auto& field : header) {
     const auto name = field.name_string();
-    request.headers.emplace_back(Lower(std::string_view(name.data(), name.size())),
+    request.headers.emplace_back(grpcweb::ToLower(std::string_view(name.data(), name.size())),
                                  std::string(field.value()));
   }
   request.keep_alive = header.keep_alive();
