@@ -43,7 +43,7 @@ class GatewayServer {
   std::vector<BackendSample> BackendSamples();
 
   GatewayConfig config_;
-  boost::asio::io_context io_;
+  boost::asio::io_context io_{1};
   boost::asio::ip::tcp::acceptor acceptor_;
   GatewayMetrics metrics_;
   std::unique_ptr<Router> router_;

@@ -41,6 +41,8 @@ constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
 constexpr size_t kMaxQueuedResponseBytes = 1 << 20;
 // Queued pieces given to one gather write (writev takes up to IOV_MAX = 1024).
 constexpr size_t kMaxWriteBatch = 64;
+// Queued pieces up to this size are copied into one buffer rather than written side by side.
+constexpr size_t kMaxJoinedBytes = 4096;
 
 const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
@@ -227,6 +229,17 @@ void Http1Session::OnHeader() {
     keep_alive_ = false;
     SendSimple(413, "application/json",
                rest::JsonErrorBody(8, "request body is larger than limits.max_message_bytes"));
+    return;
+  }
+  if (length && !header_parser_->chunked() && buffer_.size() >= *length) {
+    // The whole body came with the header (a small POST): taken from the buffer as it is,
+    // with no body parser and no further read.
+    const auto bytes = buffer_.data();
+    request.body.assign(static_cast<const char*>(bytes.data()), static_cast<size_t>(*length));
+    buffer_.consume(static_cast<size_t>(*length));
+    body_complete_ = true;
+    request.raw = http::request<http::string_body>(std::move(header_parser_->release().base()));
+    Handle(std::move(request));
     return;
   }
   body_parser_ = std::make_unique<BufferedBodyParser>(std::move(*header_parser_));
@@ -530,17 +543,10 @@ void Http1Session::HandleGrpcWeb(Request& request) {
     SendGrpcWebOutput(grpc_web_->Fail(status), 0);
     return;
   }
-  Headers metadata;
-  metadata.reserve(upstream.headers.size());
-  std::string timeout;
-  for (auto& [name, value] : upstream.headers) {
-    if (std::string_view(name) == "grpc-timeout") {
-      timeout = std::move(value);
-    } else {
-      metadata.emplace_back(std::move(name), std::move(value));
-    }
-  }
-  Proxy(upstream.path, metadata, timeout, std::move(body));
+  // The backend request leaves grpc-timeout out of the metadata and sets its own.
+  const std::string* timeout = FindHeader(upstream.headers, "grpc-timeout");
+  Proxy(upstream.path, upstream.headers, timeout != nullptr ? *timeout : std::string(),
+        std::move(body));
 }
 
 bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
@@ -905,7 +911,18 @@ void Http1Session::EndExchange() {
 void Http1Session::Write(std::string bytes, std::function<void()> on_written) {
   if (closed_) return;
   queued_write_bytes_ += bytes.size();
-  writes_.push_back({std::move(bytes), std::move(on_written)});
+  // Small pieces join the one queued before them (a gRPC-Web reply's head, message, trailers
+  // and end become one buffer), as long as that leaves at most one callback, which then runs
+  // once all of the joined bytes are written.
+  if (!writes_.empty() && bytes.size() <= kMaxJoinedBytes &&
+      writes_.back().bytes.size() <= kMaxJoinedBytes &&
+      !(writes_.back().on_written && on_written)) {
+    PendingWrite& last = writes_.back();
+    last.bytes += bytes;
+    if (on_written) last.on_written = std::move(on_written);
+  } else {
+    writes_.push_back({std::move(bytes), std::move(on_written)});
+  }
   if (writing_) return;
   writing_ = true;
   write_progress_ = Clock::now();

@@ -388,6 +388,51 @@ TEST_F(Http1Test, KeptAliveAndPipelinedRequestsAreAnsweredInOrder) {
   }
 }
 
+TEST_F(Http1Test, RequestBodiesArriveWithTheHeaderLaterOrInPieces) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_->port()});
+  std::string frame;
+  AppendFrame(0,
+              std::string("\x0a\x05"
+                          "evt-1",
+                          7),
+              &frame);
+  const std::string head =
+      "POST /switchboard.ticket.v1.TicketService/GetEvent HTTP/1.1\r\nHost: t\r\n"
+      "Content-Type: application/grpc-web+proto\r\nContent-Length: " +
+      std::to_string(frame.size()) + "\r\n\r\n";
+  const auto expect_event = [&](const std::string& when) {
+    boost::beast::flat_buffer buffer;
+    int status = 0;
+    const std::string body = ReadResponseBody(socket, buffer, &status);
+    EXPECT_EQ(status, 200) << when;
+    EXPECT_NE(body.find("The Protocol Buffers"), std::string::npos) << when << ": " << body;
+    EXPECT_NE(body.find("grpc-status:0"), std::string::npos) << when << ": " << body;
+  };
+  // Two POSTs in one write: the first body is taken to its length and no further, the second
+  // request is read from what follows it.
+  boost::asio::write(socket, boost::asio::buffer(head + frame + head + frame));
+  {
+    boost::beast::flat_buffer buffer;
+    int status = 0;
+    for (int i = 0; i < 2; ++i) {
+      const std::string body = ReadResponseBody(socket, buffer, &status);
+      EXPECT_EQ(status, 200) << "pipelined POST " << i;
+      EXPECT_NE(body.find("grpc-status:0"), std::string::npos) << body;
+    }
+  }
+  // The body after a pause, then a body in two pieces.
+  boost::asio::write(socket, boost::asio::buffer(head));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  boost::asio::write(socket, boost::asio::buffer(frame));
+  expect_event("body 50 ms after the header");
+  boost::asio::write(socket, boost::asio::buffer(head + frame.substr(0, 5)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  boost::asio::write(socket, boost::asio::buffer(frame.substr(5)));
+  expect_event("body in two pieces");
+}
+
 TEST(Http1Disconnect, ClientHangingUpDuringAUnaryCallCancelsItAtOnce) {
   constexpr auto kBackendDelay = std::chrono::seconds(5);
   switchboard::testing::TestServer fraud{fraud::MakeFraudService, "{delay: 5s}"};

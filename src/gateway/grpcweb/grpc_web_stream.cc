@@ -57,6 +57,76 @@ void AppendTrailerLine(std::string_view name, std::string_view value, std::strin
   block->append("\r\n");
 }
 
+// The request headers the translation looks at, found in one pass over the list (the first
+// of each name, as FindHeader would).
+struct KnownRequestHeaders {
+  const std::string* origin = nullptr;
+  const std::string* content_type = nullptr;
+  const std::string* accept = nullptr;
+  const std::string* method = nullptr;
+  const std::string* path = nullptr;
+  const std::string* content_encoding = nullptr;
+  const std::string* authority = nullptr;
+  const std::string* host = nullptr;
+  const std::string* grpc_timeout = nullptr;
+  bool has_connection = false;
+};
+
+KnownRequestHeaders ScanRequestHeaders(const Headers& headers) {
+  KnownRequestHeaders known;
+  const auto take = [](const std::string*& slot, const std::string& value) {
+    if (slot == nullptr) slot = &value;
+  };
+  for (const auto& [key, value] : headers) {
+    // By length first: most names are none of these and cost one compare.
+    switch (key.size()) {
+      case 4:
+        if (EqualsIgnoreCase(key, "host")) take(known.host, value);
+        break;
+      case 5:
+        if (EqualsIgnoreCase(key, ":path")) take(known.path, value);
+        break;
+      case 6:
+        if (EqualsIgnoreCase(key, "origin")) {
+          take(known.origin, value);
+        } else if (EqualsIgnoreCase(key, "accept")) {
+          take(known.accept, value);
+        }
+        break;
+      case 7:
+        if (EqualsIgnoreCase(key, ":method")) take(known.method, value);
+        break;
+      case 10:
+        if (EqualsIgnoreCase(key, ":authority")) {
+          take(known.authority, value);
+        } else if (EqualsIgnoreCase(key, "connection")) {
+          known.has_connection = true;
+        }
+        break;
+      case 12:
+        if (EqualsIgnoreCase(key, "content-type")) {
+          take(known.content_type, value);
+        } else if (EqualsIgnoreCase(key, "grpc-timeout")) {
+          take(known.grpc_timeout, value);
+        }
+        break;
+      case 16:
+        if (EqualsIgnoreCase(key, "content-encoding")) take(known.content_encoding, value);
+        break;
+      default:
+        break;
+    }
+  }
+  return known;
+}
+
+bool IsLowercase(std::string_view name) {
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 GrpcWebStream::GrpcWebStream(const StreamOptions& options)
@@ -77,11 +147,12 @@ absl::Status GrpcWebStream::OnRequestHeaders(const Headers& request_headers,
   }
   request_headers_seen_ = true;
 
-  if (const std::string* origin = FindHeader(request_headers, "origin")) origin_ = *origin;
-  const std::string* content_type = FindHeader(request_headers, "content-type");
+  const KnownRequestHeaders known = ScanRequestHeaders(request_headers);
+  if (known.origin != nullptr) origin_ = *known.origin;
+  const std::string* content_type = known.content_type;
   absl::StatusOr<WireFormat> format = RequestWireFormat(content_type ? *content_type : "");
   request_format_ = format.ok() ? *format : WireFormat::kBinary;
-  response_format_ = ResponseWireFormat(FindHeader(request_headers, "accept"), request_format_);
+  response_format_ = ResponseWireFormat(known.accept, request_format_);
 
   const size_t header_bytes = HeaderListBytes(request_headers);
   if (header_bytes > options_.max_header_bytes) {
@@ -95,17 +166,17 @@ absl::Status GrpcWebStream::OnRequestHeaders(const Headers& request_headers,
     }
     return SetRequestError(format.status());
   }
-  const std::string* method = FindHeader(request_headers, ":method");
+  const std::string* method = known.method;
   if (method == nullptr || *method != kCallMethod) {
     return SetRequestError(absl::UnimplementedError(
         absl::StrCat("method ", Quote(method ? *method : ""), ": gRPC-Web calls are POST")));
   }
-  const std::string* path = FindHeader(request_headers, ":path");
+  const std::string* path = known.path;
   if (path == nullptr || path->empty() || (*path)[0] != '/') {
     return SetRequestError(absl::InvalidArgumentError(
         absl::StrCat("path ", Quote(path ? *path : ""), ": want /<package>.<Service>/<Method>")));
   }
-  if (const std::string* encoding = FindHeader(request_headers, "content-encoding")) {
+  if (const std::string* encoding = known.content_encoding) {
     if (!EqualsIgnoreCase(TrimOws(*encoding), kIdentity)) {
       return SetRequestError(absl::UnimplementedError(
           absl::StrCat("content-encoding ", Quote(*encoding),
@@ -114,15 +185,15 @@ absl::Status GrpcWebStream::OnRequestHeaders(const Headers& request_headers,
   }
 
   upstream->path = *path;
-  const std::string* authority = FindHeader(request_headers, ":authority");
-  if (authority == nullptr) authority = FindHeader(request_headers, "host");
+  const std::string* authority = known.authority != nullptr ? known.authority : known.host;
   upstream->authority = authority ? *authority : "";
 
-  const std::vector<std::string> connection = ConnectionTokens(request_headers);
+  const std::vector<std::string> connection =
+      known.has_connection ? ConnectionTokens(request_headers) : std::vector<std::string>();
   Headers call_definition;
   Headers metadata;
   for (const auto& [key, raw_value] : request_headers) {
-    std::string name = ToLower(key);
+    std::string name = IsLowercase(key) ? key : ToLower(key);
     if (name.empty() || name[0] == ':' || IsHopHeader(name, connection) ||
         IsDroppedRequestHeader(name) || name == "content-encoding" || !IsValidMetadataName(name)) {
       continue;
@@ -137,7 +208,7 @@ absl::Status GrpcWebStream::OnRequestHeaders(const Headers& request_headers,
   out.clear();
   out.reserve(call_definition.size() + metadata.size() + 4);
   out.emplace_back("te", "trailers");
-  if (const std::string* timeout = FindHeader(request_headers, "grpc-timeout")) {
+  if (const std::string* timeout = known.grpc_timeout) {
     out.emplace_back("grpc-timeout", std::string(TrimOws(*timeout)));
   }
   out.emplace_back("content-type", std::string(kGrpcContentType));
