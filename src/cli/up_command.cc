@@ -11,10 +11,12 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
@@ -62,6 +64,10 @@ std::string SelfPath() {
 bool PortIsFree(const std::string& host, int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
+  // As the servers bind: connections of a system stopped a moment ago (TIME_WAIT) do not make
+  // the port busy, a listener does.
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -153,13 +159,21 @@ class ReplicaRestarts {
 };
 
 // Waits until `address` is healthy, giving up early if the child dies.
-bool WaitHealthy(ProcessGroup& group, const std::string& address, std::chrono::milliseconds timeout) {
+// Empty when `address` answers SERVING in time; else why not: the child that exited, or the
+// wait that ran out.
+std::optional<std::string> WaitHealthy(ProcessGroup& group, const std::string& address,
+                                       std::chrono::milliseconds timeout,
+                                       const std::string& timeout_text) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (group.ReapExited()) return false;
-    if (common::WaitForServing(address, std::chrono::milliseconds(250))) return true;
+    if (auto exited = group.ReapExited()) {
+      return absl::StrCat(exited->name, " ", DescribeWaitStatus(exited->wait_status),
+                          " before it was healthy (its error is in the log above)");
+    }
+    if (common::WaitForServing(address, std::chrono::milliseconds(250))) return std::nullopt;
   }
-  return false;
+  return absl::StrCat("not healthy at ", address, " within ", timeout_text,
+                      " (see its log above; is the port already in use?)");
 }
 
 int RunUp(const UpFlags& flags) {
@@ -234,11 +248,16 @@ int RunUp(const UpFlags& flags) {
                 << " for the xDS control plane (in use, or not host:port; set xds in --config)\n";
       return 1;
     }
+    std::optional<std::string> failed;
     if (!group.Start("xds", {self, "xds", "--listen", config->xds, "--log-level",
-                             config->log_level}) ||
-        !WaitHealthy(group, config->xds, *ready_timeout)) {
+                             config->log_level})) {
+      failed = "cannot start it";
+    } else {
+      failed = WaitHealthy(group, config->xds, *ready_timeout, flags.ready_timeout);
+    }
+    if (failed) {
       std::cerr << "switchboard up: the xDS control plane did not start on " << config->xds
-                << "\n";
+                << ": " << *failed << "\n";
       group.StopAll(kStopGrace);
       return 1;
     }
@@ -264,10 +283,8 @@ int RunUp(const UpFlags& flags) {
         std::cerr << "switchboard up: cannot start " << child << "\n";
         return 1;
       }
-      if (!WaitHealthy(group, address, *ready_timeout)) {
-        std::cerr << "switchboard up: " << child << " did not become healthy at " << address
-                  << " within " << flags.ready_timeout
-                  << " (see its log above; is the port already in use?)\n";
+      if (auto failed = WaitHealthy(group, address, *ready_timeout, flags.ready_timeout)) {
+        std::cerr << "switchboard up: " << child << " did not start: " << *failed << "\n";
         group.StopAll(kStopGrace);
         return 1;
       }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include <grpcpp/server_context.h>
 
@@ -14,10 +15,17 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
+bool IsHealthCheck(const char* method) {
+  return method != nullptr && std::string_view(method).rfind("/grpc.health.v1.Health/", 0) == 0;
+}
+
 class RpcLogInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit RpcLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : info_(info), start_(std::chrono::steady_clock::now()) {}
+  RpcLogInterceptor(grpc::experimental::ServerRpcInfo* info,
+                    std::shared_ptr<const std::atomic<bool>> shutting_down)
+      : info_(info),
+        shutting_down_(std::move(shutting_down)),
+        start_(std::chrono::steady_clock::now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -28,8 +36,15 @@ class RpcLogInterceptor : public grpc::experimental::Interceptor {
       const auto* ctx = info_->server_context();
       const std::string peer = ctx != nullptr ? ctx->peer() : std::string();
       if (status.ok()) {
-        spdlog::info("rpc method={} status=OK duration_ms={:.3f} peer={}", info_->method(), ms,
-                     peer);
+        // Health checks come every few seconds from every balancer: at info they would bury
+        // the calls.
+        const auto level = IsHealthCheck(info_->method()) ? spdlog::level::debug
+                                                          : spdlog::level::info;
+        spdlog::log(level, "rpc method={} status=OK duration_ms={:.3f} peer={}", info_->method(),
+                    ms, peer);
+      } else if (status.error_code() == grpc::StatusCode::CANCELLED && shutting_down_->load()) {
+        spdlog::info("rpc method={} status=CANCELLED duration_ms={:.3f} peer={} (server stopping)",
+                     info_->method(), ms, peer);
       } else {
         spdlog::warn("rpc method={} status={} duration_ms={:.3f} peer={} message={:?}",
                      info_->method(), StatusCodeName(status.error_code()), ms, peer,
@@ -41,22 +56,29 @@ class RpcLogInterceptor : public grpc::experimental::Interceptor {
 
  private:
   grpc::experimental::ServerRpcInfo* info_;
+  std::shared_ptr<const std::atomic<bool>> shutting_down_;
   std::chrono::steady_clock::time_point start_;
 };
 
 class RpcLogInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  explicit RpcLogInterceptorFactory(std::shared_ptr<const std::atomic<bool>> shutting_down)
+      : shutting_down_(std::move(shutting_down)) {}
+
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new RpcLogInterceptor(info);
+    return new RpcLogInterceptor(info, shutting_down_);
   }
+
+ private:
+  std::shared_ptr<const std::atomic<bool>> shutting_down_;
 };
 
 }  // namespace
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-MakeRpcLogInterceptorFactory() {
-  return std::make_unique<RpcLogInterceptorFactory>();
+MakeRpcLogInterceptorFactory(std::shared_ptr<const std::atomic<bool>> shutting_down) {
+  return std::make_unique<RpcLogInterceptorFactory>(std::move(shutting_down));
 }
 
 }  // namespace switchboard::common

@@ -38,7 +38,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(MakeRpcLogInterceptorFactory());
+  interceptors.push_back(MakeRpcLogInterceptorFactory(host->stopping_));
   interceptors.push_back(MakeServerIdInterceptorFactory(host->identity_));
   if (options.add_interceptors) options.add_interceptors(interceptors);
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -70,6 +70,7 @@ void ServiceHost::SetServing(bool serving) {
 void ServiceHost::Shutdown() {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
+  stopping_->store(true);
   server_->GetHealthCheckService()->SetServingStatus(false);
   for (Service* service : services_) service->BeginShutdown();
   server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);

@@ -2,6 +2,7 @@
 // reflection, per-RPC logging and message size limits.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -58,6 +59,8 @@ class ServiceHost {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
+  // Set when Shutdown begins; the per-RPC log reads it from server threads.
+  std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace switchboard::common

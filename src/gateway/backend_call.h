@@ -16,6 +16,7 @@ inline constexpr int kGrpcOk = 0;
 inline constexpr int kGrpcCancelled = 1;
 inline constexpr int kGrpcInvalidArgument = 3;
 inline constexpr int kGrpcDeadlineExceeded = 4;
+inline constexpr int kGrpcResourceExhausted = 8;
 inline constexpr int kGrpcUnimplemented = 12;
 inline constexpr int kGrpcInternal = 13;
 inline constexpr int kGrpcUnavailable = 14;

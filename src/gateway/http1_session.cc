@@ -138,8 +138,10 @@ void Http1Session::ParseHeader() {
       reading_headers_ = false;
       keep_alive_ = false;
       if (error == http::error::header_limit) {
+        RecordRejected("http1", "-", kGrpcResourceExhausted);
         SendSimple(431, "text/plain", "request headers larger than limits.max_header_bytes\n");
       } else {
+        RecordRejected("http1", "-", kGrpcInvalidArgument);
         SendSimple(400, "text/plain", "malformed HTTP request: " + error.message() + "\n");
       }
       return;
@@ -227,8 +229,8 @@ void Http1Session::OnHeader() {
   const auto length = header_parser_->content_length();
   if (length && *length > static_cast<uint64_t>(limits.max_message_bytes)) {
     keep_alive_ = false;
-    SendSimple(413, "application/json",
-               rest::JsonErrorBody(8, "request body is larger than limits.max_message_bytes"));
+    RejectRest(absl::ResourceExhaustedError("request body is larger than limits.max_message_bytes"),
+               413);
     return;
   }
   if (length && !header_parser_->chunked() && buffer_.size() >= *length) {
@@ -268,10 +270,9 @@ void Http1Session::ReadBufferedBody() {
         self->body_reading_ = false;
         if (error == http::error::body_limit) {
           self->keep_alive_ = false;
-          self->SendSimple(413, "application/json",
-                           rest::JsonErrorBody(8,
-                                               "request body is larger than "
-                                               "limits.max_message_bytes"));
+          self->RejectRest(
+              absl::ResourceExhaustedError("request body is larger than limits.max_message_bytes"),
+              413);
           return;
         }
         if (error) {
@@ -280,6 +281,7 @@ void Http1Session::ReadBufferedBody() {
               error == http::error::partial_message) {
             self->Close();
           } else {
+            self->RecordRejected("http1", "-", kGrpcInvalidArgument);
             self->SendSimple(400, "text/plain",
                              "malformed HTTP request: " + error.message() + "\n");
           }
@@ -308,18 +310,18 @@ void Http1Session::StartStreamedRest(Request request, const rest::RouteMatch& ma
   auto created = rest::RequestStream::Create(*context_.transcoder, *route_, match.bindings, query,
                                              kind, static_cast<size_t>(limits.max_message_bytes));
   if (!created.ok()) {
-    SendSimple(rest::HttpStatusFromStatus(created.status()), "application/json",
-               rest::JsonErrorBody(created.status()));
+    RejectRest(created.status());
     return;
   }
   request_stream_ = std::move(*created);
   const auto length = header_parser_->content_length();
   if (limits.max_body_bytes > 0 && length &&
       *length > static_cast<uint64_t>(limits.max_body_bytes)) {
-    SendSimple(413, "application/json",
-               rest::JsonErrorBody(8, absl::StrCat("request body of ", *length,
-                                                   " bytes is larger than limits.max_body_bytes (",
-                                                   limits.max_body_bytes, ")")));
+    RejectRest(absl::ResourceExhaustedError(
+                   absl::StrCat("request body of ", *length,
+                                " bytes is larger than limits.max_body_bytes (",
+                                limits.max_body_bytes, ")")),
+               413);
     return;
   }
   if (!body_complete_) {
@@ -447,6 +449,22 @@ void Http1Session::FailExchange(int http_status, const absl::Status& status) {
   SendSimple(http_status, "application/json", rest::JsonErrorBody(status));
 }
 
+void Http1Session::RecordRejected(const char* protocol, const std::string& grpc_path,
+                                  int grpc_code) {
+  ProxyStream rejected;
+  rejected.path = grpc_path;
+  rejected.gateway_status = grpc_code;
+  if (header_started_) rejected.start = *header_started_;
+  RecordCall(*context_.proxy.metrics, protocol, rejected);
+}
+
+void Http1Session::RejectRest(const absl::Status& status, int http_status) {
+  RecordRejected("rest", route_ != nullptr ? route_->grpc_path : std::string("-"),
+                 static_cast<int>(status.code()));
+  SendSimple(http_status != 0 ? http_status : rest::HttpStatusFromStatus(status),
+             "application/json", rest::JsonErrorBody(status));
+}
+
 void Http1Session::Handle(Request request) {
   ResetExchange(request);
   if (request.method == "OPTIONS") {
@@ -467,11 +485,9 @@ void Http1Session::Handle(Request request) {
     auto match = context_.routes->Lookup(request.method, path);
     if (!match.ok() || !match->route->client_streaming) {
       keep_alive_ = false;
-      SendSimple(match.ok() ? 400 : rest::HttpStatusFromStatus(match.status()), "application/json",
-                 rest::JsonErrorBody(match.ok() ? absl::InvalidArgumentError(
-                                                      "WebSocket is for client-streaming and "
-                                                      "bidirectional methods only")
-                                                : match.status()));
+      RejectRest(match.ok() ? absl::InvalidArgumentError(
+                                  "WebSocket is for client-streaming and bidirectional methods only")
+                            : match.status());
       return;
     }
     // The connection now belongs to the bridge.
@@ -500,16 +516,14 @@ void Http1Session::HandleRest(const Request& request) {
   auto [path, query] = rest::SplitRequestTarget(request.target);
   auto match = context_.routes->Lookup(request.method, path);
   if (!match.ok()) {
-    SendSimple(rest::HttpStatusFromStatus(match.status()), "application/json",
-               rest::JsonErrorBody(match.status()));
+    RejectRest(match.status());
     return;
   }
   route_ = match->route;
   auto message =
       context_.transcoder->TranscodeRequest(*route_, match->bindings, query, request.body);
   if (!message.ok()) {
-    SendSimple(rest::HttpStatusFromStatus(message.status()), "application/json",
-               rest::JsonErrorBody(message.status()));
+    RejectRest(message.status());
     return;
   }
   std::string frame;
@@ -540,6 +554,8 @@ void Http1Session::HandleGrpcWeb(Request& request) {
   std::string body;
   if (status.ok()) status = grpc_web_->OnRequestData(request.body, true, &body);
   if (!status.ok()) {
+    RecordRejected("grpc-web", upstream.path.empty() ? "-" : upstream.path,
+                   static_cast<int>(status.code()));
     SendGrpcWebOutput(grpc_web_->Fail(status), 0);
     return;
   }

@@ -81,6 +81,12 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void OnDeadline();
   // Ends the exchange with an error the gateway produced, cancelling the backend call.
   void FailExchange(int http_status, const absl::Status& status);
+  // A request answered by the gateway itself, no backend called: still one call in /metrics
+  // and the access log ("-" for the method when no route matched; protocol "http1" when the
+  // request was not even readable).
+  void RecordRejected(const char* protocol, const std::string& grpc_path, int grpc_code);
+  // RecordRejected, then the JSON error with `http_status` (0: the one `status` maps to).
+  void RejectRest(const absl::Status& status, int http_status = 0);
 
   // One timer watches whichever wait is on: idle between requests (limits.idle_timeout),
   // request headers, request body and response writes (limits.slow_client_timeout). Progress

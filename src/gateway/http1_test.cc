@@ -270,6 +270,29 @@ TEST_F(Http1Test, MetricsCountCallsByProtocolAndStatus) {
       << metrics.body;
 }
 
+TEST_F(Http1Test, RequestsTheGatewayRejectsItselfAreCountedToo) {
+  EXPECT_EQ(Send("GET", "/nothing/here").status, 404);
+  EXPECT_EQ(Send("GET", "/events?bogus=1").status, 400);
+  EXPECT_EQ(Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", std::string(3, '\0'),
+                 {{"content-type", "application/grpc-web+proto"}})
+                .status,
+            200);  // gRPC-Web errors travel in the trailers
+  Response metrics = Send("GET", "/metrics");
+  EXPECT_NE(metrics.body.find(R"(protocol="rest",method="-",status="NOT_FOUND"} 1)"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(protocol="rest",method="/switchboard.ticket.v1.TicketService/)"
+                              R"(ListEvents",status="INVALID_ARGUMENT"} 1)"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(protocol="grpc-web",method="/switchboard.ticket.v1.TicketService/)"
+                              R"(GetEvent",status="INVALID_ARGUMENT"} 1)"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("switchboard_gateway_open_calls 0"), std::string::npos)
+      << metrics.body;
+}
+
 TEST_F(Http1Test, WebSocketChatBetweenTwoClients) {
   boost::asio::io_context io;
   auto alice = OpenChat(io, gateway_->port(), "lobby");
