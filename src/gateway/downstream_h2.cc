@@ -477,6 +477,23 @@ void DownstreamH2::RespondPlain(int32_t stream_id, int http_status, const std::s
   ScheduleFlush();
 }
 
+void DownstreamH2::BeginDrain() {
+  if (closed()) return;
+  nghttp2_submit_goaway(session(), NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session()), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
+  ScheduleFlush();
+}
+
+void DownstreamH2::EndDrain() {
+  if (closed()) return;
+  const auto streams = streams_;
+  for (const auto& [id, stream] : streams) {
+    Fail(*stream, kGrpcUnavailable, "the gateway is shutting down");
+  }
+  ScheduleFlush();
+}
+
 void DownstreamH2::OnClosed() {
   idle_timer_.cancel();
   stall_timer_.cancel();

@@ -48,7 +48,12 @@ class DownstreamH2 : public H2Connection,
   void Fail(ProxyStream& stream, int grpc_code, const std::string& message) override;
   void Consumed(ProxyStream& stream, size_t n) override;
   void ScheduleFlush();
-  // Closes the connection and cancels its calls (the gateway is stopping).
+  // The gateway is stopping: GOAWAY (NO_ERROR) so that the client starts no more calls here;
+  // the calls in flight go on and the connection closes after the last.
+  void BeginDrain();
+  // The grace period is over: every call still open ends UNAVAILABLE with trailers.
+  void EndDrain();
+  // Closes the connection and cancels its calls.
   void Shutdown() { Close(); }
 
  private:

@@ -334,7 +334,7 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
     if (auto s = CheckKeys(limits, "limits",
                            {"max_header_bytes", "max_message_bytes", "max_streams_per_connection",
                             "idle_timeout", "connection_window_bytes", "slow_client_timeout",
-                            "max_body_bytes"});
+                            "max_body_bytes", "shutdown_grace"});
         !s.ok()) {
       return fail(s);
     }
@@ -369,6 +369,13 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
     if (limits["slow_client_timeout"]) {
       if (auto s = ReadDuration(limits["slow_client_timeout"], "limits.slow_client_timeout",
                                 &config.limits.slow_client_timeout);
+          !s.ok()) {
+        return fail(s);
+      }
+    }
+    if (limits["shutdown_grace"]) {
+      if (auto s = ReadDuration(limits["shutdown_grace"], "limits.shutdown_grace",
+                                &config.limits.shutdown_grace);
           !s.ok()) {
         return fail(s);
       }
@@ -420,7 +427,9 @@ std::string GatewayDefaultsYaml() {
       "  slow_client_timeout: ", common::FormatDuration(d.limits.slow_client_timeout),
       "     # 0s: off\n",
       "  max_body_bytes: ", d.limits.max_body_bytes,
-      "                 # streamed request bodies; 0: no limit\n");
+      "                 # streamed request bodies; 0: no limit\n",
+      "  shutdown_grace: ", common::FormatDuration(d.limits.shutdown_grace),
+      "            # calls in flight finish within it when the gateway stops\n");
 }
 
 }  // namespace switchboard::gateway

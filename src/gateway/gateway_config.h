@@ -63,6 +63,9 @@ struct Limits {
   // Flow-control window of each HTTP/2 connection, both sides: how much may be in flight on
   // one connection before its reader takes it.
   int64_t connection_window_bytes = 16 << 20;
+  // How long a stopping gateway lets calls in flight finish (no new ones are taken, h2c
+  // clients get GOAWAY) before it ends the rest UNAVAILABLE "the gateway is shutting down".
+  std::chrono::milliseconds shutdown_grace{2000};
 };
 
 struct GatewayConfig {

@@ -19,7 +19,9 @@ namespace {
 
 constexpr char kH2Preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr size_t kH2PrefaceBytes = sizeof(kH2Preface) - 1;
-constexpr size_t kMinPruneSize = 64;
+constexpr auto kEndingWriteTime = std::chrono::milliseconds(500);
+constexpr auto kLoopAnswerTime = std::chrono::seconds(2);
+constexpr auto kDrainPollInterval = std::chrono::milliseconds(10);
 
 }  // namespace
 
@@ -78,21 +80,65 @@ GatewayServer::~GatewayServer() { Stop(); }
 
 void GatewayServer::Stop() {
   if (!thread_.joinable()) return;
-  // Backends see their connections end instead of waiting on them.
-  std::promise<void> closed;
-  boost::asio::post(io_, [this, &closed] {
+  // Each step needs the loop to answer; one that does not is stopped where it is.
+  auto grace = std::make_shared<std::chrono::milliseconds>(0);
+  bool answering = RunOnLoop([this, grace] {
+    *grace = config_.limits.shutdown_grace;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     health_->Stop();
-    for (const auto& weak : downstreams_) {
-      if (auto connection = weak.lock()) connection->Shutdown();
-    }
-    upstreams_.CloseAll();
-    closed.set_value();
+    downstreams_.ForEachOpen([](DownstreamH2& connection) { connection.BeginDrain(); });
+    http1_sessions_.ForEachOpen([](Http1Session& session) { session.BeginDrain(); });
   });
-  closed.get_future().wait_for(std::chrono::seconds(2));
+  answering = answering && WaitForConnectionsToClose(*grace);
+  answering = answering && RunOnLoop([this] {
+                downstreams_.ForEachOpen([](DownstreamH2& connection) { connection.EndDrain(); });
+                http1_sessions_.ForEachOpen([](Http1Session& session) { session.EndDrain(); });
+              });
+  // Time for those endings to be written; a client that reads nothing is cut off after it.
+  answering = answering && WaitForConnectionsToClose(kEndingWriteTime);
+  // Backends see their connections end instead of waiting on them.
+  if (answering) {
+    RunOnLoop([this] {
+      downstreams_.ForEachOpen([](DownstreamH2& connection) { connection.Shutdown(); });
+      http1_sessions_.ForEachOpen([](Http1Session& session) { session.Shutdown(); });
+      upstreams_.CloseAll();
+    });
+  }
   io_.stop();
   thread_.join();
+}
+
+bool GatewayServer::RunOnLoop(std::function<void()> task) {
+  // Shared with the posted task, which may still run (before io_.stop) after a late answer.
+  auto done = std::make_shared<std::promise<void>>();
+  auto answered = done->get_future();
+  boost::asio::post(io_, [task = std::move(task), done] {
+    task();
+    done->set_value();
+  });
+  if (answered.wait_for(kLoopAnswerTime) == std::future_status::ready) return true;
+  spdlog::warn("gateway: the event loop did not answer within {} ms while stopping",
+               kLoopAnswerTime.count());
+  return false;
+}
+
+std::optional<size_t> GatewayServer::OpenConnections() {
+  auto open = std::make_shared<size_t>(0);
+  if (!RunOnLoop([this, open] { *open = downstreams_.CountOpen() + http1_sessions_.CountOpen(); })) {
+    return std::nullopt;
+  }
+  return *open;
+}
+
+bool GatewayServer::WaitForConnectionsToClose(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const std::optional<size_t> open = OpenConnections();
+    if (!open) return false;
+    if (*open == 0 || std::chrono::steady_clock::now() >= deadline) return true;
+    std::this_thread::sleep_for(kDrainPollInterval);
+  }
 }
 
 absl::Status GatewayServer::Reload(const GatewayConfig& config) {
@@ -218,18 +264,11 @@ void GatewayServer::Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
         }
         GatewayContext context{&io_, &config_, router_.get(), &upstreams_, &metrics_};
         if (prefix_matches) {
-          downstreams_.push_back(DownstreamH2::Start(context, std::move(*socket), std::move(*seen)));
-          // Forget closed ones whenever the list has doubled, so it stays O(open connections).
-          if (downstreams_.size() >= 2 * downstreams_pruned_at_ + kMinPruneSize) {
-            downstreams_.erase(std::remove_if(downstreams_.begin(), downstreams_.end(),
-                                              [](const auto& weak) { return weak.expired(); }),
-                               downstreams_.end());
-            downstreams_pruned_at_ = downstreams_.size();
-          }
+          downstreams_.Add(DownstreamH2::Start(context, std::move(*socket), std::move(*seen)));
           return;
         }
         Http1Context http1{context, routes_.get(), transcoder_.get(), cors_.get(), &openapi_json_};
-        Http1Session::Start(http1, std::move(*socket), std::move(*seen));
+        http1_sessions_.Add(Http1Session::Start(http1, std::move(*socket), std::move(*seen)));
       });
 }
 

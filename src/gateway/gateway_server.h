@@ -3,10 +3,14 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "gateway/connection_list.h"
 #include "gateway/downstream_h2.h"
 #include "gateway/gateway_config.h"
 #include "gateway/gateway_metrics.h"
@@ -27,6 +31,8 @@ class GatewayServer {
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(const GatewayConfig& config);
   ~GatewayServer();
   uint16_t port() const { return port_; }
+  // Stops taking connections and drains the open ones: calls in flight get
+  // limits.shutdown_grace to finish, then end UNAVAILABLE; returns once all are closed.
   void Stop();
   // Applies `config` on the event loop thread (any thread may call; waits for it): routes,
   // backends, balancing, health checks, retries and timeouts change; calls in flight finish
@@ -40,6 +46,14 @@ class GatewayServer {
   void Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
              std::shared_ptr<std::string> seen);
   absl::Status ReloadOnLoop(const GatewayConfig& config);
+  // Runs `task` on the event loop and waits for it, at most a bounded time: false when the
+  // loop did not answer (stuck in a handler).
+  bool RunOnLoop(std::function<void()> task);
+  // Client connections still open; nullopt when the loop did not answer.
+  std::optional<size_t> OpenConnections();
+  // Waits until no client connection is open or `timeout` has passed; false when the loop
+  // did not answer.
+  bool WaitForConnectionsToClose(std::chrono::milliseconds timeout);
   std::vector<BackendSample> BackendSamples();
 
   GatewayConfig config_;
@@ -54,9 +68,9 @@ class GatewayServer {
   std::unique_ptr<grpcweb::CorsPolicy> cors_;
   std::string openapi_json_;
   UpstreamPool upstreams_;
-  // Open h2c client connections, closed at Stop: each owns itself until it closes.
-  std::vector<std::weak_ptr<DownstreamH2>> downstreams_;
-  size_t downstreams_pruned_at_ = 0;
+  // Open client connections, drained at Stop.
+  ConnectionList<DownstreamH2> downstreams_;
+  ConnectionList<Http1Session> http1_sessions_;
   std::unique_ptr<HealthChecker> health_;
   // Backends removed by a reload, shown in /metrics until their last call ends.
   std::vector<std::pair<std::string, std::shared_ptr<lb::Endpoint>>> draining_;

@@ -13,6 +13,8 @@ inline GatewayConfig TestGatewayConfig(const std::map<std::string, std::string>&
   GatewayConfig config;
   config.listen_port = 0;
   config.descriptors = {SB_DESCRIPTOR_SET};
+  // Short, so that a test ending with calls still open does not wait the default 2 s.
+  config.limits.shutdown_grace = std::chrono::milliseconds(300);
   for (const auto& [service, address] : routes) {
     ServiceRoute route;
     route.name = service;

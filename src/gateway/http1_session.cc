@@ -103,13 +103,36 @@ Http1Session::Http1Session(Http1Context context, boost::asio::ip::tcp::socket so
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
 }
 
-void Http1Session::Start(Http1Context context, boost::asio::ip::tcp::socket socket,
-                         std::string initial) {
+std::weak_ptr<Http1Session> Http1Session::Start(Http1Context context,
+                                                boost::asio::ip::tcp::socket socket,
+                                                std::string initial) {
   std::shared_ptr<Http1Session> session(new Http1Session(context, std::move(socket)));
   auto prepared = session->buffer_.prepare(initial.size());
   boost::asio::buffer_copy(prepared, boost::asio::buffer(initial));
   session->buffer_.commit(initial.size());
   session->ReadRequest();
+  return session;
+}
+
+void Http1Session::BeginDrain() {
+  if (closed_) return;
+  draining_ = true;
+  keep_alive_ = false;
+  // Waiting for a next request that has not begun: nothing to finish.
+  if (exchange_done_ && !writing_ && reading_headers_ && !header_started_) {
+    reading_headers_ = false;
+    Close();
+  }
+}
+
+void Http1Session::EndDrain() {
+  if (closed_) return;
+  keep_alive_ = false;
+  if (stream_ && !exchange_done_) {
+    Fail(*stream_, kGrpcUnavailable, "the gateway is shutting down");
+  } else if (!writing_) {
+    Close();
+  }
 }
 
 void Http1Session::ReadRequest() {
@@ -177,7 +200,7 @@ void Http1Session::ParseHeader() {
 
 void Http1Session::ResetExchange(const Request& request) {
   ReleaseDeferred();
-  keep_alive_ = request.keep_alive;
+  keep_alive_ = request.keep_alive && !draining_;
   exchange_done_ = false;
   head_sent_ = false;
   have_message_ = false;

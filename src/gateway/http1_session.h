@@ -39,7 +39,18 @@ struct Http1Context {
 
 class Http1Session : public DownstreamSink, public std::enable_shared_from_this<Http1Session> {
  public:
-  static void Start(Http1Context context, boost::asio::ip::tcp::socket socket, std::string initial);
+  // The session owns itself while it has work; the listener keeps the weak pointer to drain
+  // it when the gateway stops.
+  static std::weak_ptr<Http1Session> Start(Http1Context context,
+                                           boost::asio::ip::tcp::socket socket,
+                                           std::string initial);
+  // The gateway is stopping: a connection between requests closes now, one with a call in
+  // flight answers it and then closes ("connection: close").
+  void BeginDrain();
+  // The grace period is over: a call still open ends UNAVAILABLE (a REST stream with its
+  // error line, gRPC-Web with its trailers), then the connection closes.
+  void EndDrain();
+  void Shutdown() { Close(); }
 
   void StartResponse(ProxyStream& stream, bool end_stream) override;
   void ResumeResponse(ProxyStream& stream) override;
@@ -161,6 +172,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   bool closed_ = false;
   bool keep_alive_ = true;
   bool probe_pending_ = false;
+  bool draining_ = false;  // the gateway is stopping: no request after the current one
 
   // The exchange in progress.
   std::shared_ptr<ProxyStream> stream_;

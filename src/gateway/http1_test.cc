@@ -5,6 +5,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <optional>
 #include <thread>
 
@@ -454,6 +457,67 @@ TEST_F(Http1Test, RequestBodiesArriveWithTheHeaderLaterOrInPieces) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   boost::asio::write(socket, boost::asio::buffer(frame.substr(5)));
   expect_event("body in two pieces");
+}
+
+TEST(Http1Drain, StoppingClosesIdleConnectionsAndEndsStreamsWithAnErrorLine) {
+  switchboard::testing::TestServer stock{stock::MakeStockService, "{tick_interval: 20ms}"};
+  GatewayConfig config =
+      TestGatewayConfig({{"switchboard.stock.v1.StockService", stock.address()}});
+  config.limits.shutdown_grace = std::chrono::milliseconds(800);
+  auto started = GatewayServer::Start(config);
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<GatewayServer> gateway = std::move(*started);
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint endpoint{boost::asio::ip::make_address("127.0.0.1"),
+                                                gateway->port()};
+  // Reads give up after 5 s rather than hang the test.
+  const auto bounded = [](boost::asio::ip::tcp::socket& socket) {
+    timeval timeout{5, 0};
+    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  };
+  boost::asio::ip::tcp::socket idle(io);
+  idle.connect(endpoint);
+  bounded(idle);
+  boost::asio::write(idle, boost::asio::buffer(std::string(
+                               "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")));
+  boost::beast::flat_buffer idle_buffer;
+  int status = 0;
+  EXPECT_EQ(ReadResponseBody(idle, idle_buffer, &status), "ok\n");
+
+  boost::asio::ip::tcp::socket watch(io);
+  watch.connect(endpoint);
+  bounded(watch);
+  boost::asio::write(watch, boost::asio::buffer(std::string(
+                                "GET /stocks/ACME/watch HTTP/1.1\r\nHost: t\r\n\r\n")));
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  http::read_header(watch, buffer, parser);
+  EXPECT_EQ(parser.get().result_int(), 200u);
+
+  const auto stop_began = std::chrono::steady_clock::now();
+  std::thread stopper([&gateway] { gateway->Stop(); });
+  // The idle connection is closed at once.
+  char byte = 0;
+  boost::system::error_code error;
+  idle.read_some(boost::asio::buffer(&byte, 1), error);
+  EXPECT_EQ(error, boost::asio::error::eof);
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_began, std::chrono::milliseconds(500));
+  // The stream goes on through the grace period, then ends with an error line and the last
+  // chunk.
+  boost::system::error_code watch_error;
+  while (!parser.is_done() && !watch_error) http::read_some(watch, buffer, parser, watch_error);
+  const auto ended_after = std::chrono::steady_clock::now() - stop_began;
+  stopper.join();
+  EXPECT_FALSE(watch_error) << watch_error.message();
+  EXPECT_TRUE(parser.is_done());
+  const std::string body = parser.get().body();
+  EXPECT_GT(std::count(body.begin(), body.end(), '\n'), 10) << body;
+  const std::string last_line =
+      body.substr(body.rfind('\n', body.size() - 2) + 1);
+  EXPECT_EQ(last_line, R"({"code":14,"message":"the gateway is shutting down","details":[]})" "\n")
+      << body;
+  EXPECT_GE(ended_after, std::chrono::milliseconds(700));
+  EXPECT_LT(ended_after, std::chrono::milliseconds(2500));
 }
 
 TEST(Http1Disconnect, ClientHangingUpDuringAUnaryCallCancelsItAtOnce) {

@@ -143,6 +143,47 @@ TEST_F(NativeProxyTest, ServerStreamingFlowsAndCancels) {
   EXPECT_EQ(service->open_watch_streams(), 0) << "cancel did not reach the backend";
 }
 
+TEST_F(NativeProxyTest, StoppingLetsCallsInFlightGoOnThenEndsThemUnavailable) {
+  GatewayConfig config =
+      TestGatewayConfig({{"switchboard.stock.v1.StockService", stock_.address()}});
+  config.limits.shutdown_grace = std::chrono::milliseconds(800);
+  auto started = GatewayServer::Start(config);
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<GatewayServer> gateway = std::move(*started);
+  const std::string address = "127.0.0.1:" + std::to_string(gateway->port());
+  auto stub = stock::v1::StockService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(10)));
+  stock::v1::StockRequest request;
+  request.set_symbol("ACME");
+  auto reader = stub->WatchStockPrice(&context, request);
+  stock::v1::PriceUpdate update;
+  ASSERT_TRUE(reader->Read(&update));
+
+  const auto stop_began = std::chrono::steady_clock::now();
+  std::thread stopper([&gateway] { gateway->Stop(); });
+  // During the grace period the stream goes on; a new connection is refused.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto late_stub = stock::v1::StockService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext late;
+  late.set_deadline(In(std::chrono::milliseconds(500)));
+  stock::v1::PriceUpdate price;
+  EXPECT_FALSE(late_stub->GetPrice(&late, request, &price).ok());
+  int updates_while_draining = 0;
+  while (reader->Read(&update)) ++updates_while_draining;
+  const grpc::Status status = reader->Finish();
+  const auto ended_after = std::chrono::steady_clock::now() - stop_began;
+  stopper.join();
+  EXPECT_GT(updates_while_draining, 5);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(status.error_message(), "the gateway is shutting down");
+  EXPECT_GE(ended_after, std::chrono::milliseconds(700));
+  EXPECT_LT(ended_after, std::chrono::milliseconds(2500));
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_began, std::chrono::seconds(3));
+}
+
 TEST_F(NativeProxyTest, ClientStreamingPassesThrough) {
   auto stub = stock::v1::StockService::NewStub(channel_);
   grpc::ClientContext context;
