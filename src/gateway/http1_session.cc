@@ -232,8 +232,10 @@ void Http1Session::OnHeader() {
   // A client-streaming method with an NDJSON or raw body: streamed, never buffered whole.
   const std::string* content_type = request.Header("content-type");
   const bool grpc_web = content_type != nullptr && grpcweb::IsGrpcWebContentType(*content_type);
+  // (Only a request with a body still to come, a content type or PUT can be one: a GET is
+  // not looked up twice.)
   if (!grpc_web && request.Header("upgrade") == nullptr &&
-      (!body_complete_ || content_type != nullptr)) {
+      (!body_complete_ || content_type != nullptr || request.method == "PUT")) {
     auto [path, query] = rest::SplitRequestTarget(request.target);
     auto match = context_.routes->Lookup(request.method, path);
     if (match.ok()) {

@@ -306,7 +306,22 @@ TEST_F(RestStreamTest, RawBodyByPostAndPutStoresTheSameBytes) {
     EXPECT_EQ(JsonMember(json, "sha256"), sha) << json;
     EXPECT_EQ(JsonMember(json, "totalBytes"), std::to_string(data.size())) << json;
   }
-  EXPECT_EQ(upload::testing::StoredFiles(data_dir()).size(), 3u);
+  {  // curl -T of a small file: the body in the same segment as the header
+    Client client(port_);
+    client.Send("PUT /uploads?file_name=small.bin HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n"
+                "\r\nhello");
+    auto [status, json] = client.ReadResponse();
+    ASSERT_EQ(status, 200) << json;
+    EXPECT_EQ(JsonMember(json, "sha256"), Sha256Of("hello")) << json;
+  }
+  {  // curl -T of an empty file
+    Client client(port_);
+    client.Send("PUT /uploads?file_name=empty.bin HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n");
+    auto [status, json] = client.ReadResponse();
+    ASSERT_EQ(status, 200) << json;
+    EXPECT_EQ(JsonMember(json, "sha256"), Sha256Of("")) << json;
+  }
+  EXPECT_EQ(upload::testing::StoredFiles(data_dir()).size(), 5u);
 }
 
 TEST_F(RestStreamTest, RawBodyToAMessageWithoutBytesFieldIs415) {

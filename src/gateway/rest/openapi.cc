@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/rest/field_values.h"
 #include "gateway/rest/json_text.h"
+#include "gateway/rest/request_stream.h"
 
 namespace switchboard::gateway::rest {
 namespace {
@@ -340,6 +341,21 @@ JsonValue Operation(const Route& route, const std::vector<std::string>& anonymou
       body["description"] =
           JsonValue::String("a stream of messages: one JSON object per line (NDJSON)");
       body["content"] = Content({"application/x-ndjson"}, schema);
+      if (auto raw = RawBodyField(route); raw.ok()) {
+        // Raw bytes (curl -T): chunked into the bytes field, the other fields of the first
+        // message from the query.
+        body["description"] = JsonValue::String(absl::StrCat(
+            "a stream of messages: one JSON object per line (NDJSON); or raw bytes "
+            "(application/octet-stream, or PUT without a content type) filling ",
+            (*raw)->json_name(), " chunk by chunk, the other fields from the query"));
+        body["content"]["application/octet-stream"]["schema"] = TypedSchema("string", "binary");
+        Route raw_route = route;
+        raw_route.body = (*raw)->name();
+        raw_route.body_field = *raw;
+        std::vector<const Descriptor*> stack = {method.input_type()};
+        AddQueryParameters(*method.input_type(), "", "", raw_route, 0, &stack, schemas,
+                           &operation["parameters"]);
+      }
     } else {
       body["content"] = Content({"application/json"}, schema);
     }

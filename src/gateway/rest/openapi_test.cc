@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "gateway/rest/test_descriptors.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -175,6 +177,27 @@ TEST_F(OpenApiTest, DescribesStreamsAndResponseBodies) {
   EXPECT_NE(
       At({"paths", "/stocks:publish", "post", "requestBody", "content", "application/x-ndjson"}),
       nullptr);
+  // A raw body for a message with one bytes field (curl -T), its other fields in the query.
+  for (const char* verb : {"post", "put"}) {
+    EXPECT_EQ(StringAt({"paths", "/uploads", verb, "requestBody", "content",
+                        "application/octet-stream", "schema", "format"}),
+              "binary")
+        << verb;
+    std::vector<std::string> query;
+    for (int i = 0; At({"paths", "/uploads", verb, "parameters", std::to_string(i)}) != nullptr;
+         ++i) {
+      EXPECT_EQ(StringAt({"paths", "/uploads", verb, "parameters", std::to_string(i), "in"}),
+                "query");
+      query.push_back(
+          StringAt({"paths", "/uploads", verb, "parameters", std::to_string(i), "name"}));
+    }
+    EXPECT_NE(std::find(query.begin(), query.end(), "fileName"), query.end()) << verb;
+    EXPECT_EQ(std::find(query.begin(), query.end(), "data"), query.end()) << verb;
+  }
+  // /stocks:publish streams PriceUpdate messages, which have no bytes field: NDJSON only.
+  EXPECT_EQ(At({"paths", "/stocks:publish", "post", "requestBody", "content",
+                "application/octet-stream"}),
+            nullptr);
   EXPECT_EQ(StringAt({"paths", "/v1/tags", "post", "responses", "200", "content",
                       "application/json", "schema", "type"}),
             "array");

@@ -152,7 +152,8 @@ class RawStream : public RequestStream {
   std::string pending_;
 };
 
-// The bytes field a raw body fills, or why there is none.
+}  // namespace
+
 absl::StatusOr<const FieldDescriptor*> RawBodyField(const Route& route) {
   auto unsupported = [&](const std::string& why) {
     return WithHttpStatus(
@@ -182,8 +183,6 @@ absl::StatusOr<const FieldDescriptor*> RawBodyField(const Route& route) {
   if (found == nullptr) return unsupported(absl::StrCat(type->full_name(), " has no bytes field"));
   return found;
 }
-
-}  // namespace
 
 std::optional<StreamedBodyKind> StreamedBodyKindOf(const Route& route, std::string_view http_method,
                                                    const std::string* content_type) {

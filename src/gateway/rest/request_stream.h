@@ -31,6 +31,10 @@ enum class StreamedBodyKind {
 std::optional<StreamedBodyKind> StreamedBodyKindOf(const Route& route, std::string_view http_method,
                                                    const std::string* content_type);
 
+// The bytes field a raw body fills (the body field, or with body "*" the message's only bytes
+// field), or why the route takes no raw body (INVALID_ARGUMENT with HTTP status 415).
+absl::StatusOr<const google::protobuf::FieldDescriptor*> RawBodyField(const Route& route);
+
 // Turns the body of one request into gRPC frames (AppendFrame) of the route's request messages.
 // Path variables and query parameters fill the FIRST message only: they describe the stream
 // (file_name of an upload), and later messages carry just their line or chunk.
