@@ -16,6 +16,13 @@ int main(int argc, char** argv) {
   switchboard::cli::AddCallCommand(app, runner);
   switchboard::cli::AddGatewayCommand(app, runner);
   switchboard::cli::AddXdsCommand(app, runner);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help and --version exit 0; any usage error exits 2, like a bad config (CLI11's own
+    // codes, 106 for a missing subcommand and so on, mean nothing to a shell script).
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;
+  }
   return runner ? runner() : 2;
 }

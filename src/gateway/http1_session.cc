@@ -545,6 +545,16 @@ void Http1Session::HandleRest(const Request& request) {
     return;
   }
   route_ = match->route;
+  if (route_->client_streaming && request.method == "GET") {
+    // A GET carries no messages of its own: such a route is a WebSocket (chat), never one
+    // request message.
+    const absl::Status status = absl::FailedPreconditionError(absl::StrCat(
+        "GET ", std::string(path), " is a ", route_->server_streaming ? "bidirectional" : "client",
+        " stream: open it as a WebSocket (Connection: Upgrade, Upgrade: websocket)"));
+    RecordRejected("rest", route_->grpc_path, static_cast<int>(status.code()));
+    SendSimple(426, "application/json", rest::JsonErrorBody(status), {{"upgrade", "websocket"}});
+    return;
+  }
   auto message =
       context_.transcoder->TranscodeRequest(*route_, match->bindings, query, request.body);
   if (!message.ok()) {

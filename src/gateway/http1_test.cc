@@ -280,7 +280,15 @@ TEST_F(Http1Test, RequestsTheGatewayRejectsItselfAreCountedToo) {
                  {{"content-type", "application/grpc-web+proto"}})
                 .status,
             200);  // gRPC-Web errors travel in the trailers
+  // A bidirectional stream without the WebSocket upgrade: nothing reaches the chat room.
+  Response chat = Send("GET", "/chat/lobby?user_id=zed");
+  EXPECT_EQ(chat.status, 426);
+  EXPECT_EQ(chat.headers["upgrade"], "websocket");
+  EXPECT_NE(chat.body.find("open it as a WebSocket"), std::string::npos) << chat.body;
   Response metrics = Send("GET", "/metrics");
+  EXPECT_NE(metrics.body.find(R"(protocol="rest",method="/switchboard.chat.v1.ChatService/)"),
+            std::string::npos)
+      << metrics.body;
   EXPECT_NE(metrics.body.find(R"(protocol="rest",method="-",status="NOT_FOUND"} 1)"),
             std::string::npos)
       << metrics.body;
