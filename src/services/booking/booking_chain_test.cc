@@ -217,6 +217,12 @@ TEST(BookingChainTest, SameIdempotencyKeyConcurrentlyBooksOnce) {
   v1::Booking again;
   ASSERT_TRUE(chain.Create("erin", 2, std::chrono::seconds(5), &again, "key-erin-1").ok());
   EXPECT_EQ(again.id(), results[0].id());
+  // The same key with a different request is refused, not answered with the first booking.
+  const grpc::Status reused = chain.Create("erin", 3, std::chrono::seconds(5), &again, "key-erin-1");
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::ALREADY_EXISTS) << reused.error_message();
+  EXPECT_NE(reused.error_message().find(results[0].id()), std::string::npos)
+      << reused.error_message();
+  EXPECT_EQ(chain.SeatsAvailable(), kCapacity - 2);
 }
 
 TEST(BookingChainTest, CancelRefundsAndReleases) {

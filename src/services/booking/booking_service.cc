@@ -120,8 +120,22 @@ class BookingServiceImpl final : public v1::BookingService::CallbackService {
       reactor->Start();
       return reactor;
     }
-    // The idempotency key is known: the first request's answer, now or when it is ready.
+    // The idempotency key is known: the first request's answer, now or when it is ready,
+    // provided this is the same request again.
     const BookingRecord& existing = begun->first;
+    if (existing.booking.event_id() != request->event_id() ||
+        existing.booking.user_id() != request->user_id() ||
+        existing.booking.seats() != request->seats()) {
+      return Answer(context, *budget,
+                    grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
+                                 absl::StrCat("idempotency_key ", request->idempotency_key(),
+                                              " was used for another request (booking ",
+                                              existing.booking.id(), ": event ",
+                                              existing.booking.event_id(), ", user ",
+                                              existing.booking.user_id(), ", ",
+                                              existing.booking.seats(),
+                                              " seats); send a new key for a new booking")));
+    }
     if (existing.booking.status() != v1::Booking::STATUS_PENDING) {
       *response = existing.booking;
       return Answer(context, *budget, StatusOf(existing));
