@@ -94,6 +94,7 @@ void GatewayServer::Stop() {
   answering = answering && RunOnLoop([this] {
                 downstreams_.ForEachOpen([](DownstreamH2& connection) { connection.EndDrain(); });
                 http1_sessions_.ForEachOpen([](Http1Session& session) { session.EndDrain(); });
+                websockets_.ForEachOpen([](WebSocketBridge& bridge) { bridge.EndDrain(); });
               });
   // Time for those endings to be written; a client that reads nothing is cut off after it.
   answering = answering && WaitForConnectionsToClose(kEndingWriteTime);
@@ -102,6 +103,7 @@ void GatewayServer::Stop() {
     RunOnLoop([this] {
       downstreams_.ForEachOpen([](DownstreamH2& connection) { connection.Shutdown(); });
       http1_sessions_.ForEachOpen([](Http1Session& session) { session.Shutdown(); });
+      websockets_.ForEachOpen([](WebSocketBridge& bridge) { bridge.Shutdown(); });
       upstreams_.CloseAll();
     });
   }
@@ -125,7 +127,9 @@ bool GatewayServer::RunOnLoop(std::function<void()> task) {
 
 std::optional<size_t> GatewayServer::OpenConnections() {
   auto open = std::make_shared<size_t>(0);
-  if (!RunOnLoop([this, open] { *open = downstreams_.CountOpen() + http1_sessions_.CountOpen(); })) {
+  if (!RunOnLoop([this, open] {
+        *open = downstreams_.CountOpen() + http1_sessions_.CountOpen() + websockets_.CountOpen();
+      })) {
     return std::nullopt;
   }
   return *open;
@@ -267,7 +271,8 @@ void GatewayServer::Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
           downstreams_.Add(DownstreamH2::Start(context, std::move(*socket), std::move(*seen)));
           return;
         }
-        Http1Context http1{context, routes_.get(), transcoder_.get(), cors_.get(), &openapi_json_};
+        Http1Context http1{context,      routes_.get(),  transcoder_.get(),
+                           cors_.get(),  &openapi_json_, &websockets_};
         http1_sessions_.Add(Http1Session::Start(http1, std::move(*socket), std::move(*seen)));
       });
 }

@@ -21,6 +21,7 @@
 #include "gateway/rest/transcoder.h"
 #include "gateway/router.h"
 #include "gateway/upstream_h2.h"
+#include "gateway/websocket_bridge.h"
 
 namespace switchboard::gateway {
 
@@ -71,6 +72,7 @@ class GatewayServer {
   // Open client connections, drained at Stop.
   ConnectionList<DownstreamH2> downstreams_;
   ConnectionList<Http1Session> http1_sessions_;
+  ConnectionList<WebSocketBridge> websockets_;
   std::unique_ptr<HealthChecker> health_;
   // Backends removed by a reload, shown in /metrics until their last call ends.
   std::vector<std::pair<std::string, std::shared_ptr<lb::Endpoint>>> draining_;

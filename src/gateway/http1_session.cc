@@ -518,8 +518,9 @@ void Http1Session::Handle(Request request) {
     // The connection now belongs to the bridge.
     closed_ = true;
     exchange_done_ = true;
-    WebSocketBridge::Start(context_, std::move(socket_), std::move(buffer_), std::move(request.raw),
-                           *match);
+    auto bridge = WebSocketBridge::Start(context_, std::move(socket_), std::move(buffer_),
+                                         std::move(request.raw), *match);
+    if (context_.websockets != nullptr) context_.websockets->Add(std::move(bridge));
     return;
   }
   if (request.method == "GET" && request.target == "/healthz") {

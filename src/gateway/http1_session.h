@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "gateway/connection_list.h"
 #include "gateway/downstream_h2.h"
 #include "gateway/downstream_sink.h"
 #include "gateway/grpc_framing.h"
@@ -29,12 +30,16 @@ namespace switchboard::gateway {
 
 // What the HTTP/1.1 side needs beyond the proxy: the REST routes, the transcoder, CORS and
 // the OpenAPI document, all built once from the descriptor sets.
+class WebSocketBridge;
+
 struct Http1Context {
   GatewayContext proxy;
   const rest::RouteTable* routes;
   const rest::Transcoder* transcoder;
   const grpcweb::CorsPolicy* cors;
   const std::string* openapi_json;
+  // Where an upgraded connection is registered for draining (may be null).
+  ConnectionList<WebSocketBridge>* websockets = nullptr;
 };
 
 class Http1Session : public DownstreamSink, public std::enable_shared_from_this<Http1Session> {

@@ -528,6 +528,35 @@ TEST(Http1Drain, StoppingClosesIdleConnectionsAndEndsStreamsWithAnErrorLine) {
   EXPECT_LT(ended_after, std::chrono::milliseconds(2500));
 }
 
+TEST(Http1Drain, StoppingEndsAWebSocketStreamWithItsCloseCode) {
+  switchboard::testing::TestServer chat{chat::MakeChatService};
+  GatewayConfig config = TestGatewayConfig({{"switchboard.chat.v1.ChatService", chat.address()}});
+  config.limits.shutdown_grace = std::chrono::milliseconds(500);
+  auto started = GatewayServer::Start(config);
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<GatewayServer> gateway = std::move(*started);
+  boost::asio::io_context io;
+  auto ws = OpenChat(io, gateway->port(), "drain");
+  timeval timeout{5, 0};
+  setsockopt(ws->next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+             sizeof(timeout));
+  ws->write(boost::asio::buffer(std::string(R"({"userId":"ann","kind":"KIND_JOIN"})")));
+  EXPECT_NE(ReadUntil(*ws, R"("userId":"ann")"), "");
+
+  const auto stop_began = std::chrono::steady_clock::now();
+  std::thread stopper([&gateway] { gateway->Stop(); });
+  boost::system::error_code error;
+  boost::beast::flat_buffer buffer;
+  while (!error) ws->read(buffer, error);
+  const auto ended_after = std::chrono::steady_clock::now() - stop_began;
+  stopper.join();
+  EXPECT_EQ(error, boost::beast::websocket::error::closed) << error.message();
+  EXPECT_EQ(ws->reason().code, 4014);
+  EXPECT_EQ(std::string(ws->reason().reason.c_str()), "the gateway is shutting down");
+  EXPECT_GE(ended_after, std::chrono::milliseconds(400));
+  EXPECT_LT(ended_after, std::chrono::milliseconds(2000));
+}
+
 TEST(Http1Disconnect, ClientHangingUpDuringAUnaryCallCancelsItAtOnce) {
   constexpr auto kBackendDelay = std::chrono::seconds(5);
   switchboard::testing::TestServer fraud{fraud::MakeFraudService, "{delay: 5s}"};

@@ -35,10 +35,13 @@ WebSocketBridge::WebSocketBridge(Http1Context context, boost::asio::ip::tcp::soc
   ws_.read_message_max(static_cast<size_t>(context.proxy.config->limits.max_message_bytes));
 }
 
-void WebSocketBridge::Start(Http1Context context, boost::asio::ip::tcp::socket socket,
-                            boost::beast::flat_buffer buffer,
-                            boost::beast::http::request<boost::beast::http::string_body> request,
-                            const rest::RouteMatch& match) {
+std::weak_ptr<WebSocketBridge> WebSocketBridge::Start(Http1Context context,
+                                                      boost::asio::ip::tcp::socket socket,
+                                                      boost::beast::flat_buffer buffer,
+                                                      boost::beast::http::request<
+                                                          boost::beast::http::string_body>
+                                                          request,
+                                                      const rest::RouteMatch& match) {
   std::shared_ptr<WebSocketBridge> bridge(new WebSocketBridge(context, std::move(socket), match));
   bridge->read_buffer_ = std::move(buffer);
   auto shared_request =
@@ -49,6 +52,22 @@ void WebSocketBridge::Start(Http1Context context, boost::asio::ip::tcp::socket s
                              if (error) return;
                              bridge->OnAccepted(*shared_request);
                            });
+  return bridge;
+}
+
+void WebSocketBridge::EndDrain() {
+  if (stream_) {
+    Fail(*stream_, kGrpcUnavailable, "the gateway is shutting down");
+  } else if (!closing_) {
+    Shutdown();  // still in the handshake
+  }
+}
+
+void WebSocketBridge::Shutdown() {
+  closing_ = true;  // pending reads and writes find the bridge finished
+  Finish();
+  boost::system::error_code ignored;
+  ws_.next_layer().close(ignored);
 }
 
 void WebSocketBridge::OnAccepted(
@@ -125,7 +144,7 @@ void WebSocketBridge::ReadFrame() {
 }
 
 void WebSocketBridge::Consumed(ProxyStream&, size_t) {
-  if (read_paused_ && stream_->request_body.size() <= kMaxPendingRequestBytes) {
+  if (read_paused_ && stream_ && stream_->request_body.size() <= kMaxPendingRequestBytes) {
     read_paused_ = false;
     auto self = std::move(paused_self_);
     ReadFrame();
@@ -213,6 +232,7 @@ void WebSocketBridge::WriteMore() {
   ws_.async_write(boost::asio::buffer(item->first),
                   [self, item](const boost::system::error_code& error, size_t) {
                     self->writing_ = false;
+                    if (!self->stream_) return;  // finished meanwhile (Shutdown)
                     if (error) {
                       self->Fail(*self->stream_, kGrpcCancelled, "client connection lost");
                       self->Finish();

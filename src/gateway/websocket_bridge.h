@@ -23,7 +23,8 @@ namespace switchboard::gateway {
 class WebSocketBridge : public DownstreamSink, public std::enable_shared_from_this<WebSocketBridge> {
  public:
   // Takes over an upgraded connection: `request` is the Upgrade request, `route` its match.
-  static void Start(Http1Context context, boost::asio::ip::tcp::socket socket,
+  // The bridge owns itself until the connection ends.
+  static std::weak_ptr<WebSocketBridge> Start(Http1Context context, boost::asio::ip::tcp::socket socket,
                     boost::beast::flat_buffer buffer,
                     boost::beast::http::request<boost::beast::http::string_body> request,
                     const rest::RouteMatch& match);
@@ -32,6 +33,9 @@ class WebSocketBridge : public DownstreamSink, public std::enable_shared_from_th
   void ResumeResponse(ProxyStream& stream) override;
   void Fail(ProxyStream& stream, int grpc_code, const std::string& message) override;
   void Consumed(ProxyStream& stream, size_t n) override;
+  // The gateway's grace period is over: the stream ends UNAVAILABLE (close code 4014).
+  void EndDrain();
+  void Shutdown();
 
  private:
   WebSocketBridge(Http1Context context, boost::asio::ip::tcp::socket socket,
