@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/duration.h"
 #include "gateway/backend_call.h"
 #include "gateway/gateway_metrics.h"
@@ -228,6 +229,13 @@ void Http1Session::OnHeader() {
   body_complete_ = header_parser_->is_done();
   ResetExchange(request);
   const Limits& limits = context_.proxy.config->limits;
+  if (header.version() >= 11 && request.Header("host") == nullptr) {
+    // RFC 9112 3.2: an HTTP/1.1 request without Host is answered 400. Its body, if any, is
+    // not read: the connection closes after the answer.
+    keep_alive_ = false;
+    RejectRest(absl::InvalidArgumentError("an HTTP/1.1 request needs a Host header"));
+    return;
+  }
 
   // A client-streaming method with an NDJSON or raw body: streamed, never buffered whole.
   const std::string* content_type = request.Header("content-type");
@@ -483,11 +491,11 @@ void Http1Session::RecordRejected(const char* protocol, const std::string& grpc_
   RecordCall(*context_.proxy.metrics, protocol, rejected);
 }
 
-void Http1Session::RejectRest(const absl::Status& status, int http_status) {
+void Http1Session::RejectRest(const absl::Status& status, int http_status, const Headers& extra) {
   RecordRejected("rest", route_ != nullptr ? route_->grpc_path : std::string("-"),
                  static_cast<int>(status.code()));
   SendSimple(http_status != 0 ? http_status : rest::HttpStatusFromStatus(status),
-             "application/json", rest::JsonErrorBody(status));
+             "application/json", rest::JsonErrorBody(status), extra);
 }
 
 void Http1Session::Handle(Request request) {
@@ -542,7 +550,11 @@ void Http1Session::HandleRest(const Request& request) {
   auto [path, query] = rest::SplitRequestTarget(request.target);
   auto match = context_.routes->Lookup(request.method, path);
   if (!match.ok()) {
-    RejectRest(match.status());
+    Headers extra;
+    if (rest::HttpStatusFromStatus(match.status()) == 405) {
+      extra.emplace_back("allow", absl::StrJoin(context_.routes->AllowedMethods(path), ", "));
+    }
+    RejectRest(match.status(), 0, extra);
     return;
   }
   route_ = match->route;

@@ -102,7 +102,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   // request was not even readable).
   void RecordRejected(const char* protocol, const std::string& grpc_path, int grpc_code);
   // RecordRejected, then the JSON error with `http_status` (0: the one `status` maps to).
-  void RejectRest(const absl::Status& status, int http_status = 0);
+  void RejectRest(const absl::Status& status, int http_status = 0, const Headers& extra = {});
 
   // One timer watches whichever wait is on: idle between requests (limits.idle_timeout),
   // request headers, request body and response writes (limits.slow_client_timeout). Progress

@@ -148,6 +148,7 @@ TEST_F(Http1Test, RestErrorsMapToHttpStatusAndJson) {
     EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << ": " << r.body;
     EXPECT_EQ(r.headers["content-type"], "application/json") << c.target;
     EXPECT_NE(r.body.find(c.mentions), std::string::npos) << r.body;
+    if (c.status == 405) EXPECT_EQ(r.headers["allow"], "GET") << r.body;
   }
 }
 
@@ -393,6 +394,21 @@ std::string ReadResponseBody(boost::asio::ip::tcp::socket& socket,
   http::read(socket, buffer, response);
   *status = static_cast<int>(response.result_int());
   return response.body();
+}
+
+TEST_F(Http1Test, Http11RequestWithoutHostIs400) {
+  // HTTP/1.1 without Host (RFC 9112 3.2); HTTP/1.0 needs none.
+  for (const char* version : {"1.1", "1.0"}) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_->port()});
+    boost::asio::write(socket, boost::asio::buffer(
+                                   std::string("GET /events/evt-1 HTTP/") + version + "\r\n\r\n"));
+    boost::beast::flat_buffer buffer;
+    int status = 0;
+    const std::string body = ReadResponseBody(socket, buffer, &status);
+    EXPECT_EQ(status, std::string(version) == "1.1" ? 400 : 200) << version << ": " << body;
+  }
 }
 
 TEST_F(Http1Test, KeptAliveAndPipelinedRequestsAreAnsweredInOrder) {
