@@ -523,6 +523,16 @@ void Http1Session::Handle(Request request) {
                             : match.status());
       return;
     }
+    if (!query.empty()) {
+      // Each frame is a whole message (with the path's fields): a query would be dropped
+      // silently, so it is refused before the upgrade.
+      keep_alive_ = false;
+      route_ = match->route;
+      RejectRest(absl::InvalidArgumentError(absl::StrCat(
+          "query \"", std::string(query).substr(0, 100),
+          "\": a WebSocket stream takes its messages from the frames only, no query parameters")));
+      return;
+    }
     // The connection now belongs to the bridge.
     closed_ = true;
     exchange_done_ = true;

@@ -281,6 +281,14 @@ TEST_F(Http1Test, RequestsTheGatewayRejectsItselfAreCountedToo) {
                  {{"content-type", "application/grpc-web+proto"}})
                 .status,
             200);  // gRPC-Web errors travel in the trailers
+  // A query on the upgrade would be dropped: refused before the upgrade.
+  Response refusal = Send("GET", "/chat/lobby?x=1", "",
+                          {{"connection", "Upgrade"},
+                           {"upgrade", "websocket"},
+                           {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                           {"sec-websocket-version", "13"}});
+  EXPECT_EQ(refusal.status, 400);
+  EXPECT_NE(refusal.body.find("no query parameters"), std::string::npos) << refusal.body;
   // A bidirectional stream without the WebSocket upgrade: nothing reaches the chat room.
   Response chat = Send("GET", "/chat/lobby?user_id=zed");
   EXPECT_EQ(chat.status, 426);
