@@ -82,6 +82,16 @@ class Http1Test : public ::testing::Test {
   std::unique_ptr<GatewayServer> gateway_;
 };
 
+// A framed GetEventRequest{id}, the body of a gRPC-Web GetEvent call.
+std::string GetEventFrame(const std::string& id) {
+  std::string message = "\x0a";
+  message.push_back(static_cast<char>(id.size()));
+  message += id;
+  std::string frame;
+  AppendFrame(0, message, &frame);
+  return frame;
+}
+
 using WebSocket = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
 
 std::unique_ptr<WebSocket> OpenChat(boost::asio::io_context& io, uint16_t port,
@@ -166,12 +176,7 @@ TEST_F(Http1Test, ServerStreamingAsNdjsonAndSse) {
 }
 
 TEST_F(Http1Test, GrpcWebBinaryAndTextUnary) {
-  std::string frame;
-  AppendFrame(0,
-              std::string("\x0a\x05"
-                          "evt-1",
-                          7),
-              &frame);
+  const std::string frame = GetEventFrame("evt-1");
   Response binary = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
                          {{"content-type", "application/grpc-web+proto"}, {"x-grpc-web", "1"}});
   EXPECT_EQ(binary.status, 200);
@@ -194,12 +199,7 @@ TEST_F(Http1Test, GrpcWebBinaryAndTextUnary) {
 }
 
 TEST_F(Http1Test, GrpcWebErrorsAndCors) {
-  std::string frame;
-  AppendFrame(0,
-              std::string("\x0a\x07"
-                          "evt-404",
-                          9),
-              &frame);
+  const std::string frame = GetEventFrame("evt-404");
   Response missing =
       Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
            {{"content-type", "application/grpc-web+proto"}, {"origin", "http://app.test"}});
@@ -244,12 +244,7 @@ TEST_F(Http1Test, HealthAndOpenApi) {
 TEST_F(Http1Test, MetricsCountCallsByProtocolAndStatus) {
   Send("GET", "/events/evt-1");
   Send("GET", "/events/evt-404");
-  std::string frame;
-  AppendFrame(0,
-              std::string("\x0a\x05"
-                          "evt-1",
-                          7),
-              &frame);
+  const std::string frame = GetEventFrame("evt-1");
   Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", frame,
        {{"content-type", "application/grpc-web+proto"}});
   Response metrics = Send("GET", "/metrics");
@@ -450,12 +445,7 @@ TEST_F(Http1Test, RequestBodiesArriveWithTheHeaderLaterOrInPieces) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_->port()});
-  std::string frame;
-  AppendFrame(0,
-              std::string("\x0a\x05"
-                          "evt-1",
-                          7),
-              &frame);
+  const std::string frame = GetEventFrame("evt-1");
   const std::string head =
       "POST /switchboard.ticket.v1.TicketService/GetEvent HTTP/1.1\r\nHost: t\r\n"
       "Content-Type: application/grpc-web+proto\r\nContent-Length: " +
