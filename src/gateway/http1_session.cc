@@ -163,10 +163,14 @@ void Http1Session::ParseHeader() {
       keep_alive_ = false;
       if (error == http::error::header_limit) {
         RecordRejected("http1", "-", kGrpcResourceExhausted);
-        SendSimple(431, "text/plain", "request headers larger than limits.max_header_bytes\n");
+        SendSimple(431, "application/json",
+                   rest::JsonErrorBody(kGrpcResourceExhausted,
+                                       "request headers larger than limits.max_header_bytes"));
       } else {
         RecordRejected("http1", "-", kGrpcInvalidArgument);
-        SendSimple(400, "text/plain", "malformed HTTP request: " + error.message() + "\n");
+        SendSimple(400, "application/json",
+                   rest::JsonErrorBody(kGrpcInvalidArgument,
+                                       "malformed HTTP request: " + error.message()));
       }
       return;
     }
@@ -315,8 +319,9 @@ void Http1Session::ReadBufferedBody() {
             self->Close();
           } else {
             self->RecordRejected("http1", "-", kGrpcInvalidArgument);
-            self->SendSimple(400, "text/plain",
-                             "malformed HTTP request: " + error.message() + "\n");
+            self->SendSimple(400, "application/json",
+                             rest::JsonErrorBody(kGrpcInvalidArgument,
+                                                 "malformed HTTP request: " + error.message()));
           }
           return;
         }
@@ -1190,9 +1195,11 @@ void Http1Session::OnSlowClient(const char* phase) {
   const std::string_view which = phase;
   if (which == "headers") {
     reading_headers_ = false;
-    SendSimple(408, "text/plain",
-               absl::StrCat("request headers not complete within limits.slow_client_timeout (",
-                            timeout, ")\n"));
+    SendSimple(408, "application/json",
+               rest::JsonErrorBody(kGrpcDeadlineExceeded,
+                                   absl::StrCat("request headers not complete within "
+                                                "limits.slow_client_timeout (",
+                                                timeout, ")")));
     return;
   }
   if (which == "body") {

@@ -384,10 +384,19 @@ TEST_F(Http1Test, MalformedHttpIsRejected) {
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_->port()});
   const std::string garbage = "NOT HTTP AT ALL\r\n\r\n";
   boost::asio::write(socket, boost::asio::buffer(garbage));
-  std::string reply(64, '\0');
+  timeval timeout{5, 0};
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  std::string reply;
   boost::system::error_code error;
-  const size_t n = socket.read_some(boost::asio::buffer(reply), error);
-  EXPECT_EQ(reply.substr(0, std::min<size_t>(n, 12)), "HTTP/1.1 400");
+  while (!error) {  // the connection closes after the answer
+    char chunk[1024];
+    const size_t n = socket.read_some(boost::asio::buffer(chunk), error);
+    reply.append(chunk, n);
+  }
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+  EXPECT_NE(reply.find("content-type: application/json"), std::string::npos) << reply;
+  EXPECT_NE(reply.find(R"({"code":3,"message":"malformed HTTP request: )"), std::string::npos)
+      << reply;
 }
 
 // Reads one HTTP/1.1 response from `socket` (its body whole).
