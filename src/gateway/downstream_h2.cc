@@ -489,6 +489,8 @@ void DownstreamH2::EndDrain() {
   if (closed()) return;
   const auto streams = streams_;
   for (const auto& [id, stream] : streams) {
+    // A response the backend already ended only waits for the client to take it.
+    if (stream->response_ended) continue;
     Fail(*stream, kGrpcUnavailable, "the gateway is shutting down");
   }
   ScheduleFlush();

@@ -72,6 +72,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Gatewa
       [s = server.get()](const std::string& address) { s->health_->CheckNow(address); });
   boost::asio::post(server->io_, [s = server.get()] { s->health_->Sync(); });
   server->Accept();
+  server->work_.emplace(server->io_.get_executor());
   server->thread_ = std::thread([s = server.get()] { s->io_.run(); });
   return server;
 }
@@ -107,6 +108,7 @@ void GatewayServer::Stop() {
       upstreams_.CloseAll();
     });
   }
+  work_.reset();
   io_.stop();
   thread_.join();
 }

@@ -77,6 +77,9 @@ class GatewayServer {
   // Backends removed by a reload, shown in /metrics until their last call ends.
   std::vector<std::pair<std::string, std::shared_ptr<lb::Endpoint>>> draining_;
   uint16_t port_ = 0;
+  // Keeps io_.run() going while the loop has nothing pending (an idle gateway being stopped
+  // still has to run Stop's steps); released by Stop.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
 };
 

@@ -617,7 +617,10 @@ void Http1Session::HandleGrpcWeb(Request& request) {
   std::string body;
   if (status.ok()) status = grpc_web_->OnRequestData(request.body, true, &body);
   if (!status.ok()) {
-    RecordRejected("grpc-web", upstream.path.empty() ? "-" : upstream.path,
+    // The method label only for a path that is a route: a client's paths must not grow the
+    // metrics without bound.
+    const bool routed = !upstream.path.empty() && context_.proxy.router->Resolve(upstream.path).ok();
+    RecordRejected("grpc-web", routed ? upstream.path : std::string("-"),
                    static_cast<int>(status.code()));
     SendGrpcWebOutput(grpc_web_->Fail(status), 0);
     return;

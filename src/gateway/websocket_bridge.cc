@@ -72,6 +72,7 @@ void WebSocketBridge::Shutdown() {
 
 void WebSocketBridge::OnAccepted(
     const boost::beast::http::request<boost::beast::http::string_body>& request) {
+  if (closing_) return;  // the gateway stopped during the handshake
   auto stream = std::make_shared<ProxyStream>();
   stream_ = stream;
   stream->down = std::static_pointer_cast<DownstreamSink>(shared_from_this());
@@ -247,6 +248,7 @@ void WebSocketBridge::WriteMore() {
 }
 
 void WebSocketBridge::Finish() {
+  closing_ = true;  // a read or write still pending finds the bridge finished
   auto self = std::move(paused_self_);
   if (!stream_) return;
   auto stream = std::move(stream_);

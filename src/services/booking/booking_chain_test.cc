@@ -222,6 +222,12 @@ TEST(BookingChainTest, SameIdempotencyKeyConcurrentlyBooksOnce) {
   EXPECT_EQ(reused.error_code(), grpc::StatusCode::ALREADY_EXISTS) << reused.error_message();
   EXPECT_NE(reused.error_message().find(results[0].id()), std::string::npos)
       << reused.error_message();
+  // Another user with the same key learns nothing of erin's booking.
+  const grpc::Status other = chain.Create("frank", 2, std::chrono::seconds(5), &again, "key-erin-1");
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::ALREADY_EXISTS) << other.error_message();
+  EXPECT_EQ(other.error_message().find(results[0].id()), std::string::npos)
+      << other.error_message();
+  EXPECT_EQ(other.error_message().find("seats"), std::string::npos) << other.error_message();
   EXPECT_EQ(chain.SeatsAvailable(), kCapacity - 2);
 }
 

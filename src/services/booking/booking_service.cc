@@ -126,15 +126,18 @@ class BookingServiceImpl final : public v1::BookingService::CallbackService {
     if (existing.booking.event_id() != request->event_id() ||
         existing.booking.user_id() != request->user_id() ||
         existing.booking.seats() != request->seats()) {
+      // Another user's booking is not described to this one.
+      const std::string first =
+          existing.booking.user_id() == request->user_id()
+              ? absl::StrCat(" (booking ", existing.booking.id(), ": event ",
+                             existing.booking.event_id(), ", ", existing.booking.seats(),
+                             " seats)")
+              : std::string();
       return Answer(context, *budget,
                     grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
                                  absl::StrCat("idempotency_key ", request->idempotency_key(),
-                                              " was used for another request (booking ",
-                                              existing.booking.id(), ": event ",
-                                              existing.booking.event_id(), ", user ",
-                                              existing.booking.user_id(), ", ",
-                                              existing.booking.seats(),
-                                              " seats); send a new key for a new booking")));
+                                              " was used for another request", first,
+                                              "; send a new key for a new booking")));
     }
     if (existing.booking.status() != v1::Booking::STATUS_PENDING) {
       *response = existing.booking;
