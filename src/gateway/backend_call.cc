@@ -1,6 +1,8 @@
 #include "gateway/backend_call.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
 #include "gateway/grpc_timeout.h"
 
 namespace switchboard::gateway {
@@ -64,6 +66,26 @@ void SetDeadlineHeaders(Headers& headers, std::chrono::microseconds remaining) {
   }
   if (!has_timeout) headers.emplace_back("grpc-timeout", timeout);
   if (!has_deadline) headers.emplace_back("x-deadline-unix-us", deadline);
+}
+
+std::string DeadlineTraceValue(std::chrono::microseconds budget_on_entry, const Headers& source) {
+  std::string entry = absl::StrFormat("gateway=%.3fms",
+                                      static_cast<double>(budget_on_entry.count()) / 1000.0);
+  const std::string* downstream = FindHeader(source, "x-deadline-budget");
+  if (downstream == nullptr) return entry;
+  if (absl::StartsWith(*downstream, "gateway=")) return *downstream;
+  return entry + ";" + *downstream;
+}
+
+void SetDeadlineTrace(std::chrono::microseconds budget_on_entry, Headers& headers) {
+  std::string value = DeadlineTraceValue(budget_on_entry, headers);
+  for (auto& [name, existing] : headers) {
+    if (name == "x-deadline-budget") {
+      existing = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back("x-deadline-budget", std::move(value));
 }
 
 }  // namespace switchboard::gateway

@@ -34,4 +34,11 @@ std::optional<std::chrono::microseconds> RemainingDeadline(const Headers& header
 // Sets grpc-timeout and x-deadline-unix-us in `headers` for `remaining` (a retry's new try).
 void SetDeadlineHeaders(Headers& headers, std::chrono::microseconds remaining);
 
+// The x-deadline-budget a translated call's client sees: the gateway's entry (the budget the
+// call had on arrival) before the entries of the chain behind it, found in `source`, unless
+// those already begin with a gateway entry.
+std::string DeadlineTraceValue(std::chrono::microseconds budget_on_entry, const Headers& source);
+// Sets x-deadline-budget in `headers` to DeadlineTraceValue of `headers` (added if absent).
+void SetDeadlineTrace(std::chrono::microseconds budget_on_entry, Headers& headers);
+
 }  // namespace switchboard::gateway

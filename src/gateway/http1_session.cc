@@ -49,23 +49,6 @@ const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
 }
 
-// Request headers a REST client may pass on to the service as gRPC metadata.
-bool IsForwardedRestHeader(const std::string& name) {
-  return name == "authorization" || name == "user-agent" ||
-         (absl::StartsWith(name, "x-") && name != "x-deadline-unix-us");
-}
-
-// Response metadata a REST client sees as headers (the same x- rule as requests: e.g.
-// x-server-id, which replica answered); binary values and the deadline trace are left out.
-void AppendRestResponseMetadata(const Headers& from, Headers& to) {
-  for (const auto& [name, value] : from) {
-    if (absl::StartsWith(name, "x-") && !absl::EndsWith(name, "-bin") &&
-        name != "x-deadline-budget" && FindHeader(to, name.c_str()) == nullptr) {
-      to.emplace_back(name, value);
-    }
-  }
-}
-
 }  // namespace
 
 struct Http1Session::Request {
@@ -208,10 +191,8 @@ void Http1Session::ResetExchange(const Request& request) {
   keep_alive_ = request.keep_alive && !draining_;
   exchange_done_ = false;
   head_sent_ = false;
-  have_message_ = false;
-  first_message_.clear();
   grpc_web_.reset();
-  decoder_.reset();
+  rest_.reset();
   stream_.reset();
   route_ = nullptr;
   request_stream_.reset();
@@ -370,16 +351,12 @@ void Http1Session::StartStreamedRest(Request request, const rest::RouteMatch& ma
       stream_parser_->body_limit(kNoBodyLimit);
     }
   }
-  const std::string* accept = request.Header("accept");
-  sse_ = accept != nullptr && absl::StrContains(*accept, "text/event-stream");
   mode_ = route_->server_streaming ? Mode::kRestStream : Mode::kRestUnary;
-  decoder_.emplace(static_cast<size_t>(limits.max_message_bytes));
-  Headers metadata;
-  for (const auto& [name, value] : request.headers) {
-    if (IsForwardedRestHeader(name)) metadata.emplace_back(name, value);
-  }
+  rest_.emplace(*context_.transcoder, *route_, WantsServerSentEvents(request.headers),
+                static_cast<size_t>(limits.max_message_bytes));
   const std::string* timeout = request.Header("grpc-timeout");
-  if (!Proxy(route_->grpc_path, metadata, timeout != nullptr ? *timeout : std::string(), "",
+  if (!Proxy(route_->grpc_path, RestRequestMetadata(request.headers),
+             timeout != nullptr ? *timeout : std::string(), "",
              /*body_follows=*/true)) {
     return;
   }
@@ -563,45 +540,28 @@ void Http1Session::Handle(Request request) {
 
 void Http1Session::HandleRest(const Request& request) {
   auto [path, query] = rest::SplitRequestTarget(request.target);
-  auto match = context_.routes->Lookup(request.method, path);
-  if (!match.ok()) {
-    Headers extra;
-    if (rest::HttpStatusFromStatus(match.status()) == 405) {
-      extra.emplace_back("allow", absl::StrJoin(context_.routes->AllowedMethods(path), ", "));
-    }
-    RejectRest(match.status(), 0, extra);
+  auto matched = MatchRestRoute(*context_.routes, request.method, path);
+  if (auto* rejection = std::get_if<RestRejection>(&matched)) {
+    route_ = rejection->route;
+    RejectRest(rejection->status, rejection->http_status, rejection->extra);
     return;
   }
-  route_ = match->route;
-  if (route_->client_streaming && request.method == "GET") {
-    // A GET carries no messages of its own: such a route is a WebSocket (chat), never one
-    // request message.
-    const absl::Status status = absl::FailedPreconditionError(absl::StrCat(
-        "GET ", std::string(path), " is a ", route_->server_streaming ? "bidirectional" : "client",
-        " stream: open it as a WebSocket (Connection: Upgrade, Upgrade: websocket)"));
-    RecordRejected("rest", route_->grpc_path, static_cast<int>(status.code()));
-    SendSimple(426, "application/json", rest::JsonErrorBody(status), {{"upgrade", "websocket"}});
-    return;
-  }
+  const auto& match = std::get<rest::RouteMatch>(matched);
+  route_ = match.route;
   auto message =
-      context_.transcoder->TranscodeRequest(*route_, match->bindings, query, request.body);
+      context_.transcoder->TranscodeRequest(*route_, match.bindings, query, request.body);
   if (!message.ok()) {
     RejectRest(message.status());
     return;
   }
   std::string frame;
   AppendFrame(0, *message, &frame);
-  const std::string* accept = request.Header("accept");
-  sse_ = accept != nullptr && absl::StrContains(*accept, "text/event-stream");
   mode_ = route_->server_streaming ? Mode::kRestStream : Mode::kRestUnary;
-  decoder_.emplace(static_cast<size_t>(context_.proxy.config->limits.max_message_bytes));
-  Headers metadata;
-  for (const auto& [name, value] : request.headers) {
-    if (IsForwardedRestHeader(name)) metadata.emplace_back(name, value);
-  }
+  rest_.emplace(*context_.transcoder, *route_, WantsServerSentEvents(request.headers),
+                static_cast<size_t>(context_.proxy.config->limits.max_message_bytes));
   const std::string* timeout = request.Header("grpc-timeout");
-  Proxy(route_->grpc_path, metadata, timeout != nullptr ? *timeout : std::string(),
-        std::move(frame));
+  Proxy(route_->grpc_path, RestRequestMetadata(request.headers),
+        timeout != nullptr ? *timeout : std::string(), std::move(frame));
 }
 
 void Http1Session::HandleGrpcWeb(Request& request) {
@@ -622,7 +582,7 @@ void Http1Session::HandleGrpcWeb(Request& request) {
     const bool routed = !upstream.path.empty() && context_.proxy.router->Resolve(upstream.path).ok();
     RecordRejected("grpc-web", routed ? upstream.path : std::string("-"),
                    static_cast<int>(status.code()));
-    SendGrpcWebOutput(grpc_web_->Fail(status), 0);
+    SendOutput(grpc_web_->Fail(status), 0);
     return;
   }
   // The backend request leaves grpc-timeout out of the metadata and sets its own.
@@ -693,29 +653,17 @@ void Http1Session::StartResponse(ProxyStream& stream, bool end_stream) {
         head.headers.emplace_back(name, value);
       }
     }
-    if (end_stream && stream.trace) {
-      for (auto& [name, value] : head.headers) {
-        if (name == "x-deadline-budget") value = TraceValue(head.headers);
-      }
-    }
-    SendGrpcWebOutput(grpc_web_->OnResponseHeaders(head, end_stream), 0);
+    if (end_stream && stream.trace) SetDeadlineTrace(stream.budget_on_entry, head.headers);
+    SendOutput(grpc_web_->OnResponseHeaders(head, end_stream), 0);
     return;
   }
   if (end_stream) {
     // Trailers-only: the status is in these headers.
-    const std::string* code = FindHeader(stream.response_headers, "grpc-status");
-    const std::string* message = FindHeader(stream.response_headers, "grpc-message");
-    FinishRest(code != nullptr ? rest::ParseGrpcStatus(*code) : kGrpcInternal,
-               message != nullptr ? rest::DecodeGrpcMessage(*message)
-                                  : std::string("backend sent no grpc-status"));
+    auto [code, message] = GrpcStatusOf(stream.response_headers);
+    FinishRest(code, message);
     return;
   }
-  if (mode_ == Mode::kRestStream) {
-    Headers headers = {{"content-type", sse_ ? "text/event-stream" : "application/x-ndjson"},
-                       {"cache-control", "no-cache"}};
-    AppendRestResponseMetadata(stream.response_headers, headers);
-    SendHead(200, headers);
-  }
+  SendOutput(rest_->OnResponseHeaders(stream.response_headers), 0);
 }
 
 void Http1Session::ResumeResponse(ProxyStream& stream) {
@@ -731,83 +679,39 @@ void Http1Session::PumpRest(ProxyStream& stream) {
   std::string bytes(stream.response_body.size(), '\0');
   const size_t n =
       stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
-  decoder_->Feed(std::string_view(bytes.data(), n));
-  GrpcFrame frame;
-  std::string chunk;
-  while (decoder_->Next(&frame)) {
-    if (mode_ == Mode::kRestUnary) {
-      if (!have_message_) first_message_ = std::move(frame.payload);
-      have_message_ = true;
-      continue;
-    }
-    auto json = sse_ ? context_.transcoder->ResponseToSseEvent(*route_, frame.payload)
-                     : context_.transcoder->ResponseToNdjsonLine(*route_, frame.payload);
-    if (!json.ok()) {
-      Fail(stream, kGrpcInternal, std::string(json.status().message()));
-      return;
-    }
-    chunk += *json;
-  }
-  if (!decoder_->status().ok()) {
-    Fail(stream, kGrpcInternal, std::string(decoder_->status().message()));
+  auto output = rest_->OnResponseData(std::string_view(bytes.data(), n));
+  if (!output.ok()) {
+    Fail(stream, kGrpcInternal, std::string(output.status().message()));
     return;
   }
-  if (mode_ == Mode::kRestStream && !chunk.empty()) {
-    SendChunk(chunk, n);
+  if (!output->body.empty()) {
+    SendChunk(output->body, n);
   } else {
     GiveBackUnsent(n);
   }
   if (stream.response_ended && stream.response_body.empty()) {
-    const std::string* code = FindHeader(stream.trailers, "grpc-status");
-    const std::string* message = FindHeader(stream.trailers, "grpc-message");
-    FinishRest(code != nullptr ? rest::ParseGrpcStatus(*code) : kGrpcInternal,
-               message != nullptr
-                   ? rest::DecodeGrpcMessage(*message)
-                   : std::string(code != nullptr ? "" : "backend sent no grpc-status"));
+    auto [code, message] = GrpcStatusOf(stream.trailers);
+    FinishRest(code, message);
   }
 }
 
 void Http1Session::FinishRest(int grpc_code, const std::string& message) {
   if (exchange_done_) return;
-  Headers extra;
+  if (!rest_) {
+    SendSimple(rest::HttpStatusFromGrpcCode(grpc_code), "application/json",
+               rest::JsonErrorBody(grpc_code, message));
+    return;
+  }
+  static const Headers kNone;
+  std::optional<std::string> trace;
   if (stream_ && stream_->trace) {
-    const Headers& source =
-        stream_->trailers.empty() ? stream_->response_headers : stream_->trailers;
-    extra.emplace_back("x-deadline-budget", TraceValue(source));
+    trace = DeadlineTraceValue(stream_->budget_on_entry, stream_->trailers.empty()
+                                                             ? stream_->response_headers
+                                                             : stream_->trailers);
   }
-  if (stream_) {
-    AppendRestResponseMetadata(stream_->response_headers, extra);
-    AppendRestResponseMetadata(stream_->trailers, extra);
-  }
-  if (mode_ == Mode::kRestStream && head_sent_) {
-    if (grpc_code != kGrpcOk) {
-      const std::string error = rest::JsonErrorBody(grpc_code, message);
-      SendChunk(sse_ ? rest::FormatSseEvent(error, "error") : rest::FormatNdjsonLine(error), 0);
-    }
-    SendLastChunk();
-    return;
-  }
-  if (grpc_code == kGrpcOk && mode_ == Mode::kRestUnary) {
-    if (!have_message_) {
-      grpc_code = kGrpcInternal;
-    } else {
-      auto json = context_.transcoder->TranscodeResponse(*route_, first_message_);
-      if (json.ok()) {
-        SendSimple(200, "application/json", *json, extra);
-        return;
-      }
-      SendSimple(500, "application/json", rest::JsonErrorBody(json.status()), extra);
-      return;
-    }
-  }
-  if (grpc_code == kGrpcOk) {  // a stream that ended before any message
-    SendSimple(200, sse_ ? "text/event-stream" : "application/x-ndjson", "", extra);
-    return;
-  }
-  const std::string text =
-      grpc_code == kGrpcInternal && message.empty() ? "backend sent no response" : message;
-  SendSimple(rest::HttpStatusFromGrpcCode(grpc_code), "application/json",
-             rest::JsonErrorBody(grpc_code, text), extra);
+  SendOutput(rest_->Finish(grpc_code, message, stream_ ? stream_->response_headers : kNone,
+                           stream_ ? stream_->trailers : kNone, trace ? &*trace : nullptr),
+             0);
 }
 
 void Http1Session::PumpGrpcWeb(ProxyStream& stream) {
@@ -816,27 +720,18 @@ void Http1Session::PumpGrpcWeb(ProxyStream& stream) {
       stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
   const bool ended = stream.response_ended && stream.response_body.empty();
   if (n > 0 || (ended && stream.trailers.empty())) {
-    SendGrpcWebOutput(grpc_web_->OnResponseData(std::string_view(bytes.data(), n),
+    SendOutput(grpc_web_->OnResponseData(std::string_view(bytes.data(), n),
                                                 ended && stream.trailers.empty()),
                       n);
   }
   if (ended && !stream.trailers.empty() && !exchange_done_) {
     Headers trailers = stream.trailers;
-    if (stream.trace) {
-      bool found = false;
-      for (auto& [name, value] : trailers) {
-        if (name == "x-deadline-budget") {
-          value = TraceValue(stream.trailers);
-          found = true;
-        }
-      }
-      if (!found) trailers.emplace_back("x-deadline-budget", TraceValue(stream.trailers));
-    }
-    SendGrpcWebOutput(grpc_web_->OnResponseTrailers(trailers), 0);
+    if (stream.trace) SetDeadlineTrace(stream.budget_on_entry, trailers);
+    SendOutput(grpc_web_->OnResponseTrailers(trailers), 0);
   }
 }
 
-void Http1Session::SendGrpcWebOutput(const grpcweb::DownstreamOutput& output, size_t consumed) {
+void Http1Session::SendOutput(const WebOutput& output, size_t consumed) {
   if (output.head) {
     if (output.end_stream) {
       SendSimple(output.head->status, "", output.body, output.head->headers);
@@ -853,23 +748,11 @@ void Http1Session::Fail(ProxyStream& stream, int grpc_code, const std::string& m
   CancelUpstream();
   stream.gateway_status = grpc_code;
   if (mode_ == Mode::kGrpcWeb && grpc_web_) {
-    SendGrpcWebOutput(
+    SendOutput(
         grpc_web_->Fail(absl::Status(static_cast<absl::StatusCode>(grpc_code), message)), 0);
     return;
   }
   FinishRest(grpc_code, message);
-}
-
-std::string Http1Session::TraceValue(const Headers& source) const {
-  std::string entry = absl::StrFormat(
-      "gateway=%.3fms", static_cast<double>(stream_->budget_on_entry.count()) / 1000.0);
-  const std::string* downstream = FindHeader(source, "x-deadline-budget");
-  if (downstream != nullptr && !absl::StartsWith(*downstream, "gateway=")) {
-    entry += ";" + *downstream;
-  } else if (downstream != nullptr) {
-    return *downstream;
-  }
-  return entry;
 }
 
 void Http1Session::GiveBackUnsent(size_t n) {

@@ -22,6 +22,7 @@
 #include "gateway/grpcweb/cors.h"
 #include "gateway/grpcweb/grpc_web_stream.h"
 #include "gateway/proxy_stream.h"
+#include "gateway/rest_call.h"
 #include "gateway/rest/request_stream.h"
 #include "gateway/rest/route_table.h"
 #include "gateway/rest/transcoder.h"
@@ -115,7 +116,8 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void PumpRest(ProxyStream& stream);
   void PumpGrpcWeb(ProxyStream& stream);
   void FinishRest(int grpc_code, const std::string& message);
-  void SendGrpcWebOutput(const grpcweb::DownstreamOutput& output, size_t consumed);
+  // Sends what a translation (gRPC-Web or REST) gives: head, body, end.
+  void SendOutput(const WebOutput& output, size_t consumed);
 
   // Response writing: a complete response, or a chunked one piece by piece.
   void SendSimple(int status, const std::string& content_type, const std::string& body,
@@ -143,7 +145,6 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void GiveBackUnsent(size_t n);
   // Gives the backend the bytes GiveBackUnsent held back while the client was behind.
   void ReleaseDeferred();
-  std::string TraceValue(const Headers& trailers) const;
 
   Http1Context context_;
   boost::asio::ip::tcp::socket socket_;
@@ -183,12 +184,9 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   std::shared_ptr<ProxyStream> stream_;
   Mode mode_ = Mode::kRestUnary;
   const rest::Route* route_ = nullptr;
-  bool sse_ = false;
   bool head_sent_ = false;
   bool exchange_done_ = true;
-  std::optional<FrameDecoder> decoder_;
-  std::string first_message_;
-  bool have_message_ = false;
+  std::optional<RestResponse> rest_;
   std::optional<grpcweb::GrpcWebStream> grpc_web_;
   std::string origin_;
 };
