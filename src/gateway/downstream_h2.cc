@@ -14,6 +14,7 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/grpc_timeout.h"
 #include "gateway/h2_settings.h"
+#include "gateway/h2_web_call.h"
 #include "gateway/router.h"
 #include "gateway/upstream_h2.h"
 
@@ -95,6 +96,8 @@ DownstreamH2::DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket 
       last_activity_(std::chrono::steady_clock::now()),
       stall_timer_(*context.io) {}
 
+DownstreamH2::~DownstreamH2() = default;
+
 void DownstreamH2::OnActivity() { last_activity_ = std::chrono::steady_clock::now(); }
 
 void DownstreamH2::ArmIdleTimer() {
@@ -148,8 +151,10 @@ void DownstreamH2::CheckStalledResponses() {
     auto it = streams_.find(id);
     if (it == streams_.end()) continue;
     ProxyStream& stream = *it->second;
-    context_.metrics->SlowClient("grpc", "response");
-    spdlog::warn("access slow_client protocol=grpc phase=response method={} timeout={}",
+    const H2WebCall* call = WebCallOf(id);
+    const char* protocol = call != nullptr ? call->protocol() : "grpc";
+    context_.metrics->SlowClient(protocol, "response");
+    spdlog::warn("access slow_client protocol={} phase=response method={} timeout={}", protocol,
                  stream.path, common::FormatDuration(timeout));
     stream.gateway_status = kGrpcCancelled;
     // Finished as far as this side goes: the backend's reset of the cancelled call must not
@@ -253,16 +258,26 @@ int DownstreamH2::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* fra
     ProxyStream* stream = StreamOf(session, frame->hd.stream_id);
     if (stream == nullptr) return 0;
     stream->request_ended = true;
+    if (H2WebCall* call = self->WebCallOf(frame->hd.stream_id)) {
+      self->OnWebRequestData(self->streams_[frame->hd.stream_id], *call, {}, true);
+      return 0;
+    }
     if (auto up = stream->up.lock()) up->ResumeRequest(*stream);
   }
   return 0;
 }
 
 int DownstreamH2::OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data,
-                              size_t len, void*) {
+                              size_t len, void* user_data) {
   ProxyStream* stream = StreamOf(session, id);
   if (stream == nullptr || stream->finished) {
     nghttp2_session_consume(session, id, len);
+    return 0;
+  }
+  DownstreamH2* self = Self(user_data);
+  if (H2WebCall* call = self->WebCallOf(id)) {
+    self->OnWebRequestData(self->streams_[id], *call,
+                           std::string_view(reinterpret_cast<const char*>(data), len), false);
     return 0;
   }
   stream->request_body.Append(reinterpret_cast<const char*>(data), len);
@@ -283,8 +298,10 @@ int DownstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t, void* us
   if (stream->timer) stream->timer->cancel();
   if (stream->counted) {
     stream->finished = was_finished;
-    RecordCall(*self->context_.metrics, "grpc", *stream);
+    H2WebCall* call = self->WebCallOf(id);
+    RecordCall(*self->context_.metrics, call != nullptr ? call->protocol() : "grpc", *stream);
   }
+  self->ReleaseWebCall(id, *stream);
   // A client that hangs up cancels its backend call at once, and what the gateway still held
   // of its response goes back to the backend connection's window.
   if (auto up = stream->up.lock()) {
@@ -298,6 +315,10 @@ void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
   const bool grpc = absl::StartsWith(stream->content_type, "application/grpc") &&
                     !absl::StartsWith(stream->content_type, "application/grpc-web");
   if (!grpc) {
+    if (context_.web != nullptr) {
+      DispatchWeb(stream);
+      return;
+    }
     RespondPlain(stream->down_id, 415,
                  "this port serves native gRPC over HTTP/2 (content-type application/grpc)\n");
     return;
@@ -308,14 +329,21 @@ void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
     Fail(*stream, kGrpcUnimplemented, "gRPC requires POST, got " + stream->method);
     return;
   }
+  StartCall(stream, stream->request_headers, false, IsDroppedRequestHeader);
+}
+
+void DownstreamH2::StartCall(const std::shared_ptr<ProxyStream>& stream, const Headers& metadata,
+                             bool body_follows, bool (*drop)(std::string_view name)) {
   auto target = context_.router->Resolve(stream->path);
   if (!target.ok()) {
     Fail(*stream, kGrpcUnimplemented, std::string(target.status().message()));
     return;
   }
   const RouteTimeouts& timeouts = target->route->timeouts;
-  std::chrono::microseconds remaining = timeouts.default_timeout;
-  if (const std::string* header = FindHeader(stream->request_headers, "grpc-timeout")) {
+  // A streamed body lasts as long as the client takes to send it: the route's maximum.
+  std::chrono::microseconds remaining =
+      body_follows ? timeouts.max_timeout : timeouts.default_timeout;
+  if (const std::string* header = FindHeader(metadata, "grpc-timeout")) {
     auto parsed = ParseGrpcTimeout(*header);
     if (!parsed) {
       Fail(*stream, kGrpcInvalidArgument, "malformed grpc-timeout \"" + *header + "\"");
@@ -323,7 +351,7 @@ void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
     }
     remaining = std::min<std::chrono::microseconds>(*parsed, timeouts.max_timeout);
   }
-  const std::string* trace = FindHeader(stream->request_headers, "x-deadline-trace");
+  const std::string* trace = FindHeader(metadata, "x-deadline-trace");
   stream->trace = trace != nullptr && *trace == "1";
   stream->budget_on_entry = remaining;
   if (remaining.count() <= 0) {
@@ -338,13 +366,9 @@ void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
     if (error) return;
     if (auto s = weak.lock()) self->OnDeadline(s);
   });
-  context_.upstreams->Submit(*target, stream, UpstreamRequestHeaders(*stream, remaining));
-}
-
-Headers DownstreamH2::UpstreamRequestHeaders(const ProxyStream& stream,
-                                             std::chrono::microseconds remaining) const {
-  return BackendRequestHeaders(stream.path, stream.authority, stream.request_headers, remaining,
-                               IsDroppedRequestHeader);
+  context_.upstreams->Submit(
+      *target, stream,
+      BackendRequestHeaders(stream->path, stream->authority, metadata, remaining, drop));
 }
 
 void DownstreamH2::AddTrace(ProxyStream& stream, Headers& headers) const {
@@ -362,6 +386,10 @@ void DownstreamH2::AddTrace(ProxyStream& stream, Headers& headers) const {
 
 void DownstreamH2::StartResponse(ProxyStream& stream, bool end_stream) {
   if (stream.finished || stream.down_closed || closed()) return;
+  if (H2WebCall* call = WebCallOf(stream.down_id)) {
+    StartWebResponse(stream, *call, end_stream);
+    return;
+  }
   Headers headers;
   headers.reserve(stream.response_headers.size() + 1);
   for (const auto& header : stream.response_headers) {
@@ -388,7 +416,12 @@ void DownstreamH2::StartResponse(ProxyStream& stream, bool end_stream) {
 }
 
 void DownstreamH2::ResumeResponse(ProxyStream& stream) {
-  if (stream.finished || stream.down_closed || closed() || !stream.response_started) return;
+  if (stream.finished || stream.down_closed || closed()) return;
+  if (H2WebCall* call = WebCallOf(stream.down_id)) {
+    PumpWebResponse(stream, *call);
+    return;
+  }
+  if (!stream.response_started) return;
   if (!stream.response_body.empty() &&
       waiting_since_.emplace(stream.down_id, std::chrono::steady_clock::now()).second) {
     ArmStallTimer();
@@ -432,12 +465,26 @@ ssize_t DownstreamH2::ReadResponseBody(nghttp2_session* session, int32_t id, uin
 
 void DownstreamH2::Consumed(ProxyStream& stream, size_t n) {
   if (closed() || stream.down_closed) return;
+  if (H2WebCall* call = WebCallOf(stream.down_id)) {
+    // The backend took translated bytes: the client's own bytes held back while it was
+    // behind are given back.
+    if (call->unconsumed_request_bytes == 0 ||
+        stream.request_body.size() >= kMaxPendingRequestBytes) {
+      return;
+    }
+    n = call->unconsumed_request_bytes;
+    call->unconsumed_request_bytes = 0;
+  }
   nghttp2_session_consume(session(), stream.down_id, n);
   ScheduleFlush();
 }
 
 void DownstreamH2::Fail(ProxyStream& stream, int grpc_code, const std::string& message) {
   if (stream.finished || stream.down_closed || closed()) return;
+  if (H2WebCall* call = WebCallOf(stream.down_id)) {
+    FailWeb(stream, *call, grpc_code, message);
+    return;
+  }
   if (auto up = stream.up.lock(); up && !stream.up_closed) up->Cancel(stream);
   stream.gateway_status = grpc_code;
   Headers status = {{"grpc-status", std::to_string(grpc_code)},
@@ -463,11 +510,12 @@ void DownstreamH2::OnDeadline(const std::shared_ptr<ProxyStream>& stream) {
   Fail(*stream, kGrpcDeadlineExceeded, "deadline exceeded at the gateway");
 }
 
-void DownstreamH2::RespondPlain(int32_t stream_id, int http_status, const std::string& body) {
+void DownstreamH2::RespondPlain(int32_t stream_id, int http_status, const std::string& body,
+                                const char* content_type, Headers extra) {
   std::string& stored = plain_bodies_[stream_id];
   stored = body;
-  Headers headers = {{":status", std::to_string(http_status)},
-                     {"content-type", "text/plain; charset=utf-8"}};
+  Headers headers = {{":status", std::to_string(http_status)}, {"content-type", content_type}};
+  for (auto& header : extra) headers.push_back(std::move(header));
   const auto nv = ToNv(headers);
   nghttp2_data_provider provider{};
   provider.source.ptr = &stored;
@@ -504,6 +552,7 @@ void DownstreamH2::OnClosed() {
   for (auto& [id, stream] : streams) {
     stream->down_closed = true;
     if (stream->timer) stream->timer->cancel();
+    ReleaseWebCall(id, *stream);
     if (auto up = stream->up.lock(); up && !stream->up_closed && !stream->response_ended) {
       up->Cancel(*stream);
     }

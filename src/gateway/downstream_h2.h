@@ -1,6 +1,8 @@
-// A client's HTTP/2 connection to the gateway (h2c), carrying native gRPC calls that are
-// proxied per request to pooled backend connections, bytes passed through untouched and flow
-// control kept end to end: a stream's window opens only as the other side takes its bytes.
+// A client's HTTP/2 connection to the gateway (h2c). Native gRPC calls are proxied per request
+// to pooled backend connections, bytes passed through untouched and flow control kept end to
+// end: a stream's window opens only as the other side takes its bytes. gRPC-Web and REST
+// requests (by content type, as on HTTP/1.1) are translated per stream
+// (downstream_h2_web.cc).
 #pragma once
 
 #include <boost/asio.hpp>
@@ -12,13 +14,29 @@
 #include "gateway/gateway_config.h"
 #include "gateway/h2_connection.h"
 #include "gateway/proxy_stream.h"
+#include "gateway/rest_call.h"
 
 namespace switchboard::gateway {
 
 class Router;
 class UpstreamPool;
-
 class GatewayMetrics;
+struct H2WebCall;
+namespace rest {
+class RouteTable;
+class Transcoder;
+}  // namespace rest
+namespace grpcweb {
+class CorsPolicy;
+}  // namespace grpcweb
+
+// What translating gRPC-Web and REST takes, built once from the descriptor sets.
+struct WebRoutes {
+  const rest::RouteTable* routes;
+  const rest::Transcoder* transcoder;
+  const grpcweb::CorsPolicy* cors;
+  const std::string* openapi_json;
+};
 
 struct GatewayContext {
   boost::asio::io_context* io;
@@ -26,10 +44,16 @@ struct GatewayContext {
   Router* router;
   UpstreamPool* upstreams;
   GatewayMetrics* metrics;
+  // Null: the HTTP/2 side serves native gRPC only.
+  const WebRoutes* web = nullptr;
 };
 
 // Writes the access-log line and the metrics of a finished call.
 void RecordCall(GatewayMetrics& metrics, const std::string& protocol, const ProxyStream& stream);
+
+// Request bytes of a translated call (gRPC-Web, a streamed REST body) that may wait for the
+// backend before the client's stream window is no longer given back.
+inline constexpr size_t kMaxPendingRequestBytes = 256 * 1024;
 
 class DownstreamH2 : public H2Connection,
                      public DownstreamSink,
@@ -40,6 +64,7 @@ class DownstreamH2 : public H2Connection,
   static std::weak_ptr<DownstreamH2> Start(GatewayContext context,
                                            boost::asio::ip::tcp::socket socket,
                                            std::string initial);
+  ~DownstreamH2() override;
 
   // Called by the backend side.
   void StartResponse(ProxyStream& stream, bool end_stream) override;
@@ -59,11 +84,41 @@ class DownstreamH2 : public H2Connection,
  private:
   DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket);
   void Dispatch(const std::shared_ptr<ProxyStream>& stream);
+  // Resolves the route of stream->path, settles the deadline (grpc-timeout in `metadata`, or
+  // the route's default; its maximum when the request body streams in later) and submits the
+  // backend call; `drop` leaves out further metadata by name.
+  void StartCall(const std::shared_ptr<ProxyStream>& stream, const Headers& metadata,
+                 bool body_follows, bool (*drop)(std::string_view name));
   void OnDeadline(const std::shared_ptr<ProxyStream>& stream);
-  Headers UpstreamRequestHeaders(const ProxyStream& stream,
-                                 std::chrono::microseconds remaining) const;
+
+  // ---- gRPC-Web and REST (downstream_h2_web.cc) ----
+  H2WebCall* WebCallOf(int32_t id);
+  // The request headers are complete: a local answer, a rejection, or a translated call.
+  void DispatchWeb(const std::shared_ptr<ProxyStream>& stream);
+  void DispatchRest(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call);
+  // Request DATA (or its end, with empty `data`) of a translated call.
+  void OnWebRequestData(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call,
+                        std::string_view data, bool end);
+  void StartBufferedRest(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call);
+  // StartCall for a translated call, whose request frames come from the translation.
+  void StartTranslatedCall(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call,
+                           const Headers& metadata, bool body_follows);
+  // An answer from the gateway itself, counted as a call of `call`'s protocol.
+  void RejectWeb(ProxyStream& stream, H2WebCall& call, const absl::Status& status,
+                 int http_status = 0, const Headers& extra = {});
+  void StartWebResponse(ProxyStream& stream, H2WebCall& call, bool end_stream);
+  void PumpWebResponse(ProxyStream& stream, H2WebCall& call);
+  void FailWeb(ProxyStream& stream, H2WebCall& call, int grpc_code, const std::string& message);
+  void FinishRest(ProxyStream& stream, H2WebCall& call, int grpc_code, const std::string& message);
+  // Sends what a translation gives; `consumed` backend bytes are given back once the client
+  // has taken the output.
+  void SendWebOutput(ProxyStream& stream, H2WebCall& call, WebOutput output, size_t consumed);
+  void ReleaseWebCall(int32_t id, ProxyStream& stream);
+  static ssize_t ReadWebBody(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
+                             nghttp2_data_source*, void*);
   void AddTrace(ProxyStream& stream, Headers& headers) const;
-  void RespondPlain(int32_t stream_id, int http_status, const std::string& body);
+  void RespondPlain(int32_t stream_id, int http_status, const std::string& body,
+                    const char* content_type = "text/plain; charset=utf-8", Headers extra = {});
   void OnClosed() override;
   void OnActivity() override;
   // Closes the connection (GOAWAY first) once it has been idle for limits.idle_timeout.
@@ -90,6 +145,7 @@ class DownstreamH2 : public H2Connection,
   std::map<int32_t, std::shared_ptr<ProxyStream>> streams_;
   // Plain (non-gRPC) response bodies by stream id.
   std::map<int32_t, std::string> plain_bodies_;
+  std::map<int32_t, std::unique_ptr<H2WebCall>> web_calls_;
   boost::asio::steady_timer stall_timer_;
   bool stall_timer_armed_ = false;
   // Streams whose response bytes wait for the client: since when, or since the last bytes it

@@ -49,6 +49,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Gatewa
   }
   server->cors_ = std::make_unique<grpcweb::CorsPolicy>(std::move(*policy));
   server->openapi_json_ = rest::GenerateOpenApi(*server->routes_);
+  server->web_ = {server->routes_.get(), server->transcoder_.get(), server->cors_.get(),
+                  &server->openapi_json_};
   boost::system::error_code error;
   auto address = boost::asio::ip::make_address(config.listen_host, error);
   if (error) {
@@ -268,7 +270,7 @@ void GatewayServer::Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
           Sniff(socket, seen);
           return;
         }
-        GatewayContext context{&io_, &config_, router_.get(), &upstreams_, &metrics_};
+        GatewayContext context{&io_, &config_, router_.get(), &upstreams_, &metrics_, &web_};
         if (prefix_matches) {
           downstreams_.Add(DownstreamH2::Start(context, std::move(*socket), std::move(*seen)));
           return;

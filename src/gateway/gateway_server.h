@@ -68,6 +68,8 @@ class GatewayServer {
   std::unique_ptr<rest::Transcoder> transcoder_;
   std::unique_ptr<grpcweb::CorsPolicy> cors_;
   std::string openapi_json_;
+  // The four above, as the HTTP/2 side's gRPC-Web and REST calls reach them.
+  WebRoutes web_{};
   UpstreamPool upstreams_;
   // Open client connections, drained at Stop.
   ConnectionList<DownstreamH2> downstreams_;

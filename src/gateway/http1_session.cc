@@ -645,14 +645,7 @@ void Http1Session::OnDeadline() {
 void Http1Session::StartResponse(ProxyStream& stream, bool end_stream) {
   if (stream_.get() != &stream || exchange_done_) return;
   if (mode_ == Mode::kGrpcWeb) {
-    grpcweb::ResponseHead head;
-    for (const auto& [name, value] : stream.response_headers) {
-      if (name == ":status") {
-        head.status = std::atoi(value.c_str());
-      } else {
-        head.headers.emplace_back(name, value);
-      }
-    }
+    grpcweb::ResponseHead head = grpcweb::ResponseHeadOf(stream.response_headers);
     if (end_stream && stream.trace) SetDeadlineTrace(stream.budget_on_entry, head.headers);
     SendOutput(grpc_web_->OnResponseHeaders(head, end_stream), 0);
     return;

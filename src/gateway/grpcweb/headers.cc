@@ -1,5 +1,7 @@
 #include "gateway/grpcweb/headers.h"
 
+#include <cstdlib>
+
 namespace switchboard::gateway::grpcweb {
 namespace {
 
@@ -8,6 +10,19 @@ char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 
 bool IsOws(char c) { return c == ' ' || c == '\t'; }
 
 }  // namespace
+
+ResponseHead ResponseHeadOf(const Headers& http2_headers) {
+  ResponseHead head;
+  head.headers.reserve(http2_headers.size() + 1);
+  for (const auto& [name, value] : http2_headers) {
+    if (name == ":status") {
+      head.status = std::atoi(value.c_str());
+    } else {
+      head.headers.emplace_back(name, value);
+    }
+  }
+  return head;
+}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

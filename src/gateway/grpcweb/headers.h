@@ -20,6 +20,9 @@ struct ResponseHead {
   Headers headers;
 };
 
+// A native response's header block as a head: ":status" as the status, the rest in order.
+ResponseHead ResponseHeadOf(const Headers& http2_headers);
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view text);
 // Drops leading and trailing spaces and tabs (HTTP's OWS).
