@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The gateway's data path beside direct calls and three reverse proxies (nghttpx, HAProxy, nginx
 # grpc_pass), all in front of the same ticket server in one run: native gRPC unary req/s, added
-# latency at one request in flight, gRPC-Web and REST over HTTP/1.1 (beside grpc-gateway v1),
-# server-streaming throughput and memory per idle proxied stream. Median of RUNS runs; prints a
-# markdown section.
+# latency at one request in flight, gRPC-Web and REST over HTTP/1.1 (beside grpc-gateway v1) and
+# over h2c, server-streaming throughput and memory per idle proxied stream. Median of RUNS runs;
+# prints a markdown section.
 #
 # Usage: bench/gateway.sh [BUILD_DIR]   (RUNS=3, REQUESTS=40000, CLIENTS=8, STREAMS=32, ...)
 # BACKEND=cpp (default): `switchboard serve ticket` behind every unary path; BACKEND=go: the
@@ -251,6 +251,21 @@ h1_sample() {
   line+="$label -c $h1c $R_QPS req/s, "
 }
 
+# h2_sample KEY WHAT URL [h2load args]: one HTTP/2 run at the native runs' load through the
+# gateway; records KEY.qps and the gateway's CPU per request as KEY.cpu, checks the bytes per
+# response and adds the result to `line`.
+h2_sample() {
+  local key=$1 what=$2 url=$3; shift 3
+  local cpu0
+  cpu0=$(gw_cpu_ticks "${PID[gateway]}")
+  WHAT="$what"
+  gw_h2load - "$url" "$REQUESTS" -c "$CLIENTS" -m "$STREAMS" "$@"
+  check_bytes "$key" "$what"
+  add "$key.qps" "$R_QPS"
+  add "$key.cpu" "$(( ($(gw_cpu_ticks "${PID[gateway]}") - cpu0) * 1000000 / CLK_TCK ))"
+  line+="$key $R_QPS req/s, "
+}
+
 # ---- servers and proxies -----------------------------------------------------------------------
 
 ticket_port=$(bench_free_port)
@@ -430,6 +445,21 @@ for run in $(seq 1 "$RUNS"); do
     check_bytes rest "REST GET /events/evt-1 via grpc-gateway v1 at -c 1"
     add gg.p50 "$R_P50"; add gg.mean "$R_MEAN"; add gg.p99 "$R_P99"
   fi
+  echo "run $run: ${line%, }" >&2
+
+  # gRPC-Web and REST over h2c: the same HTTP/2 load and load generator mode as the native runs,
+  # so the ratio is the translation's cost, not HTTP/1.1's.
+  line=""
+  h2_sample web2 "gRPC-Web GetEvent over h2c (run $run)" "http://127.0.0.1:$gw_port$GET_EVENT" \
+    "${WEB_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin"
+  h2_sample rest2 "REST GET /events/evt-1 over h2c (run $run)" "http://127.0.0.1:$gw_port/events/evt-1"
+  gw_h2load "$BENCH_TMP/low.log" "http://127.0.0.1:$gw_port$GET_EVENT" "$LOW_REQUESTS" -c 1 -m 1 \
+    "${WEB_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin"
+  check_bytes web2 "gRPC-Web GetEvent over h2c at -c 1"
+  add web2.p50 "$R_P50"; add web2.mean "$R_MEAN"; add web2.p99 "$R_P99"
+  gw_h2load "$BENCH_TMP/low.log" "http://127.0.0.1:$gw_port/events/evt-1" "$LOW_REQUESTS" -c 1 -m 1
+  check_bytes rest2 "REST GET /events/evt-1 over h2c at -c 1"
+  add rest2.p50 "$R_P50"; add rest2.mean "$R_MEAN"; add rest2.p99 "$R_P99"
   echo "run $run: ${line%, }" >&2
 done
 
@@ -611,12 +641,14 @@ echo
 echo "| path | p50 | mean | p99 | added p50 | added mean |"
 echo "|---|---|---|---|---|---|"
 d50=$(med direct.p50) dmean=$(med direct.mean)
-low_paths=("${PATHS[@]}" web rest)
+low_paths=("${PATHS[@]}" web rest web2 rest2)
 [ -n "${PORT[grpc_gateway]:-}" ] && low_paths+=(gg)
 for p in "${low_paths[@]}"; do
   label=$p
   [ "$p" = web ] && label="gateway, gRPC-Web (HTTP/1.1)"
   [ "$p" = rest ] && label="gateway, REST GET /events/evt-1 (HTTP/1.1)"
+  [ "$p" = web2 ] && label="gateway, gRPC-Web (h2c)"
+  [ "$p" = rest2 ] && label="gateway, REST GET /events/evt-1 (h2c)"
   [ "$p" = gg ] && label="grpc-gateway v1, REST GET /events/evt-1 (HTTP/1.1)"
   [ "$p" = gateway ] && label="gateway, native gRPC"
   [ "$p" = gateway_log ] && label="gateway, native gRPC, access log on"
@@ -656,6 +688,20 @@ for h1c in $H1_CLIENTS; do
 done
 echo
 echo "Per-run req/s: $(for h1c in $H1_CLIENTS; do printf 'gRPC-Web -c %s%s; REST -c %s%s; grpc-gateway -c %s%s; nghttpx -c %s%s; ' "$h1c" "${S[web.$h1c.qps]}" "$h1c" "${S[rest.$h1c.qps]}" "$h1c" "${S[gg.$h1c.qps]:-}" "$h1c" "${S[nx1.$h1c.qps]:-}"; done)"
+echo
+echo "### gRPC-Web and REST over h2c through the gateway"
+echo
+echo "\`h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t 1\`, the native runs' load and HTTP/2 mode, to the same gateway port: gRPC-Web as POST with content-type application/grpc-web+proto and the same framed body, REST as GET /events/evt-1. The transport and the load generator's cost per request are the direct baseline's, so the ratio is what translating costs."
+echo
+echo "| protocol | req/s | vs direct native | target | vs gateway native | gateway CPU/req |"
+echo "|---|---|---|---|---|---|"
+web2_ratio=$(ratio "$(med web2.qps)" "$direct_qps")
+rest2_ratio=$(ratio "$(med rest2.qps)" "$direct_qps")
+echo "| gRPC-Web GetEvent | $(fmt0 "$(med web2.qps)") | $web2_ratio | >= 0.40 ($(verdict "$web2_ratio" 0.4)) | $(ratio "$(med web2.qps)" "$gateway_qps") | $(echo "$(med web2.cpu) $REQUESTS" | awk '{printf "%.1f", $1/$2}') us |"
+echo "| REST GET /events/evt-1 | $(fmt0 "$(med rest2.qps)") | $rest2_ratio | >= 0.35 ($(verdict "$rest2_ratio" 0.35)) | $(ratio "$(med rest2.qps)" "$gateway_qps") | $(echo "$(med rest2.cpu) $REQUESTS" | awk '{printf "%.1f", $1/$2}') us |"
+echo "| native gRPC (for comparison) | $(fmt0 "$gateway_qps") | $(ratio "$gateway_qps" "$direct_qps") | | 1.00 | $(echo "$(med gateway.cpu) $REQUESTS" | awk '{printf "%.1f", $1/$2}') us |"
+echo
+echo "Per-run req/s: gRPC-Web${S[web2.qps]}; REST${S[rest2.qps]}"
 echo
 echo "### Server streaming: WatchStockPrice"
 echo
@@ -698,8 +744,8 @@ if [ -n "${PORT[nghttpx]:-}" ]; then
   g_nghttpx=$(ratio "$gateway_qps" "$(med nghttpx.qps)")
   echo "- gateway >= nghttpx (design doc): $g_nghttpx ($(verdict "$g_nghttpx" 1))"
 fi
-echo "- gRPC-Web >= 0.4x direct native: $web_ratio ($(verdict "$web_ratio" 0.4))"
-echo "- REST >= 0.35x direct native: $rest_ratio ($(verdict "$rest_ratio" 0.35))"
+echo "- gRPC-Web >= 0.4x direct native: h2c $web2_ratio ($(verdict "$web2_ratio" 0.4)); HTTP/1.1 at $h1_main connections $web_ratio ($(verdict "$web_ratio" 0.4))"
+echo "- REST >= 0.35x direct native: h2c $rest2_ratio ($(verdict "$rest2_ratio" 0.35)); HTTP/1.1 at $h1_main connections $rest_ratio ($(verdict "$rest_ratio" 0.35))"
 if [ -n "${PORT[grpc_gateway]:-}" ]; then
   echo "- REST, ours vs grpc-gateway v1 at $h1_main connections (no target): $(ratio "$(med "rest.$h1_main.qps")" "$(med "gg.$h1_main.qps")")"
 fi
@@ -721,6 +767,8 @@ echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t 1 -H 'content-type: applica
 echo "h2load -n $LOW_REQUESTS -c 1 -m 1 -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d get_event.bin --log-file=low.log http://127.0.0.1:PORT$GET_EVENT"
 echo "h2load --h1 -n $REQUESTS -c N -t 1 -H 'content-type: application/grpc-web+proto' -H 'x-grpc-web: 1' -d get_event.bin http://127.0.0.1:$gw_port$GET_EVENT"
 echo "h2load --h1 -n $REQUESTS -c N -t 1 http://127.0.0.1:$gw_port/events/evt-1"
+echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t 1 -H 'content-type: application/grpc-web+proto' -H 'x-grpc-web: 1' -d get_event.bin http://127.0.0.1:$gw_port$GET_EVENT   # h2c"
+echo "h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t 1 http://127.0.0.1:$gw_port/events/evt-1   # h2c"
 [ -n "${PORT[grpc_gateway]:-}" ] && echo "h2load --h1 -n $REQUESTS -c N -t 1 http://127.0.0.1:${PORT[grpc_gateway]}/events/evt-1   # grpc-gateway v1"
 echo "h2load --h1 -n $REQUESTS -c N -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d get_event.bin http://127.0.0.1:NGHTTPX_PORT$GET_EVENT   # reference"
 echo "h2load -D $WATCH_SECONDS -c $WATCH_CLIENTS -m $WATCH_STREAMS -t 1 -H 'content-type: application/grpc' -H 'te: trailers' -d watch_acme.bin http://127.0.0.1:PORT$WATCH"

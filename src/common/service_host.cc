@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/rpc_log.h"
+#include "common/service_names_option.h"
 
 namespace switchboard::common {
 
@@ -43,6 +44,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
   if (options.add_interceptors) options.add_interceptors(interceptors);
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::vector<std::string> names;
+  builder.SetOption(std::make_unique<ServiceNamesOption>(&names));
   for (Service* service : services) {
     for (grpc::Service* grpc_service : service->GrpcServices()) {
       builder.RegisterService(grpc_service);
@@ -54,7 +56,11 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
         absl::StrCat("cannot listen on ", address, " (in use, or not a local address?)"));
   }
   host->identity_->Set(absl::StrReplaceAll(options.server_id, {{"{address}", host->address()}}));
-  host->server_->GetHealthCheckService()->SetServingStatus(true);
+  // Each service by name too, as health checkers ask (the gateway's, grpc++'s client-side
+  // health checking); SetServing later changes them all at once.
+  grpc::HealthCheckServiceInterface* health = host->server_->GetHealthCheckService();
+  for (const std::string& name : names) health->SetServingStatus(name, true);
+  health->SetServingStatus(true);
   return host;
 }
 

@@ -181,6 +181,7 @@ std::weak_ptr<DownstreamH2> DownstreamH2::Start(GatewayContext context,
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, OnFrameRecv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, OnStreamClose);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, OnFrameSend);
   nghttp2_option* option = NewProxyOptions();
   nghttp2_session* session = nullptr;
   nghttp2_session_server_new2(&session, callbacks, connection.get(), option);
@@ -263,6 +264,21 @@ int DownstreamH2::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* fra
       return 0;
     }
     if (auto up = stream->up.lock()) up->ResumeRequest(*stream);
+  }
+  return 0;
+}
+
+int DownstreamH2::OnFrameSend(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0 ||
+      (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)) {
+    return 0;
+  }
+  // The response is complete while the client is still sending (an answer before the whole
+  // body: 413, 408, a rejected call): RST_STREAM NO_ERROR tells it to stop (RFC 9113 8.1)
+  // rather than leave the stream half open for good.
+  ProxyStream* stream = StreamOf(session, frame->hd.stream_id);
+  if (stream != nullptr && !stream->request_ended) {
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
   }
   return 0;
 }

@@ -100,6 +100,12 @@ class DownstreamH2 : public H2Connection,
   void OnWebRequestData(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call,
                         std::string_view data, bool end);
   void StartBufferedRest(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call);
+  // Gives a unary REST body limits.slow_client_timeout to arrive whole (408 after that).
+  void AwaitBufferedBody(const std::shared_ptr<ProxyStream>& stream);
+  // Frees `call`'s buffered body.
+  void ReleaseBufferedBody(H2WebCall& call);
+  // Bytes of unary REST bodies one connection buffers at a time (429 past that).
+  size_t BufferedBodyBudget() const;
   // StartCall for a translated call, whose request frames come from the translation.
   void StartTranslatedCall(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call,
                            const Headers& metadata, bool body_follows);
@@ -134,6 +140,7 @@ class DownstreamH2 : public H2Connection,
                       const uint8_t*, size_t, uint8_t, void*);
   static int OnFrameRecv(nghttp2_session*, const nghttp2_frame*, void*);
   static int OnDataChunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
+  static int OnFrameSend(nghttp2_session*, const nghttp2_frame*, void*);
   static int OnStreamClose(nghttp2_session*, int32_t, uint32_t, void*);
   static ssize_t ReadResponseBody(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
                                   nghttp2_data_source*, void*);
@@ -146,6 +153,8 @@ class DownstreamH2 : public H2Connection,
   // Plain (non-gRPC) response bodies by stream id.
   std::map<int32_t, std::string> plain_bodies_;
   std::map<int32_t, std::unique_ptr<H2WebCall>> web_calls_;
+  // Bytes of unary REST bodies buffered on this connection, still waiting for their end.
+  size_t buffered_body_bytes_ = 0;
   boost::asio::steady_timer stall_timer_;
   bool stall_timer_armed_ = false;
   // Streams whose response bytes wait for the client: since when, or since the last bytes it

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/access_log.h"
+#include "common/duration.h"
 #include "gateway/backend_call.h"
 #include "gateway/downstream_h2.h"
 #include "gateway/gateway_metrics.h"
@@ -146,8 +147,12 @@ void DownstreamH2::DispatchRest(const std::shared_ptr<ProxyStream>& stream, H2We
       stream->content_type.empty() ? nullptr : &stream->content_type;
   auto kind = rest::StreamedBodyKindOf(*call.route, stream->method, content_type);
   if (!kind) {
-    if (stream->request_ended) StartBufferedRest(stream, call);
-    return;  // the body comes in DATA frames, buffered until its end
+    if (stream->request_ended) {
+      StartBufferedRest(stream, call);
+    } else {
+      AwaitBufferedBody(stream);  // the body comes in DATA frames, buffered until its end
+    }
+    return;
   }
   // A client-streaming method with an NDJSON or raw body: each message goes to the backend
   // as it is complete, never the whole body at once.
@@ -185,11 +190,42 @@ void DownstreamH2::StartTranslatedCall(const std::shared_ptr<ProxyStream>& strea
   if (ended) OnWebRequestData(stream, call, {}, true);
 }
 
+void DownstreamH2::AwaitBufferedBody(const std::shared_ptr<ProxyStream>& stream) {
+  // A body that never ends would hold its buffer and stream for good: it has
+  // limits.slow_client_timeout to arrive whole (StartCall's deadline timer replaces this one).
+  const auto timeout = context_.config->limits.slow_client_timeout;
+  if (timeout.count() <= 0) return;
+  stream->timer = std::make_unique<boost::asio::steady_timer>(*context_.io, timeout);
+  std::weak_ptr<ProxyStream> weak = stream;
+  auto self = shared_from_this();
+  stream->timer->async_wait([self, weak, timeout](const boost::system::error_code& error) {
+    auto s = weak.lock();
+    if (error || !s || s->down_closed) return;
+    H2WebCall* call = self->WebCallOf(s->down_id);
+    if (call == nullptr || call->call_started) return;
+    self->context_.metrics->SlowClient("rest", "request");
+    self->RejectWeb(*s, *call,
+                    absl::DeadlineExceededError(absl::StrCat(
+                        "request body not complete within limits.slow_client_timeout (",
+                        common::FormatDuration(timeout), ")")),
+                    408);
+  });
+}
+
+void DownstreamH2::ReleaseBufferedBody(H2WebCall& call) {
+  buffered_body_bytes_ -= call.request_body.size();
+  std::string().swap(call.request_body);
+}
+
+size_t DownstreamH2::BufferedBodyBudget() const {
+  return static_cast<size_t>(context_.config->limits.connection_window_bytes);
+}
+
 void DownstreamH2::StartBufferedRest(const std::shared_ptr<ProxyStream>& stream,
                                      H2WebCall& call) {
   auto message = context_.web->transcoder->TranscodeRequest(*call.route, call.bindings, call.query,
                                                             call.request_body);
-  std::string().swap(call.request_body);
+  ReleaseBufferedBody(call);
   if (!message.ok()) {
     RejectWeb(*stream, call, message.status());
     return;
@@ -205,23 +241,35 @@ void DownstreamH2::StartBufferedRest(const std::shared_ptr<ProxyStream>& stream,
 void DownstreamH2::OnWebRequestData(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call,
                                     std::string_view data, bool end) {
   const int32_t id = stream->down_id;
+  if (end) stream->request_ended = true;
   if (stream->finished || call.out_ended) {
     nghttp2_session_consume(session(), id, data.size());
     return;
   }
   const Limits& limits = context_.config->limits;
   if (!call.call_started) {
-    // A unary REST body, buffered whole: its window goes back at once, the buffer is bounded.
+    // A unary REST body, buffered whole (limits.max_message_bytes), its window given back at
+    // once. The bodies one connection buffers at a time are bounded too: holding bytes back
+    // instead would take the window every other stream of the connection shares.
     nghttp2_session_consume(session(), id, data.size());
+    ScheduleFlush();
     if (call.request_body.size() + data.size() > static_cast<size_t>(limits.max_message_bytes)) {
       RejectWeb(*stream, call,
                 absl::ResourceExhaustedError("request body is larger than limits.max_message_bytes"),
                 413);
       return;
     }
+    if (buffered_body_bytes_ + data.size() > BufferedBodyBudget()) {
+      RejectWeb(*stream, call,
+                absl::ResourceExhaustedError(absl::StrCat(
+                    "request bodies being received on this connection exceed "
+                    "limits.connection_window_bytes (",
+                    BufferedBodyBudget(), " bytes): send fewer large bodies at once")));
+      return;
+    }
     call.request_body.append(data);
+    buffered_body_bytes_ += data.size();
     if (end) StartBufferedRest(stream, call);
-    ScheduleFlush();
     return;
   }
   std::string frames;
@@ -266,6 +314,7 @@ void DownstreamH2::OnWebRequestData(const std::shared_ptr<ProxyStream>& stream, 
 void DownstreamH2::RejectWeb(ProxyStream& stream, H2WebCall& call, const absl::Status& status,
                              int http_status, const Headers& extra) {
   if (call.out_ended) return;
+  if (!call.request_body.empty()) ReleaseBufferedBody(call);
   if (auto up = stream.up.lock(); up && !stream.up_closed) {
     if (!stream.response_ended) up->Cancel(stream);
     up->Release(stream);
@@ -455,11 +504,13 @@ ssize_t DownstreamH2::ReadWebBody(nghttp2_session*, int32_t id, uint8_t* buf, si
 void DownstreamH2::ReleaseWebCall(int32_t id, ProxyStream& stream) {
   auto it = web_calls_.find(id);
   if (it == web_calls_.end()) return;
-  // Bytes held for a client that is gone still count against the backend connection's window.
-  if (it->second->held_response_bytes > 0) {
-    if (auto up = stream.up.lock()) up->Consumed(stream, it->second->held_response_bytes);
-  }
+  std::unique_ptr<H2WebCall> call = std::move(it->second);
   web_calls_.erase(it);
+  // Bytes held for a client that is gone still count against the backend connection's window.
+  if (call->held_response_bytes > 0) {
+    if (auto up = stream.up.lock()) up->Consumed(stream, call->held_response_bytes);
+  }
+  if (!call->request_body.empty()) ReleaseBufferedBody(*call);
 }
 
 }  // namespace switchboard::gateway

@@ -68,7 +68,7 @@ H2cClient::~H2cClient() {
 }
 
 int32_t H2cClient::Start(const std::string& method, const std::string& path,
-                         const HeaderList& headers, std::string body) {
+                         const HeaderList& headers, std::string body, bool open) {
   HeaderList all = {{":method", method}, {":scheme", "http"}, {":authority", "127.0.0.1"},
                     {":path", path}};
   all.insert(all.end(), headers.begin(), headers.end());
@@ -77,12 +77,13 @@ int32_t H2cClient::Start(const std::string& method, const std::string& path,
     nv.push_back({reinterpret_cast<uint8_t*>(name.data()), reinterpret_cast<uint8_t*>(value.data()),
                   name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
   }
-  const bool has_body = !body.empty() || method == "POST" || method == "PUT";
+  const bool has_body = !body.empty() || open || method == "POST" || method == "PUT";
   nghttp2_data_provider provider{};
   provider.read_callback = ReadBody;
   const int32_t id = nghttp2_submit_request(session_, nullptr, nv.data(), nv.size(),
                                             has_body ? &provider : nullptr, nullptr);
   if (has_body) bodies_[id] = std::move(body);
+  open_[id] = open;
   responses_[id];
   Pump(std::chrono::milliseconds(0));
   return id;
@@ -90,12 +91,23 @@ int32_t H2cClient::Start(const std::string& method, const std::string& path,
 
 ssize_t H2cClient::ReadBody(nghttp2_session*, int32_t id, uint8_t* buf, size_t length,
                             uint32_t* data_flags, nghttp2_data_source*, void* user_data) {
-  std::string& body = Self(user_data)->bodies_[id];
+  H2cClient* self = Self(user_data);
+  std::string& body = self->bodies_[id];
   const size_t n = std::min(length, body.size());
   std::memcpy(buf, body.data(), n);
   body.erase(0, n);
-  if (body.empty()) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+  if (body.empty()) {
+    if (self->open_[id] && n == 0) return NGHTTP2_ERR_DEFERRED;
+    if (!self->open_[id]) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+  }
   return static_cast<ssize_t>(n);
+}
+
+void H2cClient::Send(int32_t id, const std::string& data, bool end) {
+  bodies_[id] += data;
+  open_[id] = !end;
+  nghttp2_session_resume_data(session_, id);
+  Pump(std::chrono::milliseconds(0));
 }
 
 int H2cClient::OnHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,

@@ -38,9 +38,12 @@ class H2cClient {
   H2cClient(const H2cClient&) = delete;
   H2cClient& operator=(const H2cClient&) = delete;
 
-  // Sends a request (`body` whole, the stream ended after it) and returns its stream id.
+  // Sends a request and returns its stream id: `body`, then the end of the stream unless
+  // `open` (more comes through Send).
   int32_t Start(const std::string& method, const std::string& path, const HeaderList& headers,
-                std::string body = "");
+                std::string body = "", bool open = false);
+  // More of an open request's body; `end` ends the stream after it.
+  void Send(int32_t id, const std::string& data, bool end);
   // Runs the connection until `done` holds or `timeout` passes; false on time-out or when the
   // connection is gone first.
   bool RunUntil(const std::function<bool()>& done,
@@ -67,6 +70,7 @@ class H2cClient {
   nghttp2_session* session_ = nullptr;
   std::map<int32_t, H2Response> responses_;
   std::map<int32_t, std::string> bodies_;
+  std::map<int32_t, bool> open_;  // request bodies still to be continued
   bool connection_closed_ = false;
 };
 

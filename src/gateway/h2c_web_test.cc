@@ -275,6 +275,37 @@ TEST_F(H2cWebTest, LimitsAndStreamRoutesWithoutWebSocket) {
   EXPECT_FALSE(client.connection_closed());
 }
 
+TEST_F(H2cWebTest, BufferedBodiesAreBoundedInTimeAndPerConnection) {
+  StartGateway([](GatewayConfig& config) {
+    config.limits.slow_client_timeout = std::chrono::milliseconds(400);
+    config.limits.connection_window_bytes = 64 * 1024;
+  });
+  H2cClient client(gateway_->port());
+  const testing::HeaderList json = {{"content-type", "application/json"}};
+  // A body that never ends: 408 after the timeout, not a stream held for good.
+  const auto start = Clock::now();
+  const int32_t stalled = client.Start("POST", "/users", json, R"({"email":)", /*open=*/true);
+  ASSERT_TRUE(client.RunUntil([&] { return client.response(stalled).closed; }));
+  EXPECT_EQ(client.response(stalled).status, 408) << client.response(stalled).body;
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(400));
+
+  // Two bodies of 40 KiB each, more than the connection's 64 KiB together: the one that
+  // passes the bound is refused (429), the other is answered, and the connection carries on.
+  const std::string padding(40 * 1024, ' ');
+  const int32_t first = client.Start("POST", "/users", json, "{" + padding, /*open=*/true);
+  const int32_t second = client.Start("POST", "/users", json, "{" + padding, /*open=*/true);
+  ASSERT_TRUE(client.RunUntil([&] { return client.response(second).closed; }));
+  EXPECT_EQ(client.response(second).status, 429) << client.response(second).body;
+  EXPECT_TRUE(absl::StrContains(client.response(second).body, "limits.connection_window_bytes"));
+  client.Send(first, R"("email":"one@example.test","display_name":"One"})", true);
+  ASSERT_TRUE(client.RunUntil([&] { return client.response(first).closed; }));
+  EXPECT_EQ(client.response(first).status, 200) << client.response(first).body;
+  const int32_t third = client.Start("POST", "/users", json,
+                                     "{" + padding + R"("email":"three@example.test","display_name":"Three"})");
+  ASSERT_TRUE(client.RunUntil([&] { return client.response(third).closed; }));
+  EXPECT_EQ(client.response(third).status, 200) << "the bound is freed as bodies complete";
+}
+
 TEST_F(H2cWebTest, DeadlinesAndHangUpsReachTheBackendCall) {
   H2cClient client(gateway_->port());
   const std::string path = "/switchboard.fraud.v1.FraudService/Check";
