@@ -528,16 +528,26 @@ void DownstreamH2::OnDeadline(const std::shared_ptr<ProxyStream>& stream) {
 
 void DownstreamH2::RespondPlain(int32_t stream_id, int http_status, const std::string& body,
                                 const char* content_type, Headers extra) {
-  std::string& stored = plain_bodies_[stream_id];
-  stored = body;
   Headers headers = {{":status", std::to_string(http_status)}, {"content-type", content_type}};
   for (auto& header : extra) headers.push_back(std::move(header));
+  auto it = streams_.find(stream_id);
+  if (it != streams_.end() && it->second->method == "HEAD") {
+    // The GET answer's head, its length included, and no body.
+    headers.emplace_back("content-length", std::to_string(body.size()));
+    const auto nv = ToNv(headers);
+    nghttp2_submit_response(session(), stream_id, nv.data(), nv.size(), nullptr);
+    it->second->finished = true;
+    ScheduleFlush();
+    return;
+  }
+  std::string& stored = plain_bodies_[stream_id];
+  stored = body;
   const auto nv = ToNv(headers);
   nghttp2_data_provider provider{};
   provider.source.ptr = &stored;
   provider.read_callback = ReadPlainBody;
   nghttp2_submit_response(session(), stream_id, nv.data(), nv.size(), &provider);
-  if (auto it = streams_.find(stream_id); it != streams_.end()) it->second->finished = true;
+  if (it != streams_.end()) it->second->finished = true;
   ScheduleFlush();
 }
 

@@ -76,7 +76,7 @@ void DownstreamH2::DispatchWeb(const std::shared_ptr<ProxyStream>& stream) {
       return;
     }
   }
-  if (stream->method == "GET") {
+  if (stream->method == "GET" || stream->method == "HEAD") {
     if (stream->path == "/healthz") {
       RespondPlain(id, 200, "ok\n");
       return;
@@ -137,6 +137,7 @@ void DownstreamH2::DispatchRest(const std::shared_ptr<ProxyStream>& stream, H2We
     return;
   }
   auto& match = std::get<rest::RouteMatch>(matched);
+  call.head_only = stream->method == "HEAD";
   call.route = match.route;
   call.bindings = std::move(match.bindings);
   call.query = std::string(query);
@@ -436,6 +437,12 @@ void DownstreamH2::SendWebOutput(ProxyStream& stream, H2WebCall& call, WebOutput
     }
     call.head_submitted = true;
     stream.response_started = true;
+    if (call.head_only) {
+      // HEAD: the GET answer's head, its length included, and no body.
+      headers.emplace_back("content-length", std::to_string(output.body.size()));
+      output.body.clear();
+      output.end_stream = true;
+    }
     const auto nv = ToNv(headers);
     if (output.end_stream && output.body.empty()) {
       nghttp2_submit_response(session(), id, nv.data(), nv.size(), nullptr);

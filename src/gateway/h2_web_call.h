@@ -35,6 +35,7 @@ struct H2WebCall {
   uint64_t request_body_bytes = 0;  // of a streamed body so far, for limits.max_body_bytes
   std::optional<RestResponse> rest;
   std::string origin;  // for the CORS headers of a REST answer
+  bool head_only = false;  // a HEAD request: the answer's head without its body
 
   bool call_started = false;  // the backend call was submitted
   // Request bytes the client sent that its stream window has not been given back yet: held

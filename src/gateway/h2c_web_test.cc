@@ -105,7 +105,21 @@ TEST_F(H2cWebTest, RestRoutesAndErrorsAnswerAsOverHttp1) {
 
   H2Response wrong_method = client.Call("DELETE", "/events/evt-3");
   EXPECT_EQ(wrong_method.status, 405);
-  EXPECT_EQ(wrong_method.Header("allow"), "GET");
+  EXPECT_EQ(wrong_method.Header("allow"), "GET, HEAD");
+
+  H2Response head = client.Call("HEAD", "/events/evt-3");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.Header("content-length"), std::to_string(event.body.size()));
+  EXPECT_EQ(head.Header("content-type"), "application/json");
+  EXPECT_TRUE(head.body.empty());
+  H2Response head_health = client.Call("HEAD", "/healthz");
+  EXPECT_EQ(head_health.status, 200);
+  EXPECT_EQ(head_health.Header("content-length"), "3");
+  EXPECT_TRUE(head_health.body.empty());
+  H2Response head_stream = client.Call("HEAD", "/stocks/ACME/watch");
+  EXPECT_EQ(head_stream.status, 405);
+  EXPECT_EQ(head_stream.Header("allow"), "GET");
+  EXPECT_TRUE(head_stream.body.empty());
 
   H2Response no_route = client.Call("GET", "/nowhere");
   EXPECT_EQ(no_route.status, 404);

@@ -49,6 +49,8 @@ const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
 }
 
+bool IsGetOrHead(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
 }  // namespace
 
 struct Http1Session::Request {
@@ -189,6 +191,7 @@ void Http1Session::ParseHeader() {
 void Http1Session::ResetExchange(const Request& request) {
   ReleaseDeferred();
   keep_alive_ = request.keep_alive && !draining_;
+  head_only_ = request.method == "HEAD";
   exchange_done_ = false;
   head_sent_ = false;
   grpc_web_.reset();
@@ -523,15 +526,15 @@ void Http1Session::Handle(Request request) {
     if (context_.websockets != nullptr) context_.websockets->Add(std::move(bridge));
     return;
   }
-  if (request.method == "GET" && request.target == "/healthz") {
+  if (IsGetOrHead(request.method) && request.target == "/healthz") {
     SendSimple(200, "text/plain", "ok\n");
     return;
   }
-  if (request.method == "GET" && request.target == "/metrics") {
+  if (IsGetOrHead(request.method) && request.target == "/metrics") {
     SendSimple(200, "text/plain; version=0.0.4", context_.proxy.metrics->Render());
     return;
   }
-  if (request.method == "GET" && request.target == "/openapi.json") {
+  if (IsGetOrHead(request.method) && request.target == "/openapi.json") {
     SendSimple(200, "application/json", *context_.openapi_json);
     return;
   }
@@ -806,7 +809,7 @@ void Http1Session::SendSimple(int status, const std::string& content_type, const
     absl::StrAppend(&out, "content-length: ", body.size(), "\r\n");
   if (!keep_alive_) out += "connection: close\r\n";
   out += "\r\n";
-  out += body;
+  if (!head_only_) out += body;  // HEAD: the GET answer's head, its length included
   Write(std::move(out));
   EndExchange();
 }

@@ -185,6 +185,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   Mode mode_ = Mode::kRestUnary;
   const rest::Route* route_ = nullptr;
   bool head_sent_ = false;
+  bool head_only_ = false;  // a HEAD request: answers carry no body
   bool exchange_done_ = true;
   std::optional<RestResponse> rest_;
   std::optional<grpcweb::GrpcWebStream> grpc_web_;

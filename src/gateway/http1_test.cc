@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <thread>
 
@@ -158,8 +159,47 @@ TEST_F(Http1Test, RestErrorsMapToHttpStatusAndJson) {
     EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << ": " << r.body;
     EXPECT_EQ(r.headers["content-type"], "application/json") << c.target;
     EXPECT_NE(r.body.find(c.mentions), std::string::npos) << r.body;
-    if (c.status == 405) EXPECT_EQ(r.headers["allow"], "GET") << r.body;
+    if (c.status == 405) EXPECT_EQ(r.headers["allow"], "GET, HEAD") << r.body;
   }
+}
+
+TEST_F(Http1Test, HeadAnswersTheGetHeadWithoutTheBody) {
+  const Response get = Send("GET", "/events/evt-3");
+  ASSERT_EQ(get.status, 200);
+  // HEAD, then a GET on the same connection: the GET's answer starts right after the HEAD's
+  // head, so no body bytes were sent for the HEAD.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), gateway_->port()});
+  const std::string requests =
+      "HEAD /events/evt-3 HTTP/1.1\r\nHost: t\r\n\r\n"
+      "HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(requests));
+  std::string received;
+  boost::system::error_code error;
+  std::array<char, 4096> chunk;
+  while (!error) {
+    const size_t n = socket.read_some(boost::asio::buffer(chunk), error);
+    received.append(chunk.data(), n);
+  }
+  const std::string length = "content-length: " + std::to_string(get.body.size()) + "\r\n";
+  const size_t first_end = received.find("\r\n\r\n");
+  ASSERT_NE(first_end, std::string::npos) << received;
+  const std::string first = received.substr(0, first_end);
+  EXPECT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first;
+  EXPECT_NE((first + "\r\n").find(length), std::string::npos) << first;
+  const std::string rest = received.substr(first_end + 4);
+  EXPECT_EQ(rest.rfind("HTTP/1.1 200", 0), 0u) << "no body after the HEAD head: " << rest;
+  const size_t second_end = rest.find("\r\n\r\n");
+  ASSERT_NE(second_end, std::string::npos);
+  EXPECT_NE(rest.find("content-length: 3\r\n"), std::string::npos) << rest;
+  EXPECT_EQ(rest.substr(second_end + 4).rfind("HTTP/1.1 200", 0), 0u) << rest;
+  EXPECT_EQ(rest.substr(rest.size() - 3), "ok\n") << "the GET after it has its body";
+
+  Response stream = Send("HEAD", "/stocks/ACME/watch", "", {}, 0);
+  EXPECT_EQ(stream.status, 405);
+  EXPECT_EQ(stream.headers["allow"], "GET");
 }
 
 TEST_F(Http1Test, ServerStreamingAsNdjsonAndSse) {

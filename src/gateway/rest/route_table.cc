@@ -21,6 +21,7 @@ using google::protobuf::MethodDescriptor;
 // Request paths echoed in error messages are cut to this many bytes.
 constexpr size_t kPathEchoBytes = 256;
 constexpr char kAnyMethod[] = "*";
+constexpr char kHead[] = "HEAD";
 
 std::string Echo(std::string_view path) {
   if (path.size() <= kPathEchoBytes) return std::string(path);
@@ -135,6 +136,14 @@ absl::StatusOr<Route> MakeRoute(const google::api::HttpRule& rule, const MethodD
   return route;
 }
 
+// Whether `route` takes requests of `http_method`. HEAD is a GET without the body
+// (RFC 9110 9.3.2) where that answer has a length: not on a stream.
+bool Serves(const Route& route, std::string_view http_method) {
+  if (route.http_method == http_method || route.http_method == kAnyMethod) return true;
+  return http_method == kHead && route.http_method == "GET" && !route.server_streaming &&
+         !route.client_streaming;
+}
+
 // True when `a` should serve a request for `http_method` rather than `b` (both match its path).
 bool Preferred(const Route& a, const Route& b, std::string_view http_method) {
   const int precedence = PathTemplate::ComparePrecedence(a.path_template, b.path_template);
@@ -207,7 +216,7 @@ absl::StatusOr<RouteMatch> RouteTable::Lookup(std::string_view http_method,
   for (const Route& route : routes_) {
     if (!route.path_template.Match(*request, &bindings)) continue;
     path_matched = true;
-    if (route.http_method != http_method && route.http_method != kAnyMethod) continue;
+    if (!Serves(route, http_method)) continue;
     if (best.route == nullptr || Preferred(route, *best.route, http_method)) {
       best.route = &route;
       best.bindings.swap(bindings);
@@ -230,7 +239,9 @@ std::vector<std::string> RouteTable::AllowedMethods(std::string_view path) const
   std::set<std::string> methods;
   std::vector<PathBinding> bindings;
   for (const Route& route : routes_) {
-    if (route.path_template.Match(*request, &bindings)) methods.insert(route.http_method);
+    if (!route.path_template.Match(*request, &bindings)) continue;
+    methods.insert(route.http_method);
+    if (Serves(route, kHead)) methods.insert(kHead);
   }
   return std::vector<std::string>(methods.begin(), methods.end());
 }

@@ -63,7 +63,8 @@ class RouteTable {
   // attached (errors.h) when some do but none for this method, the message listing the allowed
   // ones; INVALID_ARGUMENT (400, or 414 when too long) for a malformed path. Among matching routes,
   // the most specific template wins (PathTemplate::ComparePrecedence), then a route for this very
-  // method over a "*" one, then the first declared.
+  // method over a "*" one, then the first declared. HEAD finds the GET route of a unary method
+  // (the caller leaves out the body).
   absl::StatusOr<RouteMatch> Lookup(std::string_view http_method, std::string_view path) const;
 
   // The methods some route accepts for `path`, sorted and unique (for an Allow header).

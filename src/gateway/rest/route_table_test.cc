@@ -166,7 +166,7 @@ TEST_F(RouteTableTest, TellsNotFoundFromMethodNotAllowed) {
   EXPECT_EQ(HttpStatusFromStatus(wrong.status()), 405);
   EXPECT_NE(wrong.status().message().find("allowed: GET"), std::string::npos)
       << wrong.status().message();
-  EXPECT_EQ(table_->AllowedMethods("/events/evt-1"), std::vector<std::string>{"GET"});
+  EXPECT_EQ(table_->AllowedMethods("/events/evt-1"), (std::vector<std::string>{"GET", "HEAD"}));
 
   auto put = table_->Lookup("PUT", "/users/u1/notifications");
   ASSERT_FALSE(put.ok());
@@ -175,8 +175,22 @@ TEST_F(RouteTableTest, TellsNotFoundFromMethodNotAllowed) {
             (std::vector<std::string>{"GET", "POST"}));
   // The verb route and GET /bookings/{id} (id "b1:cancel") both match.
   EXPECT_EQ(table_->AllowedMethods("/bookings/b1:cancel"),
-            (std::vector<std::string>{"GET", "POST"}));
+            (std::vector<std::string>{"GET", "HEAD", "POST"}));
   EXPECT_TRUE(table_->AllowedMethods("/nope").empty());
+}
+
+TEST_F(RouteTableTest, HeadFindsTheGetRouteOfAUnaryMethodOnly) {
+  auto get = table_->Lookup("GET", "/events/evt-1");
+  auto head = table_->Lookup("HEAD", "/events/evt-1");
+  ASSERT_TRUE(get.ok() && head.ok()) << head.status();
+  EXPECT_EQ(head->route, get->route);
+  EXPECT_EQ(head->bindings, get->bindings);
+  // A stream's answer has no length to describe: HEAD is not allowed there.
+  auto watch = table_->Lookup("HEAD", "/stocks/ACME/watch");
+  ASSERT_FALSE(watch.ok());
+  EXPECT_EQ(HttpStatusFromStatus(watch.status()), 405);
+  EXPECT_EQ(table_->AllowedMethods("/stocks/ACME/watch"), std::vector<std::string>{"GET"});
+  EXPECT_FALSE(table_->Lookup("HEAD", "/stocks:publish").ok());
 }
 
 TEST_F(RouteTableTest, RejectsMalformedAndOversizedPaths) {
