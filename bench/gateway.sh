@@ -551,7 +551,8 @@ EOF
 
 idle_stock_port=$(bench_free_port)
 printf 'services:\n  stock: {tick_interval: 1h}\n' >"$BENCH_TMP/stock-idle.yaml"
-bench_serve stock "$idle_stock_port" --config "$BENCH_TMP/stock-idle.yaml"
+# At info: each stream cancelled at the backend is one "status=CANCELLED" line, counted below.
+BENCH_LOG_LEVEL=info bench_serve stock "$idle_stock_port" --config "$BENCH_TMP/stock-idle.yaml"
 idle_stock_pid=${BENCH_PIDS[${#BENCH_PIDS[@]}-1]}
 idle_gw_port=$(bench_free_port)
 gw_gateway_config "$BENCH_TMP/gateway-idle.yaml" "$idle_gw_port" "$ticket_port" "$idle_stock_port"
@@ -579,7 +580,7 @@ for run in $(seq 1 "$RUNS"); do
   gw_stop_pid "$node_pid"  # its SIGTERM handler cancels every stream, then it exits
   sleep 2
   rss2=$(gw_rss_kib "$idle_gw_pid")
-  # The stock server logs each cancelled call (at warn): did every cancel reach the backend?
+  # The stock server logs each cancelled call: did every cancel reach the backend?
   cancelled=$(grep -c 'WatchStockPrice status=CANCELLED' "$BENCH_TMP/stock-$idle_stock_port.log" || true)
   add idle.kib "$(echo "$rss0 $rss1 $IDLE_STREAMS" | awk '{printf "%.2f", ($2-$1)/$3}')"
   add idle.bkib "$(echo "$brss0 $brss1 $IDLE_STREAMS" | awk '{printf "%.2f", ($2-$1)/$3}')"

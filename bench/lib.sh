@@ -19,7 +19,8 @@ BENCH_TMP=$(mktemp -d /tmp/switchboard-bench-XXXXXX)
 # bench_serve SERVICE PORT [extra args]: starts `switchboard serve` and waits until it answers.
 bench_serve() {
   local service=$1 port=$2; shift 2
-  "$SWITCHBOARD" serve "$service" --port "$port" --data-dir "$BENCH_TMP/var" --log-level warn "$@" \
+  "$SWITCHBOARD" serve "$service" --port "$port" --data-dir "$BENCH_TMP/var" \
+    --log-level "${BENCH_LOG_LEVEL:-warn}" "$@" \
     >"$BENCH_TMP/$service-$port.log" 2>&1 &
   BENCH_PIDS+=($!)
   for _ in $(seq 1 100); do

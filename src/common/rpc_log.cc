@@ -15,6 +15,22 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
+// What the caller did or asked for (a cancel, a bad or unknown request, a deadline it set)
+// is an ordinary answer, logged at info; a failure of this server or of what it depends on is
+// a warning.
+spdlog::level::level_enum LevelFor(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DATA_LOSS:
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return spdlog::level::warn;
+    default:
+      return spdlog::level::info;
+  }
+}
+
 bool IsHealthCheck(const char* method) {
   return method != nullptr && std::string_view(method).rfind("/grpc.health.v1.Health/", 0) == 0;
 }
@@ -42,13 +58,18 @@ class RpcLogInterceptor : public grpc::experimental::Interceptor {
                                                           : spdlog::level::info;
         spdlog::log(level, "rpc method={} status=OK duration_ms={:.3f} peer={}", info_->method(),
                     ms, peer);
-      } else if (status.error_code() == grpc::StatusCode::CANCELLED && shutting_down_->load()) {
-        spdlog::info("rpc method={} status=CANCELLED duration_ms={:.3f} peer={} (server stopping)",
-                     info_->method(), ms, peer);
+      } else if (shutting_down_->load() &&
+                 (status.error_code() == grpc::StatusCode::CANCELLED ||
+                  IsHealthCheck(info_->method()))) {
+        // Streams (health Watch among them) ended by this server's own shutdown.
+        spdlog::log(IsHealthCheck(info_->method()) ? spdlog::level::debug : spdlog::level::info,
+                    "rpc method={} status={} duration_ms={:.3f} peer={} (server stopping)",
+                    info_->method(), StatusCodeName(status.error_code()), ms, peer);
       } else {
-        spdlog::warn("rpc method={} status={} duration_ms={:.3f} peer={} message={:?}",
-                     info_->method(), StatusCodeName(status.error_code()), ms, peer,
-                     status.error_message());
+        spdlog::log(LevelFor(status.error_code()),
+                    "rpc method={} status={} duration_ms={:.3f} peer={} message={:?}",
+                    info_->method(), StatusCodeName(status.error_code()), ms, peer,
+                    status.error_message());
       }
     }
     methods->Proceed();

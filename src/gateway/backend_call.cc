@@ -1,11 +1,32 @@
 #include "gateway/backend_call.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "gateway/grpc_timeout.h"
 
 namespace switchboard::gateway {
+
+absl::StatusOr<std::chrono::microseconds> SettleBudget(const RouteTimeouts& timeouts,
+                                                       const std::string* grpc_timeout,
+                                                       bool body_follows) {
+  std::chrono::microseconds budget = body_follows ? timeouts.max_timeout : timeouts.default_timeout;
+  if (grpc_timeout != nullptr) {
+    auto parsed = ParseGrpcTimeout(*grpc_timeout);
+    if (!parsed) {
+      return absl::InvalidArgumentError("malformed grpc-timeout \"" + *grpc_timeout + "\"");
+    }
+    budget = std::min<std::chrono::microseconds>(*parsed, timeouts.max_timeout);
+  }
+  if (budget < kMinForwardedBudget) {
+    return absl::DeadlineExceededError(
+        absl::StrFormat("deadline already passed at the gateway (a budget of %dus left)",
+                        std::max<int64_t>(budget.count(), 0)));
+  }
+  return budget;
+}
 
 Headers BackendRequestHeaders(const std::string& grpc_path, const std::string& authority,
                               const Headers& metadata, std::chrono::microseconds remaining,

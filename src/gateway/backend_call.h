@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
+#include "gateway/gateway_config.h"
 #include "gateway/proxy_stream.h"
 
 namespace switchboard::gateway {
@@ -20,6 +22,18 @@ inline constexpr int kGrpcResourceExhausted = 8;
 inline constexpr int kGrpcUnimplemented = 12;
 inline constexpr int kGrpcInternal = 13;
 inline constexpr int kGrpcUnavailable = 14;
+
+// A budget too small to reach any backend and come back (a loopback round trip alone takes
+// tens of microseconds): such a call is answered DEADLINE_EXCEEDED without a backend call.
+inline constexpr std::chrono::microseconds kMinForwardedBudget{100};
+
+// The budget a call gets on arrival: its grpc-timeout (`grpc_timeout`, null for none) capped
+// at the route's maximum, else the route's default (its maximum when the request body streams
+// in after the call starts). INVALID_ARGUMENT for a malformed grpc-timeout, DEADLINE_EXCEEDED
+// for a budget under kMinForwardedBudget.
+absl::StatusOr<std::chrono::microseconds> SettleBudget(const RouteTimeouts& timeouts,
+                                                       const std::string* grpc_timeout,
+                                                       bool body_follows);
 
 // The backend request: pseudo-headers, `metadata` (minus any deadline headers), then
 // grpc-timeout and x-deadline-unix-us for `remaining` (exact, since grpc-timeout is rounded).

@@ -268,29 +268,54 @@ int DownstreamH2::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* fra
   return 0;
 }
 
-int DownstreamH2::OnFrameSend(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+int DownstreamH2::OnFrameSend(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
   if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0 ||
       (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)) {
     return 0;
   }
+  DownstreamH2* self = Self(user_data);
+  auto it = self->streams_.find(frame->hd.stream_id);
+  if (it == self->streams_.end() || it->second->request_ended) return 0;
   // The response is complete while the client is still sending (an answer before the whole
-  // body: 413, 408, a rejected call): RST_STREAM NO_ERROR tells it to stop (RFC 9113 8.1)
-  // rather than leave the stream half open for good.
-  ProxyStream* stream = StreamOf(session, frame->hd.stream_id);
-  if (stream != nullptr && !stream->request_ended) {
-    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
-  }
+  // body: 413, 408, a rejected call). Its bytes are read and dropped while it finishes on its
+  // own; one that does not within limits.slow_client_timeout, or sends more than a message's
+  // worth, is told to stop with RST_STREAM NO_ERROR (RFC 9113 8.1). Not at once: some clients
+  // (curl 7.88) drop a complete response when that arrives.
+  const auto timeout = self->context_.config->limits.slow_client_timeout;
+  if (timeout.count() <= 0) return 0;
+  ProxyStream& stream = *it->second;
+  stream.timer = std::make_unique<boost::asio::steady_timer>(*self->context_.io, timeout);
+  std::weak_ptr<ProxyStream> weak = it->second;
+  auto owner = self->shared_from_this();
+  stream.timer->async_wait([owner, weak](const boost::system::error_code& error) {
+    auto s = weak.lock();
+    if (!error && s) owner->StopRequest(*s);
+  });
   return 0;
+}
+
+void DownstreamH2::StopRequest(ProxyStream& stream) {
+  if (stream.request_ended || stream.down_closed || closed()) return;
+  stream.request_ended = true;  // nothing more of it is wanted
+  nghttp2_submit_rst_stream(session(), NGHTTP2_FLAG_NONE, stream.down_id, NGHTTP2_NO_ERROR);
+  ScheduleFlush();
 }
 
 int DownstreamH2::OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data,
                               size_t len, void* user_data) {
   ProxyStream* stream = StreamOf(session, id);
+  DownstreamH2* self = Self(user_data);
   if (stream == nullptr || stream->finished) {
     nghttp2_session_consume(session, id, len);
+    if (stream != nullptr) {
+      stream->discarded_request_bytes += len;
+      if (stream->discarded_request_bytes >
+          static_cast<uint64_t>(self->context_.config->limits.max_message_bytes)) {
+        self->StopRequest(*stream);
+      }
+    }
     return 0;
   }
-  DownstreamH2* self = Self(user_data);
   if (H2WebCall* call = self->WebCallOf(id)) {
     self->OnWebRequestData(self->streams_[id], *call,
                            std::string_view(reinterpret_cast<const char*>(data), len), false);
@@ -357,23 +382,15 @@ void DownstreamH2::StartCall(const std::shared_ptr<ProxyStream>& stream, const H
   }
   const RouteTimeouts& timeouts = target->route->timeouts;
   // A streamed body lasts as long as the client takes to send it: the route's maximum.
-  std::chrono::microseconds remaining =
-      body_follows ? timeouts.max_timeout : timeouts.default_timeout;
-  if (const std::string* header = FindHeader(metadata, "grpc-timeout")) {
-    auto parsed = ParseGrpcTimeout(*header);
-    if (!parsed) {
-      Fail(*stream, kGrpcInvalidArgument, "malformed grpc-timeout \"" + *header + "\"");
-      return;
-    }
-    remaining = std::min<std::chrono::microseconds>(*parsed, timeouts.max_timeout);
+  auto budget = SettleBudget(timeouts, FindHeader(metadata, "grpc-timeout"), body_follows);
+  if (!budget.ok()) {
+    Fail(*stream, static_cast<int>(budget.status().code()), std::string(budget.status().message()));
+    return;
   }
+  const std::chrono::microseconds remaining = *budget;
   const std::string* trace = FindHeader(metadata, "x-deadline-trace");
   stream->trace = trace != nullptr && *trace == "1";
   stream->budget_on_entry = remaining;
-  if (remaining.count() <= 0) {
-    Fail(*stream, kGrpcDeadlineExceeded, "deadline already passed at the gateway");
-    return;
-  }
   stream->deadline = std::chrono::steady_clock::now() + remaining;
   stream->timer = std::make_unique<boost::asio::steady_timer>(*context_.io, stream->deadline);
   std::weak_ptr<ProxyStream> weak = stream;

@@ -141,6 +141,8 @@ class DownstreamH2 : public H2Connection,
   static int OnFrameRecv(nghttp2_session*, const nghttp2_frame*, void*);
   static int OnDataChunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
   static int OnFrameSend(nghttp2_session*, const nghttp2_frame*, void*);
+  // Tells a client whose answer is complete to stop sending its request (RST_STREAM NO_ERROR).
+  void StopRequest(ProxyStream& stream);
   static int OnStreamClose(nghttp2_session*, int32_t, uint32_t, void*);
   static ssize_t ReadResponseBody(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
                                   nghttp2_data_source*, void*);

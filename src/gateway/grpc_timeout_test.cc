@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "gateway/backend_call.h"
+
 namespace switchboard::gateway {
 namespace {
 
@@ -33,6 +35,26 @@ TEST(GrpcTimeout, FormatsWithinEightDigits) {
     EXPECT_LE(text.size(), 9u) << text;
     EXPECT_GE(ParseGrpcTimeout(text)->count(), us) << text;
   }
+}
+
+TEST(SettleBudget, DefaultMaximumAndTooShortBudgets) {
+  RouteTimeouts timeouts;
+  timeouts.default_timeout = std::chrono::seconds(5);
+  timeouts.max_timeout = std::chrono::seconds(30);
+  EXPECT_EQ(*SettleBudget(timeouts, nullptr, false), std::chrono::seconds(5));
+  EXPECT_EQ(*SettleBudget(timeouts, nullptr, true), std::chrono::seconds(30));
+  const std::string hour = "1H";
+  EXPECT_EQ(*SettleBudget(timeouts, &hour, false), std::chrono::seconds(30));
+  const std::string short_enough = "100u";
+  EXPECT_EQ(*SettleBudget(timeouts, &short_enough, false), std::chrono::microseconds(100));
+  for (const std::string text : {"0n", "1n", "99u"}) {
+    auto budget = SettleBudget(timeouts, &text, false);
+    ASSERT_FALSE(budget.ok()) << text;
+    EXPECT_EQ(budget.status().code(), absl::StatusCode::kDeadlineExceeded) << text;
+  }
+  const std::string malformed = "soon";
+  EXPECT_EQ(SettleBudget(timeouts, &malformed, false).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

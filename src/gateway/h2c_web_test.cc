@@ -301,14 +301,16 @@ TEST_F(H2cWebTest, BufferedBodiesAreBoundedInTimeAndPerConnection) {
   const int32_t stalled = client.Start("POST", "/users", json, R"({"email":)", /*open=*/true);
   ASSERT_TRUE(client.RunUntil([&] { return client.response(stalled).closed; }));
   EXPECT_EQ(client.response(stalled).status, 408) << client.response(stalled).body;
-  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(400));
+  // The answer, then (the client still not done after another timeout) RST_STREAM NO_ERROR.
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(800));
+  EXPECT_EQ(client.response(stalled).error_code, static_cast<uint32_t>(NGHTTP2_NO_ERROR));
 
   // Two bodies of 40 KiB each, more than the connection's 64 KiB together: the one that
   // passes the bound is refused (429), the other is answered, and the connection carries on.
   const std::string padding(40 * 1024, ' ');
   const int32_t first = client.Start("POST", "/users", json, "{" + padding, /*open=*/true);
   const int32_t second = client.Start("POST", "/users", json, "{" + padding, /*open=*/true);
-  ASSERT_TRUE(client.RunUntil([&] { return client.response(second).closed; }));
+  ASSERT_TRUE(client.RunUntil([&] { return client.response(second).status != 0; }));
   EXPECT_EQ(client.response(second).status, 429) << client.response(second).body;
   EXPECT_TRUE(absl::StrContains(client.response(second).body, "limits.connection_window_bytes"));
   client.Send(first, R"("email":"one@example.test","display_name":"One"})", true);
@@ -331,6 +333,24 @@ TEST_F(H2cWebTest, DeadlinesAndHangUpsReachTheBackendCall) {
   EXPECT_EQ(late.Header("grpc-status"), "4") << late.Header("grpc-message");
   EXPECT_GE(took, std::chrono::milliseconds(190));
   EXPECT_LT(took, std::chrono::seconds(3)) << "the backend waits 5 s";
+
+  // Budgets that cannot cover a round trip are answered at once, never forwarded: the backend
+  // would only see a call whose deadline had passed.
+  for (const std::string timeout : {"0n", "1n", "50u"}) {
+    testing::HeaderList headers = kGrpcWeb;
+    headers.emplace_back("grpc-timeout", timeout);
+    H2Response expired = client.Call("POST", path, headers, GrpcFrame(kCheckRequest));
+    EXPECT_EQ(expired.Header("grpc-status"), "4") << timeout;
+    EXPECT_TRUE(absl::StrContains(expired.Header("grpc-message"), "already passed"))
+        << expired.Header("grpc-message");
+    H2Response rest_expired = client.Call("GET", "/events/evt-1", {{"grpc-timeout", timeout}});
+    EXPECT_EQ(rest_expired.status, 504) << timeout;
+  }
+  const std::string forwarded = WaitForMetrics({"switchboard_gateway_upstream_requests_total"});
+  const std::string fraud_line = absl::StrCat(
+      R"(switchboard_gateway_upstream_requests_total{service="switchboard.fraud.v1.FraudService",backend=")",
+      fraud_.address(), R"("} 1)");
+  EXPECT_TRUE(absl::StrContains(forwarded, fraud_line)) << "only the 200m call: " << forwarded;
 
   const int32_t left = client.Start("POST", path, kGrpcWeb, GrpcFrame(kCheckRequest));
   client.RunUntil([] { return false; }, std::chrono::milliseconds(200));

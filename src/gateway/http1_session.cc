@@ -500,12 +500,10 @@ void Http1Session::Handle(Request request) {
   }
   if (boost::beast::websocket::is_upgrade(request.raw)) {
     auto [path, query] = rest::SplitRequestTarget(request.target);
-    auto match = context_.routes->Lookup(request.method, path);
-    if (!match.ok() || !match->route->client_streaming) {
+    auto match = MatchWebSocketRoute(*context_.routes, path);
+    if (!match.ok()) {
       keep_alive_ = false;
-      RejectRest(match.ok() ? absl::InvalidArgumentError(
-                                  "WebSocket is for client-streaming and bidirectional methods only")
-                            : match.status());
+      RejectRest(match.status());
       return;
     }
     if (!query.empty()) {
@@ -609,16 +607,13 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
   }
   const RouteTimeouts& timeouts = target->route->timeouts;
   // A streamed body lasts as long as the client takes to send it: the route's maximum.
-  std::chrono::microseconds remaining =
-      body_follows ? timeouts.max_timeout : timeouts.default_timeout;
-  if (!timeout_header.empty()) {
-    auto parsed = ParseGrpcTimeout(timeout_header);
-    if (!parsed) {
-      Fail(*stream, kGrpcInvalidArgument, "malformed grpc-timeout \"" + timeout_header + "\"");
-      return false;
-    }
-    remaining = std::min<std::chrono::microseconds>(*parsed, timeouts.max_timeout);
+  auto budget =
+      SettleBudget(timeouts, timeout_header.empty() ? nullptr : &timeout_header, body_follows);
+  if (!budget.ok()) {
+    Fail(*stream, static_cast<int>(budget.status().code()), std::string(budget.status().message()));
+    return false;
   }
+  const std::chrono::microseconds remaining = *budget;
   stream->budget_on_entry = remaining;
   const std::string* trace = FindHeader(metadata, "x-deadline-trace");
   stream->trace = trace != nullptr && *trace == "1";

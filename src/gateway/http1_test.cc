@@ -348,6 +348,35 @@ TEST_F(Http1Test, RequestsTheGatewayRejectsItselfAreCountedToo) {
       << metrics.body;
 }
 
+TEST_F(Http1Test, WebSocketCarriesAClientStreamDeclaredForPost) {
+  // POST /stocks:publish is client streaming: the upgrade (a GET) opens it at the same path;
+  // an empty frame ends the input and the one answer arrives before the close.
+  boost::asio::io_context io;
+  WebSocket ws(io);
+  ws.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), gateway_->port()});
+  ws.handshake("127.0.0.1", "/stocks:publish");
+  ws.text(true);
+  ws.write(boost::asio::buffer(std::string(R"({"symbol":"ACME","price":101.5})")));
+  ws.write(boost::asio::buffer(std::string(R"({"symbol":"ACME","price":102.25})")));
+  ws.write(boost::asio::buffer(std::string()));
+  EXPECT_EQ(ReadText(ws), R"({"accepted":"2"})");
+  boost::beast::flat_buffer buffer;
+  boost::system::error_code error;
+  ws.read(buffer, error);
+  EXPECT_EQ(error, boost::beast::websocket::error::closed) << error.message();
+  EXPECT_EQ(ws.reason().code, 1000);
+
+  // A path whose routes take no stream of requests is refused before the upgrade.
+  Response refused = Send("GET", "/events/evt-1", "",
+                          {{"connection", "Upgrade"},
+                           {"upgrade", "websocket"},
+                           {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                           {"sec-websocket-version", "13"}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("client-streaming and bidirectional"), std::string::npos)
+      << refused.body;
+}
+
 TEST_F(Http1Test, WebSocketChatBetweenTwoClients) {
   boost::asio::io_context io;
   auto alice = OpenChat(io, gateway_->port(), "lobby");

@@ -67,6 +67,8 @@ struct ProxyStream {
   // Client -> backend bytes not yet handed to the backend session.
   ByteQueue request_body;
   bool request_ended = false;
+  // Request bytes that arrived after the response was complete, read and dropped.
+  uint64_t discarded_request_bytes = 0;
 
   // Backend -> client.
   Headers response_headers;

@@ -68,6 +68,19 @@ std::variant<rest::RouteMatch, RestRejection> MatchRestRoute(const rest::RouteTa
   return std::move(*match);
 }
 
+absl::StatusOr<rest::RouteMatch> MatchWebSocketRoute(const rest::RouteTable& routes,
+                                                     std::string_view path) {
+  absl::Status first;
+  for (const char* method : {"GET", "POST", "PUT", "PATCH"}) {
+    auto match = routes.Lookup(method, path);
+    if (match.ok() && match->route->client_streaming) return match;
+    if (first.ok()) first = match.ok() ? absl::OkStatus() : match.status();
+  }
+  if (!first.ok() && first.code() == absl::StatusCode::kNotFound) return first;
+  return absl::InvalidArgumentError(
+      "WebSocket is for client-streaming and bidirectional methods only");
+}
+
 Headers RestRequestMetadata(const Headers& request_headers) {
   Headers metadata;
   for (const auto& [name, value] : request_headers) {

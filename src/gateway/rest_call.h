@@ -37,6 +37,13 @@ std::variant<rest::RouteMatch, RestRejection> MatchRestRoute(const rest::RouteTa
                                                              const std::string& method,
                                                              std::string_view path);
 
+// The route a WebSocket upgrade of `path` opens: a client-streaming or bidirectional method,
+// declared for GET (chat) or for the method its body would take over plain HTTP (POST
+// /uploads, /stocks:publish), since the upgrade itself is always a GET. NOT_FOUND for a path
+// with no route, INVALID_ARGUMENT for one whose routes are not streams of requests.
+absl::StatusOr<rest::RouteMatch> MatchWebSocketRoute(const rest::RouteTable& routes,
+                                                     std::string_view path);
+
 // A whole JSON error answer: `status` as {"code", "message", "details"}, with `http_status`
 // (0: the one `status` maps to) and `extra` headers.
 WebOutput RestErrorOutput(const absl::Status& status, int http_status = 0, Headers extra = {});

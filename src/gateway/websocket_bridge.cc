@@ -131,6 +131,19 @@ void WebSocketBridge::ReadFrame() {
     }
     const std::string text = boost::beast::buffers_to_string(self->read_buffer_.data());
     self->read_buffer_.consume(self->read_buffer_.size());
+    if (self->stream_->request_ended) {
+      self->Fail(*self->stream_, kGrpcInvalidArgument,
+                 "a message after the empty frame that ended the input");
+      return;
+    }
+    if (text.empty()) {
+      // The browser is done sending but still listening (a close frame would end both ways):
+      // half-close the call, keep reading for the close, deliver the responses.
+      self->stream_->request_ended = true;
+      if (auto up = self->stream_->up.lock()) up->ResumeRequest(*self->stream_);
+      self->ReadFrame();
+      return;
+    }
     auto message = self->context_.transcoder->TranscodeRequest(self->route_, self->bindings_, "", text);
     if (!message.ok()) {
       self->Fail(*self->stream_, kGrpcInvalidArgument, std::string(message.status().message()));

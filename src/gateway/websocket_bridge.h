@@ -1,5 +1,6 @@
 // Bidirectional (and client-streaming) methods over WebSocket: the browser's side of a gRPC
-// stream. One JSON message per text frame each way; the final status in the close frame
+// stream. One JSON message per text frame each way; an empty frame ends the browser's input
+// (half-close: a client-streaming method answers then); the final status in the close frame
 // (1000 for OK, 4000 + the gRPC code otherwise, the message as the reason).
 #pragma once
 
