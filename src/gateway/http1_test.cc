@@ -95,6 +95,13 @@ std::string GetEventFrame(const std::string& id) {
 
 using WebSocket = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
 
+// The headers of a WebSocket upgrade request, for requests the gateway refuses before it.
+const std::map<std::string, std::string> kUpgradeHeaders = {
+    {"connection", "Upgrade"},
+    {"upgrade", "websocket"},
+    {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
+    {"sec-websocket-version", "13"}};
+
 std::unique_ptr<WebSocket> OpenChat(boost::asio::io_context& io, uint16_t port,
                                     const std::string& room) {
   auto ws = std::make_unique<WebSocket>(io);
@@ -317,11 +324,7 @@ TEST_F(Http1Test, RequestsTheGatewayRejectsItselfAreCountedToo) {
                 .status,
             200);  // gRPC-Web errors travel in the trailers
   // A query on the upgrade would be dropped: refused before the upgrade.
-  Response refusal = Send("GET", "/chat/lobby?x=1", "",
-                          {{"connection", "Upgrade"},
-                           {"upgrade", "websocket"},
-                           {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
-                           {"sec-websocket-version", "13"}});
+  Response refusal = Send("GET", "/chat/lobby?x=1", "", kUpgradeHeaders);
   EXPECT_EQ(refusal.status, 400);
   EXPECT_NE(refusal.body.find("no query parameters"), std::string::npos) << refusal.body;
   // A bidirectional stream without the WebSocket upgrade: nothing reaches the chat room.
@@ -367,11 +370,7 @@ TEST_F(Http1Test, WebSocketCarriesAClientStreamDeclaredForPost) {
   EXPECT_EQ(ws.reason().code, 1000);
 
   // A path whose routes take no stream of requests is refused before the upgrade.
-  Response refused = Send("GET", "/events/evt-1", "",
-                          {{"connection", "Upgrade"},
-                           {"upgrade", "websocket"},
-                           {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="},
-                           {"sec-websocket-version", "13"}});
+  Response refused = Send("GET", "/events/evt-1", "", kUpgradeHeaders);
   EXPECT_EQ(refused.status, 400);
   EXPECT_NE(refused.body.find("client-streaming and bidirectional"), std::string::npos)
       << refused.body;
