@@ -111,6 +111,11 @@ absl::StatusOr<std::string> WriteGatewayFiles(const common::SystemConfig& config
     // same replica.
     if (name == "chat") yaml += "    lb: ring_hash\n    hash_header: x-chat-room\n";
   }
+  if (!config.cors_allow_origins.empty()) {
+    YAML::Emitter origins;
+    origins << YAML::Flow << config.cors_allow_origins;
+    yaml += fmt::format("cors:\n  allow_origins: {}\n", origins.c_str());
+  }
   const std::string path = (dir / "gateway.yaml").string();
   std::ofstream out(path);
   out << yaml;

@@ -187,6 +187,16 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
                                           "\" is not round_robin or pick_first"));
       }
       config.client_lb = value.Scalar();
+    } else if (key == "cors_allow_origins") {
+      if (!value.IsSequence()) {
+        return KeyError(key, "expected a list of origins, e.g. [\"https://app.example.com\"]");
+      }
+      for (const auto& origin : value) {
+        if (!origin.IsScalar() || origin.Scalar().empty()) {
+          return KeyError(key, "expected each origin as a non-empty string");
+        }
+        config.cors_allow_origins.push_back(origin.Scalar());
+      }
     } else if (key == "gateway_port") {
       auto port = ReadPort(value, key);
       if (!port.ok()) return port.status();
@@ -223,7 +233,9 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
       }
     } else {
       return KeyError(
-          key, "unknown key (known: host, data_dir, log_level, gateway_port, client_lb, xds, services)");
+          key,
+          "unknown key (known: host, data_dir, log_level, gateway_port, cors_allow_origins, "
+          "client_lb, xds, services)");
     }
   }
   if (auto valid = config.Validate(); !valid.ok()) return valid;
@@ -237,6 +249,10 @@ std::string SystemConfigToYaml(const SystemConfig& config) {
   out << YAML::Key << "data_dir" << YAML::Value << config.data_dir;
   out << YAML::Key << "log_level" << YAML::Value << config.log_level;
   out << YAML::Key << "gateway_port" << YAML::Value << config.gateway_port;
+  if (!config.cors_allow_origins.empty()) {
+    out << YAML::Key << "cors_allow_origins" << YAML::Value << YAML::Flow
+        << config.cors_allow_origins;
+  }
   out << YAML::Key << "client_lb" << YAML::Value << config.client_lb;
   if (!config.xds.empty()) out << YAML::Key << "xds" << YAML::Value << config.xds;
   out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;

@@ -37,6 +37,9 @@ struct SystemConfig {
   std::string data_dir = "./var";
   std::string log_level = "info";
   int gateway_port = 8080;
+  // Browser origins the gateway lets call it (its cors.allow_origins): "https://app.example"
+  // or "*". Empty: no cross-origin calls.
+  std::vector<std::string> cors_allow_origins;
   std::string client_lb = kRoundRobin;
   // host:port of `switchboard xds`; when set, replicas register there and services reach each
   // other through it (xds:///<service>) instead of static address lists.

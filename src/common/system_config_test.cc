@@ -38,6 +38,21 @@ TEST(SystemConfig, FileOverridesDefaults) {
   EXPECT_EQ(config->AddressOf("ticket"), "127.0.0.2:50051");
 }
 
+TEST(SystemConfig, CorsOriginsRoundTrip) {
+  const std::string path =
+      WriteTemp("cors_allow_origins: [\"http://localhost:5173\", \"https://app.example\"]\n");
+  auto config = LoadSystemConfig(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->cors_allow_origins,
+            (std::vector<std::string>{"http://localhost:5173", "https://app.example"}));
+  const std::string again = WriteTemp(SystemConfigToYaml(*config));
+  auto reread = LoadSystemConfig(again);
+  std::remove(again.c_str());
+  ASSERT_TRUE(reread.ok()) << reread.status();
+  EXPECT_EQ(reread->cors_allow_origins, config->cors_allow_origins);
+}
+
 TEST(SystemConfig, ReplicasTakeConsecutivePortsAndOneTargetReachesAll) {
   SystemConfig config = DefaultSystemConfig();
   ASSERT_TRUE(ApplyReplicaCounts("ticket=3,stock=2", config).ok());
@@ -87,6 +102,8 @@ TEST(SystemConfig, BadFilesNameTheKey) {
        "reach port 50053 of booking"},
       {"host: localhost\nservices:\n  ticket: {replicas: 2}\n", "is not an IP address"},
       {"client_lb: random\n", "client_lb: \"random\" is not round_robin or pick_first"},
+      {"cors_allow_origins: https://a.example\n", "cors_allow_origins: expected a list"},
+      {"cors_allow_origins: [\"\"]\n", "cors_allow_origins: expected each origin"},
   };
   for (const auto& c : cases) {
     const std::string path = WriteTemp(c.yaml);

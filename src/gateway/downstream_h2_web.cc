@@ -93,6 +93,7 @@ void DownstreamH2::DispatchWeb(const std::shared_ptr<ProxyStream>& stream) {
   auto owned = std::make_unique<H2WebCall>();
   H2WebCall& call = *owned;
   web_calls_[id] = std::move(owned);
+  call.head_only = stream->method == "HEAD";  // its errors too go without a body
   stream->counted = true;
   context_.metrics->CallStarted();
   const Limits& limits = context_.config->limits;
@@ -137,7 +138,6 @@ void DownstreamH2::DispatchRest(const std::shared_ptr<ProxyStream>& stream, H2We
     return;
   }
   auto& match = std::get<rest::RouteMatch>(matched);
-  call.head_only = stream->method == "HEAD";
   call.route = match.route;
   call.bindings = std::move(match.bindings);
   call.query = std::string(query);

@@ -294,9 +294,18 @@ JsonValue Operation(const Route& route, const std::vector<std::string>& anonymou
       route.binding_index == 0 ? method.full_name()
                                : absl::StrCat(method.full_name(), "_", route.binding_index));
   operation["tags"].Push(JsonValue::String(method.service()->full_name()));
-  if (const std::string comments = CommentsOf(method); !comments.empty()) {
-    operation["description"] = JsonValue::String(comments);
+  // A stream of requests without a body to carry it (GET /chat/{room}) is a WebSocket only.
+  const bool websocket_only = route.client_streaming && route.body.empty();
+  std::string description = CommentsOf(method);
+  if (route.client_streaming) {
+    absl::StrAppend(&description, description.empty() ? "" : "\n\n",
+                    websocket_only ? "A WebSocket" : "Also a WebSocket",
+                    " at this path (a GET with Upgrade: websocket, no query): one JSON message per "
+                    "text frame each way, the path's fields in every request message; an empty "
+                    "frame ends the input; the status in the close frame (1000, or 4000 + the "
+                    "gRPC code, the message as the reason).");
   }
+  if (!description.empty()) operation["description"] = JsonValue::String(description);
 
   JsonValue& parameters = operation["parameters"] = JsonValue::Array();
   for (size_t v = 0; v < route.path_template.variables().size(); ++v) {
@@ -319,7 +328,7 @@ JsonValue Operation(const Route& route, const std::vector<std::string>& anonymou
     parameter["schema"] = TypedSchema("string");
     parameters.Push(std::move(parameter));
   }
-  if (route.body != "*") {
+  if (route.body != "*" && !websocket_only) {
     std::vector<const Descriptor*> stack = {method.input_type()};
     AddQueryParameters(*method.input_type(), "", "", route, 0, &stack, schemas, &parameters);
   }
@@ -364,6 +373,17 @@ JsonValue Operation(const Route& route, const std::vector<std::string>& anonymou
   const JsonValue response_schema = route.response_body_field != nullptr
                                         ? schemas->FieldSchema(*route.response_body_field)
                                         : schemas->MessageSchema(*method.output_type());
+  if (websocket_only) {
+    JsonValue& upgrade = operation["responses"]["101"];
+    upgrade["description"] = JsonValue::String(absl::StrCat(
+        "Switching Protocols: the WebSocket; each text frame from the server is one JSON ",
+        method.output_type()->full_name(), " (without the upgrade: 426)"));
+    JsonValue& error = operation["responses"]["default"];
+    error["description"] = JsonValue::String("an error: the gRPC status code and message");
+    schemas->AddErrorSchema();
+    error["content"] = Content({"application/json"}, Ref(kErrorSchema));
+    return operation;
+  }
   JsonValue& ok = operation["responses"]["200"];
   if (route.server_streaming) {
     ok["description"] = JsonValue::String(

@@ -23,7 +23,8 @@ class OpenApiTest : public ::testing::Test {
     auto table = RouteTable::Build(
         *pool_, {"switchboard.ticket.v1.TicketService", "switchboard.booking.v1.BookingService",
                  "switchboard.stock.v1.StockService", "switchboard.user.v1.UserService",
-                 "switchboard.upload.v1.UploadService", "sbtest.v1.TestService"});
+                 "switchboard.upload.v1.UploadService", "switchboard.chat.v1.ChatService",
+                 "sbtest.v1.TestService"});
     ASSERT_TRUE(table.ok()) << table.status();
     table_ = std::make_unique<RouteTable>(*std::move(table));
     OpenApiOptions options;
@@ -207,6 +208,20 @@ TEST_F(OpenApiTest, DescribesStreamsAndResponseBodies) {
   EXPECT_EQ(StringAt({"paths", "/events/{id}", "get", "responses", "default", "content",
                       "application/json", "schema", "$ref"}),
             "#/components/schemas/google.rpc.Status");
+}
+
+TEST_F(OpenApiTest, DescribesWebSocketStreams) {
+  // GET /chat/{room} is a WebSocket only: no query (the frames carry the messages), a 101.
+  EXPECT_EQ(ParameterNames("/chat/{room}", "get"), std::vector<std::string>{"room@path"});
+  EXPECT_NE(At({"paths", "/chat/{room}", "get", "responses", "101"}), nullptr);
+  EXPECT_EQ(At({"paths", "/chat/{room}", "get", "responses", "200"}), nullptr);
+  EXPECT_NE(StringAt({"paths", "/chat/{room}", "get", "description"}).find("A WebSocket"),
+            std::string::npos);
+  // A client stream declared for POST takes the upgrade at the same path too.
+  EXPECT_NE(StringAt({"paths", "/stocks:publish", "post", "description"}).find("Also a WebSocket"),
+            std::string::npos);
+  EXPECT_EQ(StringAt({"paths", "/events/{id}", "get", "description"}).find("WebSocket"),
+            std::string::npos);
 }
 
 TEST_F(OpenApiTest, LeavesOutWhatOpenApiCannotSayAndIsDeterministic) {

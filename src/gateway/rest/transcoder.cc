@@ -23,8 +23,14 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 namespace util = google::protobuf::util;
 
+// protobuf's JSON parser message, as one clean line: it may start with ": " and may end with
+// a picture of the input with a caret under the error ("...\n\n^").
 std::string ToStd(const util::Status& status) {
-  return std::string(status.message().data(), status.message().size());
+  std::string_view text(status.message().data(), status.message().size());
+  text = text.substr(0, text.find('\n'));
+  while (!text.empty() && (text.front() == ':' || text.front() == ' ')) text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text.empty() ? std::string("not valid JSON for this message") : std::string(text);
 }
 
 std::string_view Trimmed(std::string_view text) {

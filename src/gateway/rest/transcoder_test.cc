@@ -146,6 +146,15 @@ TEST_F(TranscoderTest, RejectsBadBodiesNamingTheField) {
   ExpectError("POST", create, R"({"event_id":"evt-1"})", {"event_id"});
   ExpectError("POST", create + "?seats=2", R"({"userId":"u1"})", {"seats", "body \"*\""});
   ExpectError("GET", "/events/evt-1", "{}", {"takes no request body"});
+  // The parser's message as one clean line: no caret picture, no doubled colon.
+  for (const std::string body : {R"({"userId":)", "[1]", R"({"userId":"u1"} trailing)"}) {
+    auto request = Request("POST", create, body);
+    ASSERT_FALSE(request.ok());
+    const std::string message(request.status().message());
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    EXPECT_EQ(message.find(": :"), std::string::npos) << message;
+    EXPECT_NE(message.find("CreateBookingRequest): "), std::string::npos) << message;
+  }
   // Deep nesting fails cleanly, whichever parser meets it.
   std::string deep;
   for (int i = 0; i < 100000; ++i) deep += R"({"userId":)";
