@@ -1,6 +1,9 @@
-// A server-streaming reactor fed from other threads: Send() queues a message, and exactly one
-// write is in flight at a time (the next starts in OnWriteDone), so a slow reader only fills
-// its own bounded queue and never blocks the producer or other streams.
+// A streaming reactor whose writes are fed from other threads: Send() queues a message, and
+// exactly one write is in flight at a time (the next starts in OnWriteDone), so a slow reader
+// only fills its own bounded queue and never blocks the producer or other streams. Server
+// streams (stock, notifications) and bidirectional ones (chat) share it: `Base` is the grpc++
+// reactor, `Item` what is queued (the message itself, or a shared pointer to a message that
+// many streams write).
 //
 // Lifetime: grpc++ calls OnDone once the stream is over; the reactor then runs `on_done` and
 // deletes itself. A producer must only call Send() while holding the lock that `on_done` takes
@@ -8,7 +11,10 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <type_traits>
 #include <utility>
 
 #include <grpcpp/support/server_callback.h>
@@ -17,11 +23,22 @@
 
 namespace switchboard::common {
 
-template <typename Response>
-class QueuedWriteReactor : public grpc::ServerWriteReactor<Response> {
+inline constexpr char kQueueFullMessage[] = "client reads too slowly: outbound queue full";
+
+template <typename Response, typename Item = Response,
+          typename Base = grpc::ServerWriteReactor<Response>>
+class QueuedWriteReactor : public Base {
  public:
-  QueuedWriteReactor(size_t capacity, Overflow overflow)
-      : queue_(capacity, overflow) {}
+  enum class Queued {
+    kYes,       // the message will be written
+    kClosed,    // the stream is already ending
+    kOverflow,  // the queue was full under Overflow::kFail: the stream ends RESOURCE_EXHAUSTED
+  };
+
+  // `overflow_message` is the RESOURCE_EXHAUSTED message when the queue overflows (kFail).
+  QueuedWriteReactor(size_t capacity, Overflow overflow,
+                     std::string overflow_message = kQueueFullMessage)
+      : queue_(capacity, overflow), overflow_message_(std::move(overflow_message)) {}
 
   // Runs once from OnDone, before deletion; typically unsubscribes this reactor.
   void SetOnDone(std::function<void()> on_done) { on_done_ = std::move(on_done); }
@@ -29,16 +46,24 @@ class QueuedWriteReactor : public grpc::ServerWriteReactor<Response> {
   // Thread-safe. Returns false when the stream is over (finished or cancelled) or when the
   // queue overflowed under Overflow::kFail, in which case the stream is ended with
   // RESOURCE_EXHAUSTED.
-  bool Send(Response message) {
+  bool Send(Item message) { return Push(std::move(message)) == Queued::kYes; }
+
+  // Thread-safe. Send, telling a stream already ending from one this message overflowed.
+  Queued Push(Item message) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (closing_) return false;
+    if (closing_) return Queued::kClosed;
     if (!queue_.Push(std::move(message))) {
-      CloseLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                               "client reads too slowly: outbound queue full"));
-      return false;
+      CloseLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, overflow_message_));
+      return Queued::kOverflow;
     }
     MaybeStartWriteLocked();
-    return true;
+    return Queued::kYes;
+  }
+
+  // Thread-safe. True once the stream is ending (closed, cancelled or failed).
+  bool IsClosing() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return closing_;
   }
 
   // Thread-safe. Ends the stream with `status` after the queued messages are written.
@@ -54,14 +79,24 @@ class QueuedWriteReactor : public grpc::ServerWriteReactor<Response> {
 
  protected:
   // Lets a subclass stamp the message just before it is written (e.g. a dropped count).
-  virtual void BeforeWrite(Response& message, int64_t dropped_before) {
+  virtual void BeforeWrite(Item& message, int64_t dropped_before) {
     (void)message;
     (void)dropped_before;
+  }
+
+  // Runs `start` under the writer's lock unless the stream is ending, so that what it starts
+  // (a read) comes before Finish or not at all.
+  template <typename Start>
+  void UnlessClosing(Start&& start) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!closing_) start();
   }
 
   void OnWriteDone(bool ok) override {
     std::lock_guard<std::mutex> lock(mutex_);
     writing_ = false;
+    // A shared message is let go as soon as it is written; a message by value stays for reuse.
+    if constexpr (!std::is_same_v<Item, Response>) current_ = Item();
     // A failed write means the stream is broken: nothing more can be delivered.
     if (!ok) AbandonLocked();
     MaybeStartWriteLocked();
@@ -80,6 +115,11 @@ class QueuedWriteReactor : public grpc::ServerWriteReactor<Response> {
   }
 
  private:
+  static const Response* WritePointer(const Response& message) { return &message; }
+  static const Response* WritePointer(const std::shared_ptr<const Response>& message) {
+    return message.get();
+  }
+
   void CloseLocked(const grpc::Status& status) {
     if (closing_) return;
     closing_ = true;
@@ -105,7 +145,7 @@ class QueuedWriteReactor : public grpc::ServerWriteReactor<Response> {
       current_ = std::move(item->message);
       BeforeWrite(current_, item->dropped_before);
       writing_ = true;
-      this->StartWrite(&current_);
+      this->StartWrite(WritePointer(current_));
       return;
     }
     if (closing_) {
@@ -115,8 +155,9 @@ class QueuedWriteReactor : public grpc::ServerWriteReactor<Response> {
   }
 
   std::mutex mutex_;
-  OutboundQueue<Response> queue_;
-  Response current_;
+  OutboundQueue<Item> queue_;
+  const std::string overflow_message_;
+  Item current_;  // the message being written; kept alive until OnWriteDone
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;

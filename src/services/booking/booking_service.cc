@@ -10,20 +10,15 @@
 #include "common/data_dir.h"
 #include "common/ids.h"
 #include "common/status.h"
-#include "common/system_config.h"
-#include "services/booking/booking_settings.h"
+#include "services/booking/booking_config.h"
 #include "services/booking/booking_store.h"
 #include "services/booking/create_booking_reactor.h"
-#include "services/booking/downstream.h"
 #include "services/booking/in_flight.h"
+#include "services/booking/upstream.h"
 #include "switchboard/booking/v1/booking.grpc.pb.h"
 
 namespace switchboard::booking {
 namespace {
-
-constexpr int64_t kMaxSeatsLimit = 1000;
-constexpr std::chrono::milliseconds kMinSetting{1};
-constexpr std::chrono::milliseconds kMaxSetting{std::chrono::hours(1)};
 
 // CancelBooking: refund and release with the caller's deadline, then mark CANCELLED.
 class CancelBookingReactor : public grpc::ServerUnaryReactor {
@@ -33,7 +28,7 @@ class CancelBookingReactor : public grpc::ServerUnaryReactor {
       : request_(request),
         response_(response),
         deps_(deps),
-        budget_(context, "booking", deps.settings->deadlines) {}
+        budget_(context, "booking", deps.config->deadline_policy) {}
 
   void Start() {
     grpc::Status status = budget_.CheckNotExpired();
@@ -58,7 +53,7 @@ class CancelBookingReactor : public grpc::ServerUnaryReactor {
                        v1::Booking::Status_Name(record_.booking.status()),
                        "; only a confirmed booking can be cancelled")));
     }
-    deps_.downstream->Compensate(
+    deps_.upstream->Compensate(
         record_.booking.id(), /*refund=*/true, [this] { return budget_.NewClientContext(); },
         [this](const grpc::Status& undone) {
           if (!undone.ok()) return Respond(undone);
@@ -91,12 +86,13 @@ class BookingServiceImpl final : public v1::BookingService::CallbackService {
   grpc::ServerUnaryReactor* CreateBooking(grpc::CallbackServerContext* context,
                                           const v1::CreateBookingRequest* request,
                                           v1::Booking* response) override {
-    auto budget = std::make_unique<common::CallBudget>(context, "booking", deps_.settings->deadlines);
+    auto budget =
+        std::make_unique<common::CallBudget>(context, "booking", deps_.config->deadline_policy);
     // Nothing is written and nobody is called for a request that cannot finish in time.
     grpc::Status status = budget->CheckNotExpired();
-    if (status.ok()) status = ValidateCreate(*request, deps_.settings->max_seats);
+    if (status.ok()) status = ValidateCreate(*request, deps_.config->max_seats);
     if (status.ok()) {
-      status = budget->Require(deps_.settings->min_chain_budget, "the booking chain");
+      status = budget->Require(deps_.config->min_chain_budget, "the booking chain");
     }
     if (!status.ok()) return Answer(context, *budget, status);
 
@@ -163,7 +159,7 @@ class BookingServiceImpl final : public v1::BookingService::CallbackService {
   grpc::ServerUnaryReactor* GetBooking(grpc::CallbackServerContext* context,
                                        const v1::GetBookingRequest* request,
                                        v1::Booking* response) override {
-    common::CallBudget budget(context, "booking", deps_.settings->deadlines);
+    common::CallBudget budget(context, "booking", deps_.config->deadline_policy);
     grpc::Status status = budget.CheckNotExpired();
     if (status.ok() && request->id().empty()) {
       status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "id: must not be empty");
@@ -179,7 +175,7 @@ class BookingServiceImpl final : public v1::BookingService::CallbackService {
   grpc::ServerUnaryReactor* ListBookings(grpc::CallbackServerContext* context,
                                          const v1::ListBookingsRequest* request,
                                          v1::ListBookingsResponse* response) override {
-    common::CallBudget budget(context, "booking", deps_.settings->deadlines);
+    common::CallBudget budget(context, "booking", deps_.config->deadline_policy);
     grpc::Status status = budget.CheckNotExpired();
     if (status.ok() && request->user_id().empty()) {
       status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "user_id: must not be empty");
@@ -218,12 +214,12 @@ class BookingServiceImpl final : public v1::BookingService::CallbackService {
 
 class BookingService final : public common::Service {
  public:
-  BookingService(BookingSettings settings, std::unique_ptr<BookingStore> store,
-                 std::unique_ptr<Downstream> downstream)
-      : settings_(std::move(settings)),
+  BookingService(BookingConfig config, std::unique_ptr<BookingStore> store,
+                 std::unique_ptr<Upstream> upstream)
+      : config_(std::move(config)),
         store_(std::move(store)),
-        downstream_(std::move(downstream)),
-        grpc_service_(BookingDeps{store_.get(), downstream_.get(), &in_flight_, &settings_}),
+        upstream_(std::move(upstream)),
+        grpc_service_(BookingDeps{store_.get(), upstream_.get(), &in_flight_, &config_}),
         recovery_([this] { RecoveryLoop(); }) {}
 
   ~BookingService() override { StopRecovery(); }
@@ -245,8 +241,8 @@ class BookingService final : public common::Service {
   // PENDING bookings that no running chain owns were left by a crash or by a compensation
   // that failed: undo them (both steps are idempotent) and mark them FAILED.
   void RecoverOnce() {
-    const auto older_than = std::chrono::system_clock::now() - settings_.deadlines.max_timeout -
-                            settings_.compensation_timeout;
+    const auto older_than = std::chrono::system_clock::now() -
+                            config_.deadline_policy.max_timeout - config_.compensation_timeout;
     auto stale = store_->StalePending(older_than);
     if (!stale.ok()) {
       spdlog::error("booking recovery: {}", stale.status().ToString());
@@ -255,7 +251,7 @@ class BookingService final : public common::Service {
     for (BookingRecord& record : *stale) {
       if (in_flight_.Contains(record.booking.id())) continue;
       grpc::Status undone =
-          downstream_->CompensateBlocking(record.booking.id(), settings_.compensation_timeout);
+          upstream_->CompensateBlocking(record.booking.id(), config_.compensation_timeout);
       if (!undone.ok()) {
         spdlog::warn("booking recovery: {} not compensated yet: {}", record.booking.id(),
                      undone.error_message());
@@ -276,13 +272,13 @@ class BookingService final : public common::Service {
       lock.unlock();
       RecoverOnce();
       lock.lock();
-      wake_.wait_for(lock, settings_.recovery_interval, [this] { return stopping_; });
+      wake_.wait_for(lock, config_.recovery_interval, [this] { return stopping_; });
     }
   }
 
-  BookingSettings settings_;
+  BookingConfig config_;
   std::unique_ptr<BookingStore> store_;
-  std::unique_ptr<Downstream> downstream_;
+  std::unique_ptr<Upstream> upstream_;
   InFlight in_flight_;
   BookingServiceImpl grpc_service_;
   std::mutex mutex_;
@@ -300,22 +296,8 @@ BookingStore* BookingStoreOf(common::Service* service) {
 
 absl::StatusOr<std::unique_ptr<common::Service>> MakeBookingService(
     const common::ServiceOptions& options) {
-  common::Settings settings(options.settings, "services.booking");
-  BookingSettings values;
-  values.database = settings.String("database", values.database);
-  values.max_seats = static_cast<int>(settings.Int("max_seats", values.max_seats, 1, kMaxSeatsLimit));
-  values.min_chain_budget =
-      settings.Duration("min_chain_budget", values.min_chain_budget, std::chrono::milliseconds(0), kMaxSetting);
-  values.min_payment_budget = settings.Duration("min_payment_budget", values.min_payment_budget,
-                                                std::chrono::milliseconds(0), kMaxSetting);
-  values.compensation_timeout = settings.Duration("compensation_timeout",
-                                                  values.compensation_timeout, kMinSetting, kMaxSetting);
-  values.notification_timeout = settings.Duration("notification_timeout",
-                                                  values.notification_timeout, kMinSetting, kMaxSetting);
-  values.recovery_interval =
-      settings.Duration("recovery_interval", values.recovery_interval, kMinSetting, kMaxSetting);
-  values.deadlines = common::ReadDeadlinePolicy(settings);
-  if (auto s = settings.Finish(); !s.ok()) return s;
+  auto config = ReadBookingConfig(options.settings);
+  if (!config.ok()) return config.status();
   for (const char* peer : {"ticket", "payment"}) {
     if (options.peers.count(peer) == 0) {
       return absl::FailedPreconditionError(
@@ -323,16 +305,16 @@ absl::StatusOr<std::unique_ptr<common::Service>> MakeBookingService(
     }
   }
   auto notification = options.peers.find("notification");
-  auto downstream = std::make_unique<Downstream>(
+  auto upstream = std::make_unique<Upstream>(
       options.peers.at("ticket"), options.peers.at("payment"),
       notification == options.peers.end() ? std::string() : notification->second,
       options.channel_policy);
-  auto path = common::DataPath(options.data_dir, values.database);
+  auto path = common::DataPath(options.data_dir, config->database);
   if (!path.ok()) return path.status();
   auto store = BookingStore::Open(*path);
   if (!store.ok()) return store.status();
   return std::unique_ptr<common::Service>(
-      new BookingService(std::move(values), std::move(*store), std::move(downstream)));
+      new BookingService(std::move(*config), std::move(*store), std::move(upstream)));
 }
 
 }  // namespace switchboard::booking

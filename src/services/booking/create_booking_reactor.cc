@@ -61,9 +61,9 @@ void CreateBookingReactor::Reserve() {
   reserve_request_.set_event_id(request_->event_id());
   reserve_request_.set_seats(request_->seats());
   reserve_request_.set_reservation_id(record_.booking.id());
-  deps_.downstream->ticket()->ReserveSeats(reserve_context_.get(), &reserve_request_,
-                                           &reservation_,
-                                           [this](grpc::Status status) { OnReserved(status); });
+  deps_.upstream->ticket()->ReserveSeats(reserve_context_.get(), &reserve_request_,
+                                         &reservation_,
+                                         [this](grpc::Status status) { OnReserved(status); });
 }
 
 void CreateBookingReactor::OnReserved(const grpc::Status& status) {
@@ -75,7 +75,7 @@ void CreateBookingReactor::OnReserved(const grpc::Status& status) {
   }
   record_.booking.set_amount(reservation_.amount());
   record_.booking.set_currency(reservation_.currency());
-  grpc::Status enough = budget_->Require(deps_.settings->min_payment_budget, "payment");
+  grpc::Status enough = budget_->Require(deps_.config->min_payment_budget, "payment");
   if (!enough.ok()) {
     Fail(enough, /*refund=*/false);
     return;
@@ -89,8 +89,8 @@ void CreateBookingReactor::Charge() {
   charge_request_.set_user_id(request_->user_id());
   charge_request_.set_amount(record_.booking.amount());
   charge_request_.set_currency(record_.booking.currency());
-  deps_.downstream->payment()->Charge(charge_context_.get(), &charge_request_, &payment_,
-                                      [this](grpc::Status status) { OnCharged(status); });
+  deps_.upstream->payment()->Charge(charge_context_.get(), &charge_request_, &payment_,
+                                    [this](grpc::Status status) { OnCharged(status); });
 }
 
 void CreateBookingReactor::OnCharged(const grpc::Status& status) {
@@ -117,22 +117,21 @@ void CreateBookingReactor::Confirm() {
     return;
   }
   deps_.in_flight->Complete(record_.booking.id(), record_, grpc::Status::OK);
-  deps_.downstream->NotifyConfirmed(record_.booking.user_id(), record_.booking.id(),
-                                    record_.booking.event_id(),
-                                    deps_.settings->notification_timeout);
+  deps_.upstream->NotifyConfirmed(record_.booking.user_id(), record_.booking.id(),
+                                  record_.booking.event_id(), deps_.config->notification_timeout);
   *response_ = record_.booking;
   Respond(grpc::Status::OK);
 }
 
 void CreateBookingReactor::Fail(const grpc::Status& status, bool refund) {
   // Compensation outlives the caller's deadline on purpose: it has a timeout of its own.
-  const auto timeout = deps_.settings->compensation_timeout;
+  const auto timeout = deps_.config->compensation_timeout;
   auto make_context = [timeout] {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + timeout);
     return context;
   };
-  deps_.downstream->Compensate(
+  deps_.upstream->Compensate(
       record_.booking.id(), refund, make_context, [this, status](const grpc::Status& undone) {
         if (undone.ok()) {
           record_.booking.set_status(v1::Booking::STATUS_FAILED);

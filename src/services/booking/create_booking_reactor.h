@@ -1,6 +1,6 @@
 // One CreateBooking call: reserve seats, charge, confirm; compensate whatever was done when
 // any step fails, times out or is cancelled. Each step is a callback of the one before, so no
-// thread waits on a downstream call.
+// thread waits on an upstream call.
 #pragma once
 
 #include <grpcpp/server_context.h>
@@ -9,19 +9,19 @@
 #include <memory>
 
 #include "common/call_budget.h"
-#include "services/booking/booking_settings.h"
+#include "services/booking/booking_config.h"
 #include "services/booking/booking_store.h"
-#include "services/booking/downstream.h"
 #include "services/booking/in_flight.h"
+#include "services/booking/upstream.h"
 #include "switchboard/booking/v1/booking.pb.h"
 
 namespace switchboard::booking {
 
 struct BookingDeps {
   BookingStore* store;
-  Downstream* downstream;
+  Upstream* upstream;
   InFlight* in_flight;
-  const BookingSettings* settings;
+  const BookingConfig* config;
 };
 
 class CreateBookingReactor : public grpc::ServerUnaryReactor {

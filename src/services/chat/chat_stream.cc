@@ -11,7 +11,15 @@
 namespace switchboard::chat {
 
 ChatStream::ChatStream(grpc::CallbackServerContext* context, ChatHub* hub, StreamLimits limits)
-    : hub_(hub), limits_(limits), queue_(limits.member_queue, common::Overflow::kFail) {
+    : ChatWriter(limits.member_queue, common::Overflow::kFail,
+                 absl::StrCat("client reads too slowly: ", limits.member_queue,
+                              " messages waiting (member_queue)")),
+      hub_(hub),
+      limits_(limits) {
+  SetOnDone([this] {
+    LeaveRoom();
+    hub_->Closed(this);
+  });
   const auto& metadata = context->client_metadata();
   const auto [begin, end] = metadata.equal_range(kRoomMetadataKey);
   const auto count = std::distance(begin, end);
@@ -37,26 +45,15 @@ ChatStream::ChatStream(grpc::CallbackServerContext* context, ChatHub* hub, Strea
 }
 
 ChatMember::Delivery ChatStream::Deliver(MessagePtr message) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (closing_) return Delivery::kClosed;
-  if (!queue_.Push(std::move(message))) {
-    CloseLocked({grpc::StatusCode::RESOURCE_EXHAUSTED,
-                 absl::StrCat("client reads too slowly: ", limits_.member_queue,
-                              " messages waiting (member_queue)")});
-    return Delivery::kOverflow;
+  switch (Push(std::move(message))) {
+    case Queued::kYes:
+      return Delivery::kQueued;
+    case Queued::kClosed:
+      return Delivery::kClosed;
+    case Queued::kOverflow:
+      return Delivery::kOverflow;
   }
-  MaybeStartWriteLocked();
-  return Delivery::kQueued;
-}
-
-bool ChatStream::IsClosing() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return closing_;
-}
-
-void ChatStream::Close(const grpc::Status& status) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  CloseLocked(status);
+  return Delivery::kClosed;
 }
 
 void ChatStream::OnReadDone(bool ok) {
@@ -91,14 +88,14 @@ grpc::Status ChatStream::HandleFirst() {
   status = hub_->Join(room_name_, this, user_id_, &room);
   if (!status.ok()) return status;
   joined_ = true;
-  bool closing = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(room_mutex_);
     room_ = room;
-    closing = closing_;
   }
-  // A cancel that ran while joining found no room to leave; leave on its behalf.
-  if (closing) {
+  // A cancel that ran while joining found no room to leave; leave on its behalf. OnCancel
+  // marks the stream closing before it looks for the room, and the room is set before this
+  // check, so one of the two leaves.
+  if (IsClosing()) {
     LeaveRoom();
     return grpc::Status::OK;
   }
@@ -127,7 +124,7 @@ grpc::Status ChatStream::HandleNext() {
   if (!status.ok()) return status;
   std::shared_ptr<Room> room;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(room_mutex_);
     room = room_;
   }
   // No room (or not a member any more) means the stream was dropped; its close is under way.
@@ -138,7 +135,7 @@ grpc::Status ChatStream::HandleNext() {
 void ChatStream::LeaveRoom() {
   std::shared_ptr<Room> room;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(room_mutex_);
     room = std::move(room_);
     room_ = nullptr;
   }
@@ -146,68 +143,12 @@ void ChatStream::LeaveRoom() {
 }
 
 void ChatStream::StartReadUnlessClosing() {
-  // Under the lock, so the read is either started before Finish or not at all.
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (closing_) return;
-  StartRead(&request_);
-}
-
-void ChatStream::OnWriteDone(bool ok) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  writing_ = false;
-  current_.reset();
-  // A failed write means the stream is broken: nothing more can be delivered.
-  if (!ok) AbandonLocked();
-  MaybeStartWriteLocked();
+  UnlessClosing([this] { StartRead(&request_); });
 }
 
 void ChatStream::OnCancel() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    AbandonLocked();
-    // With a write in flight, Finish waits for OnWriteDone so two operations never overlap.
-    MaybeStartWriteLocked();
-  }
+  ChatWriter::OnCancel();
   LeaveRoom();
-}
-
-void ChatStream::OnDone() {
-  LeaveRoom();
-  hub_->Closed(this);
-  delete this;
-}
-
-void ChatStream::CloseLocked(const grpc::Status& status) {
-  if (closing_) return;
-  closing_ = true;
-  final_status_ = status;
-  // A failed stream drops what it still had queued; a normal close drains the queue first.
-  if (!status.ok()) {
-    while (queue_.Pop()) {
-    }
-  }
-  MaybeStartWriteLocked();
-}
-
-void ChatStream::AbandonLocked() {
-  closing_ = true;
-  final_status_ = grpc::Status::CANCELLED;
-  while (queue_.Pop()) {
-  }
-}
-
-void ChatStream::MaybeStartWriteLocked() {
-  if (writing_ || finished_) return;
-  if (auto item = queue_.Pop()) {
-    current_ = std::move(item->message);
-    writing_ = true;
-    StartWrite(current_.get());
-    return;
-  }
-  if (closing_) {
-    finished_ = true;
-    Finish(final_status_);
-  }
 }
 
 }  // namespace switchboard::chat

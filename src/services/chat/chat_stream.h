@@ -1,6 +1,6 @@
 // One member's bidirectional Chat stream. Reading and writing are independent: the reactor
-// keeps reading (StartRead again after each OnReadDone) while the room fans messages into a
-// bounded queue, from which exactly one write is in flight at a time.
+// keeps reading (StartRead again after each OnReadDone) while the room fans messages into the
+// shared queued writer (common::QueuedWriteReactor), one write in flight at a time.
 //
 // Lifetime: the room and the hub call into a stream only while holding their own lock and only
 // while it is registered with them; OnDone leaves the room and unregisters from the hub (taking
@@ -14,7 +14,7 @@
 #include <mutex>
 #include <string>
 
-#include "common/outbound_queue.h"
+#include "common/queued_write_reactor.h"
 #include "services/chat/chat_hub.h"
 #include "services/chat/chat_member.h"
 #include "services/chat/room.h"
@@ -29,19 +29,20 @@ struct StreamLimits {
   size_t member_queue = 1;  // messages waiting to be written before the member is dropped
 };
 
-class ChatStream final : public grpc::ServerBidiReactor<v1::ChatMessage, v1::ChatMessage>,
-                         public ChatMember {
+using ChatWriter =
+    common::QueuedWriteReactor<v1::ChatMessage, MessagePtr,
+                               grpc::ServerBidiReactor<v1::ChatMessage, v1::ChatMessage>>;
+
+class ChatStream final : public ChatWriter, public ChatMember {
  public:
   ChatStream(grpc::CallbackServerContext* context, ChatHub* hub, StreamLimits limits);
 
   Delivery Deliver(MessagePtr message) override;
-  bool IsClosing() override;
-  void Close(const grpc::Status& status) override;
+  bool IsClosing() override { return ChatWriter::IsClosing(); }
+  void Close(const grpc::Status& status) override { ChatWriter::Close(status); }
 
   void OnReadDone(bool ok) override;
-  void OnWriteDone(bool ok) override;
   void OnCancel() override;
-  void OnDone() override;
 
  private:
   // Both return the status to end the stream with when the message is refused.
@@ -50,10 +51,6 @@ class ChatStream final : public grpc::ServerBidiReactor<v1::ChatMessage, v1::Cha
   // Leaves the room if this stream is in one; safe to call more than once.
   void LeaveRoom();
   void StartReadUnlessClosing();
-
-  void CloseLocked(const grpc::Status& status);
-  void AbandonLocked();
-  void MaybeStartWriteLocked();
 
   ChatHub* const hub_;
   const StreamLimits limits_;
@@ -66,14 +63,8 @@ class ChatStream final : public grpc::ServerBidiReactor<v1::ChatMessage, v1::Cha
   std::string room_name_;
   bool joined_ = false;
 
-  std::mutex mutex_;
+  std::mutex room_mutex_;
   std::shared_ptr<Room> room_;  // set once joined; taken by LeaveRoom
-  common::OutboundQueue<MessagePtr> queue_;
-  MessagePtr current_;  // the message being written; kept alive until OnWriteDone
-  bool writing_ = false;
-  bool closing_ = false;
-  bool finished_ = false;
-  grpc::Status final_status_ = grpc::Status::OK;
 };
 
 }  // namespace switchboard::chat

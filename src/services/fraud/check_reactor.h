@@ -11,10 +11,10 @@
 #include <optional>
 
 #include "common/call_budget.h"
+#include "common/cancel_on_shutdown.h"
 #include "services/fraud/fraud_config.h"
 #include "services/fraud/fraud_rules.h"
 #include "services/fraud/fraud_service.h"
-#include "services/fraud/pending_alarms.h"
 #include "switchboard/fraud/v1/fraud.pb.h"
 
 namespace switchboard::fraud {
@@ -24,7 +24,7 @@ struct CheckEnvironment {
   const FraudConfig* config;
   FraudRules* rules;
   FraudStats* stats;
-  PendingAlarms* pending;
+  common::CancelOnShutdown<grpc::Alarm>* pending;
   common::CallBudget::Clock clock;
 };
 
@@ -52,7 +52,7 @@ class CheckReactor final : public grpc::ServerUnaryReactor {
   v1::CheckResult* response_;
   CheckEnvironment env_;
   common::CallBudget budget_;
-  // Shared with PendingAlarms so shutdown can cancel it; set before the reactor is bound.
+  // Shared with the pending alarms so shutdown can cancel it; set before the reactor is bound.
   std::shared_ptr<grpc::Alarm> alarm_;
   // The alarm was set for the deadline, which comes before the delay is over.
   bool wakes_at_deadline_ = false;

@@ -6,7 +6,6 @@
 #include "services/fraud/check_reactor.h"
 #include "services/fraud/fraud_config.h"
 #include "services/fraud/fraud_rules.h"
-#include "services/fraud/pending_alarms.h"
 #include "switchboard/fraud/v1/fraud.grpc.pb.h"
 
 namespace switchboard::fraud {
@@ -43,7 +42,7 @@ class FraudServiceHost final : public FraudService {
   const FraudConfig config_;
   FraudRules rules_;
   FraudStats stats_;
-  PendingAlarms pending_;
+  common::CancelOnShutdown<grpc::Alarm> pending_;
   FraudServiceImpl grpc_service_;
 };
 

@@ -7,7 +7,7 @@
 
 #include "common/ids.h"
 #include "common/status.h"
-#include "common/system_config.h"
+#include "services/notification/notification_config.h"
 #include "services/notification/notification_validation.h"
 #include "services/notification/subscribe_reactor.h"
 #include "services/notification/subscriber_registry.h"
@@ -96,15 +96,11 @@ class NotificationServiceHost final : public NotificationService {
 
 absl::StatusOr<std::unique_ptr<NotificationService>> NewNotificationService(
     const common::ServiceOptions& options, UnixMillisClock clock) {
-  common::Settings settings(options.settings, "services.notification");
-  const int64_t subscriber_queue =
-      settings.Int("subscriber_queue", kDefaultSubscriberQueue, 1, kMaxSubscriberQueue);
-  const int64_t max_subscribers =
-      settings.Int("max_subscribers", kDefaultMaxSubscribers, 1, kMaxMaxSubscribers);
-  if (auto s = settings.Finish(); !s.ok()) return s;
+  auto config = ReadNotificationConfig(options.settings);
+  if (!config.ok()) return config.status();
   return std::unique_ptr<NotificationService>(
-      new NotificationServiceHost(static_cast<size_t>(subscriber_queue),
-                                  static_cast<size_t>(max_subscribers), std::move(clock)));
+      new NotificationServiceHost(static_cast<size_t>(config->subscriber_queue),
+                                  static_cast<size_t>(config->max_subscribers), std::move(clock)));
 }
 
 absl::StatusOr<std::unique_ptr<common::Service>> MakeNotificationService(

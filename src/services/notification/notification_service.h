@@ -16,11 +16,6 @@ namespace switchboard::notification {
 // Unix time in milliseconds; injectable so tests can fix notification timestamps.
 using UnixMillisClock = std::function<int64_t()>;
 
-inline constexpr int64_t kDefaultSubscriberQueue = 256;
-inline constexpr int64_t kMaxSubscriberQueue = 65536;
-inline constexpr int64_t kDefaultMaxSubscribers = 10000;
-inline constexpr int64_t kMaxMaxSubscribers = 1000000;
-
 class NotificationService : public common::Service {
  public:
   // Open subscriptions of one user, and of all users (for tests and diagnostics).
@@ -28,10 +23,8 @@ class NotificationService : public common::Service {
   virtual size_t TotalSubscribers() = 0;
 };
 
-// Settings (block services.notification):
-//   subscriber_queue  notifications queued per stream before a slow reader is ended with
-//                     RESOURCE_EXHAUSTED (default 256, 1..65536)
-//   max_subscribers   open Subscribe streams in total (default 10000, 1..1000000)
+// Settings: the services.notification block, read by ReadNotificationConfig
+// (notification_config.h).
 absl::StatusOr<std::unique_ptr<common::Service>> MakeNotificationService(
     const common::ServiceOptions& options);
 

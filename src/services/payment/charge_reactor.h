@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "common/call_budget.h"
-#include "services/payment/inflight_calls.h"
+#include "common/cancel_on_shutdown.h"
 #include "services/payment/payment_config.h"
 #include "services/payment/payment_ledger.h"
 #include "switchboard/fraud/v1/fraud.grpc.pb.h"
@@ -24,7 +24,7 @@ struct ChargeEnvironment {
   const PaymentConfig* config;
   PaymentLedger* ledger;
   fraud::v1::FraudService::Stub* fraud;
-  InflightCalls* inflight;
+  common::CancelOnShutdown<grpc::ClientContext>* inflight;
   common::CallBudget::Clock clock;
 };
 
@@ -54,7 +54,7 @@ class ChargeReactor final : public grpc::ServerUnaryReactor {
   common::CallBudget budget_;
   fraud::v1::CheckRequest fraud_request_;
   fraud::v1::CheckResult fraud_result_;
-  // Shared with InflightCalls so shutdown can cancel it; set before the reactor is bound.
+  // Shared with the in-flight calls so shutdown can cancel it; set before the reactor is bound.
   std::shared_ptr<grpc::ClientContext> fraud_context_;
   std::optional<uint64_t> inflight_id_;
 };

@@ -8,7 +8,6 @@
 #include "common/internal_channel.h"
 #include "common/status.h"
 #include "services/payment/charge_reactor.h"
-#include "services/payment/inflight_calls.h"
 #include "services/payment/payment_config.h"
 #include "services/payment/payment_rules.h"
 #include "switchboard/fraud/v1/fraud.grpc.pb.h"
@@ -93,7 +92,7 @@ class PaymentServiceHost final : public PaymentService {
   const PaymentConfig config_;
   std::unique_ptr<PaymentLedger> ledger_;
   std::unique_ptr<fraud::v1::FraudService::Stub> fraud_;
-  InflightCalls inflight_;
+  common::CancelOnShutdown<grpc::ClientContext> inflight_;
   PaymentServiceImpl grpc_service_;
 };
 

@@ -4,22 +4,14 @@
 #include "common/call_budget.h"
 #include "common/data_dir.h"
 #include "common/status.h"
-#include "common/system_config.h"
 #include "services/ticket/event_store.h"
+#include "services/ticket/ticket_config.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
 
 namespace switchboard::ticket {
 namespace {
 
 constexpr size_t kMaxIdBytes = 128;
-constexpr int64_t kDefaultMaxSeatsPerReservation = 10;
-constexpr int64_t kMaxSeatsPerReservationLimit = 10000;
-
-struct TicketSettings {
-  std::string database = "ticket.db";
-  int max_seats_per_reservation = kDefaultMaxSeatsPerReservation;
-  common::DeadlinePolicy deadlines;
-};
 
 grpc::Status ValidateId(const std::string& id, const char* field = "id") {
   if (id.empty()) {
@@ -34,13 +26,13 @@ grpc::Status ValidateId(const std::string& id, const char* field = "id") {
 
 class TicketServiceImpl final : public v1::TicketService::CallbackService {
  public:
-  TicketServiceImpl(EventStore* store, const TicketSettings& settings)
-      : store_(store), settings_(settings) {}
+  TicketServiceImpl(EventStore* store, const TicketConfig& config)
+      : store_(store), config_(config) {}
 
   grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* context,
                                      const v1::GetEventRequest* request,
                                      v1::Event* response) override {
-    common::CallBudget budget(context, "ticket", settings_.deadlines);
+    common::CallBudget budget(context, "ticket", config_.deadline_policy);
     return Finish(context, budget, [&]() -> grpc::Status {
       if (auto invalid = ValidateId(request->id()); !invalid.ok()) return invalid;
       auto event = store_->Get(request->id());
@@ -52,7 +44,7 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
                                        const v1::ListEventsRequest* request,
                                        v1::ListEventsResponse* response) override {
-    common::CallBudget budget(context, "ticket", settings_.deadlines);
+    common::CallBudget budget(context, "ticket", config_.deadline_policy);
     return Finish(context, budget, [&]() -> grpc::Status {
       auto page = store_->List(request->page_size(), request->page_token());
       if (page.ok()) {
@@ -66,7 +58,7 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
   grpc::ServerUnaryReactor* ReserveSeats(grpc::CallbackServerContext* context,
                                          const v1::ReserveSeatsRequest* request,
                                          v1::Reservation* response) override {
-    common::CallBudget budget(context, "ticket", settings_.deadlines);
+    common::CallBudget budget(context, "ticket", config_.deadline_policy);
     return Finish(context, budget, [&]() -> grpc::Status {
       if (auto invalid = ValidateId(request->event_id(), "event_id"); !invalid.ok()) {
         return invalid;
@@ -74,10 +66,10 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
       if (auto invalid = ValidateId(request->reservation_id(), "reservation_id"); !invalid.ok()) {
         return invalid;
       }
-      if (request->seats() < 1 || request->seats() > settings_.max_seats_per_reservation) {
+      if (request->seats() < 1 || request->seats() > config_.max_seats_per_reservation) {
         return {grpc::StatusCode::INVALID_ARGUMENT,
                 absl::StrCat("seats: ", request->seats(), " is outside 1..",
-                             settings_.max_seats_per_reservation)};
+                             config_.max_seats_per_reservation)};
       }
       // Checked again just before commit: a caller that gave up takes no seats.
       auto still_wanted = [&]() -> absl::Status {
@@ -95,7 +87,7 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
   grpc::ServerUnaryReactor* ReleaseSeats(grpc::CallbackServerContext* context,
                                          const v1::ReleaseSeatsRequest* request,
                                          v1::Reservation* response) override {
-    common::CallBudget budget(context, "ticket", settings_.deadlines);
+    common::CallBudget budget(context, "ticket", config_.deadline_policy);
     return Finish(context, budget, [&]() -> grpc::Status {
       if (auto invalid = ValidateId(request->reservation_id(), "reservation_id"); !invalid.ok()) {
         return invalid;
@@ -120,13 +112,13 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
   }
 
   EventStore* store_;
-  TicketSettings settings_;
+  TicketConfig config_;
 };
 
 class TicketService final : public common::Service {
  public:
-  TicketService(std::unique_ptr<EventStore> store, const TicketSettings& settings)
-      : store_(std::move(store)), grpc_service_(store_.get(), settings) {}
+  TicketService(std::unique_ptr<EventStore> store, const TicketConfig& config)
+      : store_(std::move(store)), grpc_service_(store_.get(), config) {}
   std::vector<grpc::Service*> GrpcServices() override { return {&grpc_service_}; }
   EventStore* store() { return store_.get(); }
 
@@ -144,18 +136,13 @@ EventStore* TicketStoreOf(common::Service* service) {
 
 absl::StatusOr<std::unique_ptr<common::Service>> MakeTicketService(
     const common::ServiceOptions& options) {
-  common::Settings settings(options.settings, "services.ticket");
-  TicketSettings values;
-  values.database = settings.String("database", values.database);
-  values.max_seats_per_reservation = static_cast<int>(settings.Int(
-      "max_seats_per_reservation", kDefaultMaxSeatsPerReservation, 1, kMaxSeatsPerReservationLimit));
-  values.deadlines = common::ReadDeadlinePolicy(settings);
-  if (auto s = settings.Finish(); !s.ok()) return s;
-  auto path = common::DataPath(options.data_dir, values.database);
+  auto config = ReadTicketConfig(options.settings);
+  if (!config.ok()) return config.status();
+  auto path = common::DataPath(options.data_dir, config->database);
   if (!path.ok()) return path.status();
   auto store = EventStore::Open(*path);
   if (!store.ok()) return store.status();
-  return std::unique_ptr<common::Service>(new TicketService(std::move(*store), values));
+  return std::unique_ptr<common::Service>(new TicketService(std::move(*store), *config));
 }
 
 }  // namespace switchboard::ticket

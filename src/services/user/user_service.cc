@@ -8,15 +8,13 @@
 
 #include "common/data_dir.h"
 #include "common/status.h"
-#include "common/system_config.h"
+#include "services/user/user_config.h"
 #include "services/user/user_store.h"
 #include "services/user/user_validation.h"
 #include "switchboard/user/v1/user.grpc.pb.h"
 
 namespace switchboard::user {
 namespace {
-
-constexpr char kDefaultDatabase[] = "user.db";
 
 int64_t SystemUnixMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -83,10 +81,9 @@ class UserService final : public common::Service {
 
 absl::StatusOr<std::unique_ptr<common::Service>> MakeUserServiceWithClock(
     const common::ServiceOptions& options, UnixMillisClock clock) {
-  common::Settings settings(options.settings, "services.user");
-  const std::string file = settings.String("database", kDefaultDatabase);
-  if (auto s = settings.Finish(); !s.ok()) return s;
-  auto path = common::DataPath(options.data_dir, file);
+  auto config = ReadUserConfig(options.settings);
+  if (!config.ok()) return config.status();
+  auto path = common::DataPath(options.data_dir, config->database);
   if (!path.ok()) return path.status();
   auto store = UserStore::Open(*path);
   if (!store.ok()) return store.status();

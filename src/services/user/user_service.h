@@ -13,7 +13,7 @@ namespace switchboard::user {
 // Unix time in milliseconds; injectable so tests can fix created_at.
 using UnixMillisClock = std::function<int64_t()>;
 
-// Settings (block services.user): database (file in the data dir, default "user.db").
+// Settings: the services.user block, read by ReadUserConfig (user_config.h).
 absl::StatusOr<std::unique_ptr<common::Service>> MakeUserService(
     const common::ServiceOptions& options);
 

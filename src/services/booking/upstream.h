@@ -1,34 +1,32 @@
-// The services a booking calls, and the compensation that undoes a partial booking: refund the
-// payment (voiding it if the charge has not landed yet), then release the seats.
+// The services a booking calls (its upstream side: ticket, payment, notification), and the
+// compensation that undoes a partial booking: refund the payment (voiding it if the charge has
+// not landed yet), then release the seats.
 #pragma once
 
-#include "common/internal_channel.h"
+#include <grpcpp/client_context.h>
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include <grpcpp/client_context.h>
-
+#include "common/internal_channel.h"
 #include "switchboard/notification/v1/notification.grpc.pb.h"
 #include "switchboard/payment/v1/payment.grpc.pb.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
 
 namespace switchboard::booking {
 
-class Downstream {
+class Upstream {
  public:
   using ContextFactory = std::function<std::unique_ptr<grpc::ClientContext>()>;
   using Done = std::function<void(const grpc::Status&)>;
 
   // `notification_target` may be empty: bookings are then confirmed without a notification.
-  Downstream(const std::string& ticket_target, const std::string& payment_target,
-             const std::string& notification_target, const common::ChannelPolicy& policy);
+  Upstream(const std::string& ticket_target, const std::string& payment_target,
+           const std::string& notification_target, const common::ChannelPolicy& policy);
 
-  ticket::v1::TicketService::StubInterface::async_interface* ticket() {
-    return ticket_->async();
-  }
+  ticket::v1::TicketService::StubInterface::async_interface* ticket() { return ticket_->async(); }
   payment::v1::PaymentService::StubInterface::async_interface* payment() {
     return payment_->async();
   }
@@ -38,8 +36,7 @@ class Downstream {
   void Compensate(const std::string& booking_id, bool refund, ContextFactory make_context,
                   Done done);
   // The same, blocking: for the recovery sweep, which runs on its own thread.
-  grpc::Status CompensateBlocking(const std::string& booking_id,
-                                  std::chrono::milliseconds timeout);
+  grpc::Status CompensateBlocking(const std::string& booking_id, std::chrono::milliseconds timeout);
 
   // Fire and forget, with its own timeout: a confirmed booking stays confirmed when the
   // notification cannot be delivered.

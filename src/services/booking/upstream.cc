@@ -1,4 +1,4 @@
-#include "services/booking/downstream.h"
+#include "services/booking/upstream.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,8 +11,8 @@ namespace {
 // One compensation in flight: owns the contexts and messages until the last callback.
 struct Compensation {
   std::string booking_id;
-  Downstream::ContextFactory make_context;
-  Downstream::Done done;
+  Upstream::ContextFactory make_context;
+  Upstream::Done done;
   std::unique_ptr<grpc::ClientContext> refund_context;
   payment::v1::RefundRequest refund_request;
   payment::v1::Payment refund_response;
@@ -28,22 +28,20 @@ grpc::Status Prefixed(const char* step, const grpc::Status& status) {
 
 }  // namespace
 
-Downstream::Downstream(const std::string& ticket_target, const std::string& payment_target,
-                       const std::string& notification_target,
-                       const common::ChannelPolicy& policy)
+Upstream::Upstream(const std::string& ticket_target, const std::string& payment_target,
+                   const std::string& notification_target, const common::ChannelPolicy& policy)
     : ticket_(ticket::v1::TicketService::NewStub(common::MakeInternalChannel(
           ticket_target, ticket::v1::TicketService::service_full_name(), policy))),
       payment_(payment::v1::PaymentService::NewStub(common::MakeInternalChannel(
           payment_target, payment::v1::PaymentService::service_full_name(), policy))) {
   if (!notification_target.empty()) {
     notification_ = notification::v1::NotificationService::NewStub(common::MakeInternalChannel(
-        notification_target, notification::v1::NotificationService::service_full_name(),
-        policy));
+        notification_target, notification::v1::NotificationService::service_full_name(), policy));
   }
 }
 
-void Downstream::Compensate(const std::string& booking_id, bool refund,
-                            ContextFactory make_context, Done done) {
+void Upstream::Compensate(const std::string& booking_id, bool refund, ContextFactory make_context,
+                          Done done) {
   auto state = std::make_shared<Compensation>();
   state->booking_id = booking_id;
   state->make_context = std::move(make_context);
@@ -51,10 +49,9 @@ void Downstream::Compensate(const std::string& booking_id, bool refund,
   auto release = [this, state] {
     state->release_context = state->make_context();
     state->release_request.set_reservation_id(state->booking_id);
-    ticket_->async()->ReleaseSeats(state->release_context.get(), &state->release_request,
-                                   &state->release_response, [state](grpc::Status status) {
-                                     state->done(Prefixed("release seats", status));
-                                   });
+    ticket_->async()->ReleaseSeats(
+        state->release_context.get(), &state->release_request, &state->release_response,
+        [state](grpc::Status status) { state->done(Prefixed("release seats", status)); });
   };
   if (!refund) {
     release();
@@ -72,8 +69,8 @@ void Downstream::Compensate(const std::string& booking_id, bool refund,
                             });
 }
 
-grpc::Status Downstream::CompensateBlocking(const std::string& booking_id,
-                                            std::chrono::milliseconds timeout) {
+grpc::Status Upstream::CompensateBlocking(const std::string& booking_id,
+                                          std::chrono::milliseconds timeout) {
   {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + timeout);
@@ -91,8 +88,8 @@ grpc::Status Downstream::CompensateBlocking(const std::string& booking_id,
   return Prefixed("release seats", ticket_->ReleaseSeats(&context, request, &response));
 }
 
-void Downstream::NotifyConfirmed(const std::string& user_id, const std::string& booking_id,
-                                 const std::string& event_id, std::chrono::milliseconds timeout) {
+void Upstream::NotifyConfirmed(const std::string& user_id, const std::string& booking_id,
+                               const std::string& event_id, std::chrono::milliseconds timeout) {
   if (notification_ == nullptr) return;
   struct Call {
     grpc::ClientContext context;
@@ -103,15 +100,14 @@ void Downstream::NotifyConfirmed(const std::string& user_id, const std::string& 
   call->context.set_deadline(std::chrono::system_clock::now() + timeout);
   call->request.set_user_id(user_id);
   call->request.set_title("Booking confirmed");
-  call->request.set_body(absl::StrCat("Booking ", booking_id, " for event ", event_id,
-                                      " is confirmed."));
-  notification_->async()->Notify(&call->context, &call->request, &call->response,
-                                 [call, booking_id](grpc::Status status) {
-                                   if (!status.ok()) {
-                                     spdlog::warn("booking {}: notification not sent: {}",
-                                                  booking_id, status.error_message());
-                                   }
-                                 });
+  call->request.set_body(
+      absl::StrCat("Booking ", booking_id, " for event ", event_id, " is confirmed."));
+  notification_->async()->Notify(
+      &call->context, &call->request, &call->response, [call, booking_id](grpc::Status status) {
+        if (!status.ok()) {
+          spdlog::warn("booking {}: notification not sent: {}", booking_id, status.error_message());
+        }
+      });
 }
 
 }  // namespace switchboard::booking

@@ -1,0 +1,35 @@
+// ChatService settings (block services.chat), with their defaults in one place.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+
+namespace switchboard::chat {
+
+struct ChatConfig {
+  static constexpr int64_t kDefaultHistory = 50;
+  static constexpr int64_t kDefaultMaxTextBytes = 4096;
+  static constexpr int64_t kDefaultMemberQueue = 1024;
+  static constexpr int64_t kDefaultMaxMembers = 10000;
+  static constexpr int64_t kDefaultMaxRooms = 1000;
+
+  // Messages replayed to a member on join; below member_queue, since the replay goes through
+  // the member's queue.
+  int64_t history = kDefaultHistory;
+  // Longest text a member may send.
+  int64_t max_text_bytes = kDefaultMaxTextBytes;
+  // Messages waiting to be written to one member before that member is dropped.
+  int64_t member_queue = kDefaultMemberQueue;
+  // Members of one room at once.
+  int64_t max_members = kDefaultMaxMembers;
+  // Rooms kept in memory; an empty room is forgotten to make space.
+  int64_t max_rooms = kDefaultMaxRooms;
+};
+
+// Reads the block; an unknown key or bad value is an error naming it ("services.chat.x").
+absl::StatusOr<ChatConfig> ReadChatConfig(const YAML::Node& settings);
+
+}  // namespace switchboard::chat

@@ -1,0 +1,56 @@
+// The services.chat block: its defaults, overrides, and errors that name the bad key.
+#include "services/chat/chat_config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace switchboard::chat {
+namespace {
+
+TEST(ChatConfig, DefaultsWithAnEmptyOrAbsentBlock) {
+  for (const YAML::Node& block : {YAML::Load("{}"), YAML::Node()}) {
+    auto config = ReadChatConfig(block);
+    ASSERT_TRUE(config.ok()) << config.status();
+    EXPECT_EQ(config->history, 50);
+    EXPECT_EQ(config->max_text_bytes, 4096);
+    EXPECT_EQ(config->member_queue, 1024);
+    EXPECT_EQ(config->max_members, 10000);
+    EXPECT_EQ(config->max_rooms, 1000);
+  }
+}
+
+TEST(ChatConfig, OverridesAreRead) {
+  auto config = ReadChatConfig(YAML::Load(
+      "{history: 0, max_text_bytes: 1048576, member_queue: 1, max_members: 3, max_rooms: 4}"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->history, 0);
+  EXPECT_EQ(config->max_text_bytes, 1024 * 1024);
+  EXPECT_EQ(config->member_queue, 1);
+  EXPECT_EQ(config->max_members, 3);
+  EXPECT_EQ(config->max_rooms, 4);
+}
+
+TEST(ChatConfig, BadSettingsAreNamed) {
+  struct Case {
+    std::string yaml;
+    std::string message;
+  } cases[] = {
+      {"{max_text_bytes: 1048577}", "services.chat.max_text_bytes: 1048577 is outside 1..1048576"},
+      {"{history: 64, member_queue: 64}",
+       "services.chat.history: 64 must be below member_queue 64 (the history is replayed through"
+       " the queue)"},
+      {"{colour: red}",
+       "services.chat.colour: unknown setting (known: port, history, max_text_bytes, member_queue,"
+       " max_members, max_rooms)"},
+  };
+  for (const auto& c : cases) {
+    auto config = ReadChatConfig(YAML::Load(c.yaml));
+    ASSERT_FALSE(config.ok()) << c.yaml;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << c.yaml;
+    EXPECT_EQ(std::string(config.status().message()), c.message) << c.yaml;
+  }
+}
+
+}  // namespace
+}  // namespace switchboard::chat
