@@ -1,5 +1,5 @@
-// What every client-facing codec does to start a backend call: the gRPC status codes it
-// answers with, and the request headers carrying the deadline it settled on.
+// What every client-facing codec does to start a backend call: the request headers carrying
+// the deadline it settled on (the status codes it answers with are codec/status_codes.h).
 #pragma once
 
 #include <chrono>
@@ -8,20 +8,11 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "gateway/codec/status_codes.h"
 #include "gateway/gateway_config.h"
 #include "gateway/proxy_stream.h"
 
 namespace switchboard::gateway {
-
-// gRPC status codes (PROTOCOL-HTTP2.md) the gateway produces itself.
-inline constexpr int kGrpcOk = 0;
-inline constexpr int kGrpcCancelled = 1;
-inline constexpr int kGrpcInvalidArgument = 3;
-inline constexpr int kGrpcDeadlineExceeded = 4;
-inline constexpr int kGrpcResourceExhausted = 8;
-inline constexpr int kGrpcUnimplemented = 12;
-inline constexpr int kGrpcInternal = 13;
-inline constexpr int kGrpcUnavailable = 14;
 
 // A budget too small to reach any backend and come back (a loopback round trip alone takes
 // tens of microseconds): such a call is answered DEADLINE_EXCEEDED without a backend call.

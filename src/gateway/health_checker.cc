@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "gateway/backend_call.h"
+#include "gateway/codec/http_status.h"
 #include "gateway/downstream_sink.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/router.h"
@@ -12,6 +13,8 @@
 
 namespace switchboard::gateway {
 namespace {
+
+constexpr int kHttpOk = 200;
 
 // One Check call: the client side of its ProxyStream, collecting the answer.
 class HealthProbe : public DownstreamSink, public std::enable_shared_from_this<HealthProbe> {
@@ -54,8 +57,14 @@ class HealthProbe : public DownstreamSink, public std::enable_shared_from_this<H
       : io_(io), timer_(io), done_(std::move(done)) {}
 
   void Finish(ProxyStream& stream) {
-    const int status = GrpcStatusOf(FindHeader(stream.trailers, "grpc-status"),
-                                    FindHeader(stream.response_headers, "grpc-status"));
+    int status = GrpcStatusOf(FindHeader(stream.trailers, "grpc-status"),
+                              FindHeader(stream.response_headers, "grpc-status"));
+    if (status < 0) {
+      // No grpc-status: an HTTP answer such as a 404 for a path the server does not serve,
+      // read as a gRPC client reads it (404 is UNIMPLEMENTED: no health service).
+      const int http_status = ParseHttpStatus(FindHeader(stream.response_headers, ":status"));
+      if (http_status >= 0 && http_status != kHttpOk) status = GrpcCodeOfHttpStatus(http_status);
+    }
     std::string body(stream.response_body.size(), '\0');
     stream.response_body.Take(reinterpret_cast<uint8_t*>(body.data()), body.size());
     if (auto up = stream.up.lock()) up->Consumed(stream, body.size());
@@ -111,7 +120,10 @@ void HealthChecker::Tick(const std::string& service) {
   }
   const std::shared_ptr<lb::Balancer> balancer = it->second;
   for (const auto& endpoint : balancer->endpoints()) {
-    if (probing_.count(endpoint.get()) == 0) Probe(balancer, endpoint, true);
+    if (probing_.count(endpoint.get()) == 0 &&
+        without_health_service_.count(endpoint->address) == 0) {
+      Probe(balancer, endpoint, true);
+    }
   }
   timer->second->expires_after(balancer->options().health.interval);
   timer->second->async_wait([this, service](const boost::system::error_code& error) {
@@ -121,6 +133,8 @@ void HealthChecker::Tick(const std::string& service) {
 
 void HealthChecker::CheckNow(const std::string& address) {
   if (stopped_) return;
+  // A new connection may reach a new server at that address, one that has a health service.
+  without_health_service_.erase(address);
   for (const auto& [service, balancer] : router_->balancers()) {
     if (!balancer->options().health.enabled) continue;
     for (const auto& endpoint : balancer->endpoints()) {
@@ -154,13 +168,21 @@ void HealthChecker::OnAnswer(const std::shared_ptr<lb::Balancer>& balancer,
     Probe(balancer, endpoint, false);
     return;
   }
-  if (answer == lb::HealthAnswer::kNoHealthService &&
-      without_health_service_.insert(endpoint->address).second) {
-    spdlog::warn("health check backend={} has no grpc.health.v1.Health: counted as healthy",
-                 endpoint->address);
+  if (answer == lb::HealthAnswer::kNoHealthService) {
+    // gRFC A17: a server without the health service does not do health checking; checks are
+    // off for it (and it is healthy) until its connection is renewed.
+    if (without_health_service_.insert(endpoint->address).second) {
+      spdlog::info(
+          "health check backend={} has no grpc.health.v1.Health: healthy, not checked until "
+          "its connection is renewed",
+          endpoint->address);
+    }
+    if (balancer->RecordUncheckable(*endpoint)) {
+      spdlog::info("backend healthy service={} backend={}", balancer->service(), endpoint->address);
+    }
+    return;
   }
-  const bool passed =
-      answer == lb::HealthAnswer::kServing || answer == lb::HealthAnswer::kNoHealthService;
+  const bool passed = answer == lb::HealthAnswer::kServing;
   if (balancer->RecordCheck(*endpoint, passed)) {
     if (endpoint->health.healthy()) {
       spdlog::info("backend healthy service={} backend={}", balancer->service(), endpoint->address);

@@ -47,6 +47,7 @@ class HealthChecker {
   // Backends whose health service does not know per-service names (grpc++'s default one
   // knows only ""): asked about the whole server instead.
   std::set<std::string> server_level_;
+  // Backends that answered UNIMPLEMENTED (or HTTP 404): not checked until reconnected.
   std::set<std::string> without_health_service_;
 };
 

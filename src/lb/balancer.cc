@@ -112,4 +112,10 @@ bool Balancer::RecordCheck(Endpoint& endpoint, bool passed) {
   return flipped;
 }
 
+bool Balancer::RecordUncheckable(Endpoint& endpoint) {
+  const bool flipped = endpoint.health.Uncheckable();
+  if (flipped) endpoint.outlier.Reset();
+  return flipped;
+}
+
 }  // namespace switchboard::lb

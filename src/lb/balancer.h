@@ -65,6 +65,9 @@ class Balancer {
   bool RecordResult(Endpoint& endpoint, bool failed, Clock::time_point now);
   // An active health check of `endpoint` passed or failed. True when its health flipped.
   bool RecordCheck(Endpoint& endpoint, bool passed);
+  // `endpoint` has no health service to check: healthy until its connection is renewed.
+  // True when its health flipped.
+  bool RecordUncheckable(Endpoint& endpoint);
 
   const std::string& service() const { return service_; }
   const BalancerOptions& options() const { return options_; }

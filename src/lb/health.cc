@@ -21,4 +21,12 @@ bool HealthState::Record(bool passed, const HealthOptions& options) {
   return false;
 }
 
+bool HealthState::Uncheckable() {
+  const bool flipped = !healthy_;
+  healthy_ = true;
+  passed_in_row_ = 0;
+  failed_in_row_ = 0;
+  return flipped;
+}
+
 }  // namespace switchboard::lb

@@ -22,6 +22,9 @@ class HealthState {
   bool healthy() const { return healthy_; }
   // Records one check; true when this flipped healthy().
   bool Record(bool passed, const HealthOptions& options);
+  // The endpoint cannot be checked (it has no health service): healthy, as if checks were
+  // off (gRFC A17). True when this flipped healthy().
+  bool Uncheckable();
 
  private:
   bool healthy_ = true;
