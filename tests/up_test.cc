@@ -2,12 +2,17 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "common/health_probe.h"
@@ -28,6 +33,70 @@ constexpr const char* kServices[] = {"ticket", "booking", "payment", "fraud", "u
                                      "notification", "stock", "upload", "chat"};
 // `up` prints its table once every service and the gateway are ready.
 
+// True when something accepts TCP connections on 127.0.0.1:port.
+bool Listening(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return connected;
+}
+
+// True while `pid` runs: a process that has exited (a zombie waiting to be reaped) does not.
+bool Alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  // "pid (comm) S ...": the state letter follows the last ')', as comm may hold one too.
+  const auto paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= text.size()) return false;
+  const char state = text[paren + 2];
+  return state != 'Z' && state != 'X';
+}
+
+// One row of the table `up` prints: "NAME  127.0.0.1:PORT  PID".
+struct TableRow {
+  int port = 0;
+  pid_t pid = 0;
+};
+
+std::map<std::string, TableRow> ParseTable(const std::string& output) {
+  std::map<std::string, TableRow> rows;
+  std::istringstream lines(output);
+  const std::regex row(R"(^(\S+) +127\.0\.0\.1:([0-9]+) +([0-9]+)$)");
+  std::string line;
+  std::smatch match;
+  while (std::getline(lines, line)) {
+    if (std::regex_match(line, match, row)) {
+      rows[match[1].str()] = {std::stoi(match[2].str()), std::stoi(match[3].str())};
+    }
+  }
+  return rows;
+}
+
+// Kills, when the test ends, any child of `up` still running then (only ever after a failure),
+// so a failing test leaves no server behind. Declared before `up`, so `up` is stopped first.
+class LeftoverKiller {
+ public:
+  ~LeftoverKiller() {
+    for (const pid_t pid : pids_) {
+      std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+      std::string command((std::istreambuf_iterator<char>(cmdline)),
+                          std::istreambuf_iterator<char>());
+      // A pid reused by some other program is left alone.
+      if (Alive(pid) && command.find("switchboard") != std::string::npos) kill(pid, SIGKILL);
+    }
+  }
+  void Add(pid_t pid) { pids_.push_back(pid); }
+
+ private:
+  std::vector<pid_t> pids_;
+};
+
 // A config with every service on a free port, so the test never collides with a running system.
 std::map<std::string, int> WriteConfig(const std::string& path) {
   std::map<std::string, int> ports;
@@ -45,6 +114,7 @@ std::map<std::string, int> WriteConfig(const std::string& path) {
 TEST(Up, StartsEveryServiceAndStopsCleanly) {
   testing::TempDir dir;
   const auto ports = WriteConfig(dir.path() + "/config.yaml");
+  LeftoverKiller leftovers;
   ChildProcess up({SwitchboardBinary(), "up", "--config", dir.path() + "/config.yaml",
                    "--data-dir", dir.path() + "/var"},
                   dir.path() + "/up.log");
@@ -60,6 +130,15 @@ TEST(Up, StartsEveryServiceAndStopsCleanly) {
   const std::string output = up.Output();
   ASSERT_NE(output.find("healthy"), std::string::npos) << output;
   EXPECT_NE(output.find(ticket), std::string::npos) << output;
+  // One row per service and the gateway, each on its configured port.
+  const auto table = ParseTable(output);
+  for (const auto& [name, row] : table) leftovers.Add(row.pid);
+  for (const auto& [name, port] : ports) {
+    ASSERT_EQ(table.count(name), 1u) << name << " is not in the table\n" << output;
+    EXPECT_EQ(table.at(name).port, port) << name << "\n" << output;
+    EXPECT_TRUE(Listening(port)) << name << " does not listen on " << port;
+  }
+  EXPECT_EQ(table.size(), ports.size()) << output;
 
   auto stub = ticket::v1::TicketService::NewStub(
       grpc::CreateChannel(ticket, grpc::InsecureChannelCredentials()));
@@ -85,6 +164,13 @@ TEST(Up, StartsEveryServiceAndStopsCleanly) {
   const int status = up.Stop(SIGTERM, std::chrono::seconds(10));
   ASSERT_NE(status, -1) << "up did not stop within 10 s\n" << up.Output();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << up.Output();
+  // Checked at once: when `up` has exited every child is gone and no port listens any more,
+  // the gateway's as every service's.
+  for (const auto& [name, row] : table) {
+    EXPECT_FALSE(Listening(row.port))
+        << name << " still listens on " << row.port << " after `switchboard up` exited";
+    EXPECT_FALSE(Alive(row.pid)) << name << " (pid " << row.pid << ") outlived `switchboard up`";
+  }
   EXPECT_FALSE(common::WaitForServing(ticket, std::chrono::milliseconds(300)))
       << "a service outlived `switchboard up`";
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "services/stock/price_walk.h"
 #include "services/stock/stock_test_support.h"
 #include "switchboard/stock/v1/stock.grpc.pb.h"
 #include "testing/test_server.h"
@@ -248,15 +249,30 @@ TEST(StockServiceDeterminism, SameSeedGivesTheSameWalkOverTheWire) {
 }
 
 TEST(StockServiceTicker, PricesMoveOnTheirOwnWithIncreasingTimestamps) {
-  switchboard::testing::TestServer server(MakeStockService, "{tick_interval: 10ms}");
+  // Seed 42's QUIC walk never shows one price in cents at more than 3 ticks in a row (checked
+  // over its first 100000 ticks), so kUpdates updates (kUpdates - 1 ticks or more apart) that
+  // all show one price mean the ticker stamps times without stepping the walk.
+  switchboard::testing::TestServer server(MakeStockService, "{tick_interval: 10ms, seed: 42}");
   auto stub = v1::StockService::NewStub(server.NewChannel());
   Watcher watcher(stub.get(), "QUIC");
-  constexpr size_t kUpdates = 5;
+  constexpr size_t kUpdates = 8;
   ASSERT_TRUE(watcher.WaitForCount(kUpdates));
   const auto updates = watcher.updates();
+  size_t moved = 0;
   for (size_t i = 1; i < updates.size(); ++i) {
     EXPECT_GE(updates[i].timestamp(), updates[i - 1].timestamp());
+    if (updates[i].price() != updates[i - 1].price()) ++moved;
+    // With nothing dropped in between this is one tick: one step of at most kMaxStepFraction,
+    // plus the cent the price is rounded to.
+    if (updates[i].dropped_since_last() == 0) {
+      constexpr double kCent = 0.01;
+      EXPECT_LE(std::abs(updates[i].price() - updates[i - 1].price()),
+                updates[i - 1].price() * PriceWalk::kMaxStepFraction + kCent)
+          << "update " << i;
+    }
   }
+  EXPECT_GT(moved, 0u) << "every one of " << updates.size() << " updates has the price "
+                       << updates.front().price();
   EXPECT_GT(updates.back().timestamp(), updates.front().timestamp());
   EXPECT_NEAR(updates.back().timestamp(), SystemUnixMillis(), 10000);
 }
