@@ -5,7 +5,8 @@
 # over h2c, server-streaming throughput and memory per idle proxied stream. Median of RUNS runs;
 # prints a markdown section.
 #
-# Usage: bench/gateway.sh [BUILD_DIR]   (RUNS=3, REQUESTS=40000, CLIENTS=8, STREAMS=32, ...)
+# Usage: bench/gateway.sh [BUILD_DIR]   (RUNS=3, REQUESTS=40000, CLIENTS=8, STREAMS=32,
+# GATEWAY_WORKERS=1, ...)
 # BACKEND=cpp (default): `switchboard serve ticket` behind every unary path; BACKEND=go: the
 # grpc-go ticket server of bench/go/ticket_backend instead (the streaming rows stay on the C++
 # stock server either way).
@@ -32,6 +33,7 @@ WATCH_TICK=${WATCH_TICK:-1ms}
 IDLE_STREAMS=${IDLE_STREAMS:-2000}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-4}
 H2LOAD_TIMEOUT=${H2LOAD_TIMEOUT:-120}  # seconds; every load generator run is bounded
+GATEWAY_WORKERS=${GATEWAY_WORKERS:-1}
 SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd)
 SWITCHBOARD=$(realpath "$BUILD_DIR/switchboard")
 DESCRIPTORS=$(realpath "$BUILD_DIR/switchboard.pb")
@@ -183,10 +185,12 @@ gw_stop_pid() {
 gw_stop() { gw_stop_pid "${PID[$1]}"; }
 
 # The stock service gets the long deadline `switchboard up` gives streaming services (else the
-# gateway's default of 5 s would end the streams).
+# gateway's default of 5 s would end the streams). One event loop, as every peer here runs one
+# worker or thread (GATEWAY_WORKERS to change it; bench/gateway_workers.sh compares counts).
 gw_gateway_config() {  # FILE PORT TICKET_PORT STOCK_PORT
   cat >"$1" <<EOF
 listen: 127.0.0.1:$2
+workers: $GATEWAY_WORKERS
 descriptors: [$DESCRIPTORS]
 services:
   switchboard.ticket.v1.TicketService: {backends: [127.0.0.1:$3]}

@@ -11,8 +11,15 @@ if(NOT TARGET asan_tests)
   add_custom_target(asan_tests)
 endif()
 
+# The gateways' event-loop counts a GATEWAY_WORKERS suite runs with (see sb_add_test); the first
+# keeps the test names as they are.
+set(SB_GATEWAY_TEST_WORKER_COUNTS 1 2)
+
+# GATEWAY_WORKERS: a suite that starts gateways runs twice, as `workers: 1` and as `workers: 2`
+# (SB_GATEWAY_TEST_WORKERS, read by gateway/testing/gateway_test_support.h), the second run's tests
+# named <Suite>.<Test>.workers2, so that every behaviour is also checked with two event loops.
 function(sb_add_test)
-  cmake_parse_arguments(T "" "NAME;LABEL;TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "GATEWAY_WORKERS" "NAME;LABEL;TIMEOUT" "SOURCES;LIBS" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
@@ -26,7 +33,23 @@ function(sb_add_test)
   endif()
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
-  gtest_discover_tests(${T_NAME}
-    PROPERTIES LABELS ${label} TIMEOUT ${T_TIMEOUT}
-    DISCOVERY_TIMEOUT 30)
+  if(NOT T_GATEWAY_WORKERS)
+    gtest_discover_tests(${T_NAME}
+      PROPERTIES LABELS ${label} TIMEOUT ${T_TIMEOUT}
+      DISCOVERY_TIMEOUT 30)
+    return()
+  endif()
+  list(GET SB_GATEWAY_TEST_WORKER_COUNTS 0 plain)
+  foreach(workers IN LISTS SB_GATEWAY_TEST_WORKER_COUNTS)
+    set(suffix "")
+    if(NOT workers EQUAL plain)
+      set(suffix .workers${workers})
+    endif()
+    gtest_discover_tests(${T_NAME}
+      TEST_SUFFIX "${suffix}"
+      TEST_LIST ${T_NAME}_TESTS_WORKERS${workers}
+      PROPERTIES LABELS ${label} TIMEOUT ${T_TIMEOUT}
+        ENVIRONMENT SB_GATEWAY_TEST_WORKERS=${workers}
+      DISCOVERY_TIMEOUT 30)
+  endforeach()
 endfunction()

@@ -9,7 +9,7 @@
 #include "common/shutdown_signal.h"
 #include "gateway/gateway_config.h"
 #include "gateway/gateway_server.h"
-#include "gateway/router.h"
+#include "gateway/proxy/router.h"
 
 namespace switchboard::cli {
 namespace {
@@ -58,8 +58,8 @@ int RunGateway(const GatewayFlags& flags) {
     std::cerr << "switchboard gateway: " << server.status().message() << "\n";
     return server.status().code() == absl::StatusCode::kUnavailable ? 1 : 2;
   }
-  spdlog::info("gateway listening address={}:{} services={}", config->listen_host,
-               (*server)->port(), config->services.size());
+  spdlog::info("gateway listening address={}:{} services={} workers={}", config->listen_host,
+               (*server)->port(), config->services.size(), (*server)->workers());
   int sig = 0;
   while (sig != SIGINT && sig != SIGTERM) {
     sig = common::WaitForSignal(std::chrono::seconds(1));

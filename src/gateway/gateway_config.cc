@@ -2,9 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -273,6 +275,12 @@ absl::Status ReadService(const std::string& name, const YAML::Node& node, Servic
 
 }  // namespace
 
+int DefaultWorkerCount() {
+  // 0 when the standard library cannot tell: one loop then, today's gateway.
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(cores, GatewayConfig::kMinWorkers, GatewayConfig::kMaxWorkers);
+}
+
 absl::StatusOr<Backend> ParseBackend(const std::string& text) {
   const auto colon = text.rfind(':');
   int64_t port = 0;
@@ -295,7 +303,8 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
     return absl::Status(s.code(), absl::StrCat(source, ": ", s.message()));
   };
   GatewayConfig config;
-  if (auto s = CheckKeys(root, "", {"listen", "descriptors", "services", "cors", "limits"});
+  if (auto s = CheckKeys(root, "",
+                         {"listen", "workers", "descriptors", "services", "cors", "limits"});
       !s.ok()) {
     return fail(s);
   }
@@ -306,6 +315,15 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
     if (!listen.ok()) return fail(KeyError("listen", std::string(listen.status().message())));
     config.listen_host = listen->host;
     config.listen_port = listen->port;
+  }
+  if (root["workers"]) {
+    int64_t workers = 0;
+    if (auto s = ReadInt(root["workers"], "workers", GatewayConfig::kMinWorkers,
+                         GatewayConfig::kMaxWorkers, &workers);
+        !s.ok()) {
+      return fail(s);
+    }
+    config.workers = static_cast<int>(workers);
   }
   if (!root["descriptors"]) return fail(KeyError("descriptors", "missing (a list of files)"));
   auto descriptors = ReadStrings(root["descriptors"], "descriptors");
@@ -398,6 +416,9 @@ std::string GatewayDefaultsYaml() {
   return absl::StrCat(
       "listen: ", d.listen_host, ":", d.listen_port,
       "            # one port: HTTP/1.1 and h2c\n"
+      "workers: ", d.workers,
+      "                        # event loops (threads); default: this machine's cores (",
+      GatewayConfig::kMinWorkers, "..", GatewayConfig::kMaxWorkers, ")\n"
       "descriptors: []                   # required: protoc --include_imports --descriptor_set_out\n"
       "services: {}                      # required: <full service name>: {backends: [host:port]}\n"
       "# per service (every key optional except backends):\n"

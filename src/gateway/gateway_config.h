@@ -68,9 +68,21 @@ struct Limits {
   std::chrono::milliseconds shutdown_grace{2000};
 };
 
+// The number of event loops when the file does not say: one per core
+// (std::thread::hardware_concurrency(), at least 1 and at most GatewayConfig::kMaxWorkers).
+int DefaultWorkerCount();
+
 struct GatewayConfig {
+  // Event loops (threads), each with its own client connections and backend connections; the
+  // listener deals accepted connections to them in turn. 1 is a single-threaded gateway.
+  static constexpr int kMinWorkers = 1;
+  // Beyond this a value is a typo: the gateway's work per call is small enough that a few
+  // dozen loops saturate any machine it runs on, and each loop holds its own backend
+  // connections and health checks.
+  static constexpr int kMaxWorkers = 64;
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
+  int workers = DefaultWorkerCount();
   std::vector<std::string> descriptors;
   std::map<std::string, ServiceRoute> services;
   std::vector<std::string> cors_allow_origins;

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
 namespace switchboard::gateway {
 namespace {
 
@@ -24,6 +29,30 @@ TEST(GatewayConfig, DefaultsFillEverythingOptional) {
   EXPECT_EQ(config->limits.max_message_bytes, 4 * 1024 * 1024);
   EXPECT_EQ(config->limits.slow_client_timeout, std::chrono::seconds(30));
   EXPECT_EQ(config->limits.max_body_bytes, 0);
+}
+
+TEST(GatewayConfig, WorkersDefaultToTheCoresAndAreRead) {
+  auto defaults = ParseGatewayConfig(kMinimal, "test.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  EXPECT_EQ(defaults->workers,
+            std::clamp(cores, GatewayConfig::kMinWorkers, GatewayConfig::kMaxWorkers));
+  EXPECT_GE(defaults->workers, 1);
+  auto three = ParseGatewayConfig(std::string(kMinimal) + "workers: 3\n", "test.yaml");
+  ASSERT_TRUE(three.ok()) << three.status();
+  EXPECT_EQ(three->workers, 3);
+  auto one = ParseGatewayConfig(std::string(kMinimal) + "workers: 1\n", "test.yaml");
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->workers, 1);
+  // --print-defaults shows this machine's count, as a line that parses back to it.
+  const std::string printed = GatewayDefaultsYaml();
+  const size_t at = printed.find("\nworkers: ");
+  ASSERT_NE(at, std::string::npos) << printed;
+  const std::string line = printed.substr(at + 1, printed.find('\n', at + 1) - at - 1);
+  EXPECT_EQ(line.rfind(absl::StrCat("workers: ", defaults->workers, " "), 0), 0u) << line;
+  auto reparsed = ParseGatewayConfig(line + kMinimal, "defaults.yaml");
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status();
+  EXPECT_EQ(reparsed->workers, defaults->workers);
 }
 
 TEST(GatewayConfig, SlowClientTimeoutAndBodyLimitAreRead) {
@@ -102,6 +131,12 @@ TEST(GatewayConfig, EveryBadValueNamesItsKey) {
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nlimits: {max_body_bytes: -1}\n",
        "limits.max_body_bytes: -1 is outside"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\ntls: on\n", "tls: unknown key"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nworkers: 0\n",
+       "workers: 0 is outside 1..64"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nworkers: 65\n",
+       "workers: 65 is outside 1..64"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nworkers: all\n",
+       "workers: \"all\" is not an integer"},
       {"descriptors: [x.pb\n", "test.yaml"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [{address: h:1, weight: 0}]}}\n",
        "services.a.B.backends[0].weight: 0 is outside 1..1000"},

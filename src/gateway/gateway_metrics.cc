@@ -24,29 +24,134 @@ std::string Escape(const std::string& value) {
 
 }  // namespace
 
+void GatewayMetrics::CallStarted() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.open_calls;
+  }
+  Changed(false);
+}
+
 void GatewayMetrics::CallFinished(const std::string& protocol, const std::string& method,
                                   const std::string& status,
                                   std::chrono::steady_clock::duration elapsed, bool was_open) {
-  if (was_open) --open_calls_;
-  using Key = std::tuple<std::string_view, std::string_view, std::string_view>;
-  auto counter = calls_.find(Key(protocol, method, status));
-  if (counter == calls_.end())
-    counter = calls_.emplace(std::make_tuple(protocol, method, status), 0).first;
-  ++counter->second;
-  Histogram& histogram = latency_[protocol];
   const double seconds = std::chrono::duration<double>(elapsed).count();
-  for (size_t i = 0; i < kBucketsSeconds.size(); ++i) {
-    if (seconds <= kBucketsSeconds[i]) ++histogram.buckets[i];
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (was_open) --counters_.open_calls;
+    using Key = std::tuple<std::string_view, std::string_view, std::string_view>;
+    auto counter = counters_.calls.find(Key(protocol, method, status));
+    if (counter == counters_.calls.end()) {
+      counter = counters_.calls.emplace(std::make_tuple(protocol, method, status), 0).first;
+    }
+    ++counter->second;
+    Histogram& histogram = counters_.latency[protocol];
+    for (size_t i = 0; i < kBucketsSeconds.size(); ++i) {
+      if (seconds <= kBucketsSeconds[i]) ++histogram.buckets[i];
+    }
+    ++histogram.count;
+    histogram.sum += seconds;
   }
-  ++histogram.count;
-  histogram.sum += seconds;
+  Changed(true);
 }
 
+void GatewayMetrics::UpstreamError(const std::string& backend) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.upstream_errors[backend];
+  }
+  Changed(false);
+}
+
+void GatewayMetrics::Retry(const std::string& service) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.retries[service];
+  }
+  Changed(false);
+}
+
+void GatewayMetrics::SlowClient(const std::string& protocol, const std::string& phase) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.slow_clients[{protocol, phase}];
+  }
+  Changed(false);
+}
+
+void GatewayMetrics::PublishBackends(std::vector<BackendSample>* samples) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  backends_.swap(*samples);
+}
+
+void GatewayMetrics::Counters::Add(const Counters& other) {
+  open_calls += other.open_calls;
+  for (const auto& [key, count] : other.calls) calls[key] += count;
+  for (const auto& [protocol, histogram] : other.latency) {
+    Histogram& total = latency[protocol];
+    for (size_t i = 0; i < kBucketsSeconds.size(); ++i) total.buckets[i] += histogram.buckets[i];
+    total.count += histogram.count;
+    total.sum += histogram.sum;
+  }
+  for (const auto& [backend, count] : other.upstream_errors) upstream_errors[backend] += count;
+  for (const auto& [service, count] : other.retries) retries[service] += count;
+  for (const auto& [key, count] : other.slow_clients) slow_clients[key] += count;
+}
+
+namespace {
+
+// One backend's row over every worker that lists it.
+struct BackendRow {
+  std::string service;
+  std::string backend;
+  uint64_t requests = 0;
+  int64_t in_flight = 0;
+  uint64_t failures = 0;
+  uint64_t ejections = 0;
+  int workers = 0;  // that list it
+  int healthy = 0;  // of those, how many see it so
+  int ejected = 0;
+  int draining = 0;
+};
+
+// A 0/1 gauge over `of` workers: the share for which it holds.
+std::string Share(int holds, int of) {
+  if (holds == of) return "1";
+  if (holds == 0) return "0";
+  return absl::StrCat(static_cast<double>(holds) / of);
+}
+
+}  // namespace
+
 std::string GatewayMetrics::Render() const {
+  Counters total;
+  // Rows in the order the first worker listing them has them (balancers by service, their
+  // backends as configured, then those still draining).
+  std::vector<BackendRow> rows;
+  std::map<std::pair<std::string, std::string>, size_t> row_of;
+  const auto now = lb::Clock::now();
+  const std::vector<const GatewayMetrics*> alone = {this};
+  for (const GatewayMetrics* worker : group_.empty() ? alone : group_) {
+    std::lock_guard<std::mutex> lock(worker->mutex_);
+    total.Add(worker->counters_);
+    for (const BackendSample& sample : worker->backends_) {
+      auto [it, added] = row_of.try_emplace({sample.service, sample.backend}, rows.size());
+      if (added) rows.push_back(BackendRow{sample.service, sample.backend});
+      BackendRow& row = rows[it->second];
+      row.requests += sample.requests;
+      row.in_flight += sample.in_flight;
+      row.failures += sample.failures;
+      row.ejections += sample.ejections;
+      ++row.workers;
+      row.healthy += sample.healthy ? 1 : 0;
+      row.ejected += now < sample.ejected_until ? 1 : 0;
+      row.draining += sample.draining ? 1 : 0;
+    }
+  }
   std::string out =
       "# HELP switchboard_gateway_calls_total Calls finished, by protocol, method and status.\n"
       "# TYPE switchboard_gateway_calls_total counter\n";
-  for (const auto& [key, count] : calls_) {
+  for (const auto& [key, count] : total.calls) {
     const auto& [protocol, method, status] = key;
     absl::StrAppend(&out, "switchboard_gateway_calls_total{protocol=\"", Escape(protocol),
                     "\",method=\"", Escape(method), "\",status=\"", Escape(status), "\"} ", count,
@@ -55,7 +160,7 @@ std::string GatewayMetrics::Render() const {
   out +=
       "# HELP switchboard_gateway_call_duration_seconds Time from request to final status.\n"
       "# TYPE switchboard_gateway_call_duration_seconds histogram\n";
-  for (const auto& [protocol, histogram] : latency_) {
+  for (const auto& [protocol, histogram] : total.latency) {
     for (size_t i = 0; i < kBucketsSeconds.size(); ++i) {
       absl::StrAppend(&out, "switchboard_gateway_call_duration_seconds_bucket{protocol=\"",
                       Escape(protocol), "\",le=\"", absl::StrFormat("%g", kBucketsSeconds[i]),
@@ -72,12 +177,12 @@ std::string GatewayMetrics::Render() const {
                   "# HELP switchboard_gateway_open_calls Calls in progress.\n"
                   "# TYPE switchboard_gateway_open_calls gauge\n"
                   "switchboard_gateway_open_calls ",
-                  open_calls_, "\n");
+                  total.open_calls, "\n");
   out +=
       "# HELP switchboard_gateway_upstream_errors_total Backend connections that failed or "
       "reset a call.\n"
       "# TYPE switchboard_gateway_upstream_errors_total counter\n";
-  for (const auto& [backend, count] : upstream_errors_) {
+  for (const auto& [backend, count] : total.upstream_errors) {
     absl::StrAppend(&out, "switchboard_gateway_upstream_errors_total{backend=\"", Escape(backend),
                     "\"} ", count, "\n");
   }
@@ -85,62 +190,52 @@ std::string GatewayMetrics::Render() const {
       "# HELP switchboard_gateway_slow_clients_total Clients dropped for stalling longer than "
       "limits.slow_client_timeout, by protocol and phase.\n"
       "# TYPE switchboard_gateway_slow_clients_total counter\n";
-  for (const auto& [key, count] : slow_clients_) {
+  for (const auto& [key, count] : total.slow_clients) {
     absl::StrAppend(&out, "switchboard_gateway_slow_clients_total{protocol=\"", Escape(key.first),
                     "\",phase=\"", Escape(key.second), "\"} ", count, "\n");
   }
   out +=
       "# HELP switchboard_gateway_retries_total Calls tried again on another backend.\n"
       "# TYPE switchboard_gateway_retries_total counter\n";
-  for (const auto& [service, count] : retries_) {
+  for (const auto& [service, count] : total.retries) {
     absl::StrAppend(&out, "switchboard_gateway_retries_total{service=\"", Escape(service), "\"} ",
                     count, "\n");
   }
-  if (!backend_source_) return out;
-  const std::vector<BackendSample> samples = backend_source_();
+  if (rows.empty()) return out;
   struct Family {
     const char* name;
     const char* type;
     const char* help;
-    std::function<std::string(const BackendSample&)> value;
+    std::function<std::string(const BackendRow&)> value;
   } families[] = {
       {"switchboard_gateway_upstream_requests_total", "counter", "Requests sent to a backend.",
-       [](const BackendSample& s) { return absl::StrCat(s.requests); }},
+       [](const BackendRow& r) { return absl::StrCat(r.requests); }},
       {"switchboard_gateway_upstream_in_flight", "gauge", "Requests open on a backend now.",
-       [](const BackendSample& s) { return absl::StrCat(s.in_flight); }},
+       [](const BackendRow& r) { return absl::StrCat(r.in_flight); }},
       {"switchboard_gateway_upstream_failures_total", "counter",
        "Requests that failed on a backend (transport failure or UNAVAILABLE).",
-       [](const BackendSample& s) { return absl::StrCat(s.failures); }},
-      {"switchboard_gateway_upstream_healthy", "gauge", "1 while active health checks pass.",
-       [](const BackendSample& s) { return std::string(s.healthy ? "1" : "0"); }},
-      {"switchboard_gateway_upstream_ejected", "gauge", "1 while ejected as an outlier.",
-       [](const BackendSample& s) { return std::string(s.ejected ? "1" : "0"); }},
+       [](const BackendRow& r) { return absl::StrCat(r.failures); }},
+      {"switchboard_gateway_upstream_healthy", "gauge",
+       "1 while active health checks pass (the share of workers whose checks pass).",
+       [](const BackendRow& r) { return Share(r.healthy, r.workers); }},
+      {"switchboard_gateway_upstream_ejected", "gauge",
+       "1 while ejected as an outlier (the share of workers that ejected it).",
+       [](const BackendRow& r) { return Share(r.ejected, r.workers); }},
       {"switchboard_gateway_upstream_draining", "gauge",
        "1 while removed by a reload and finishing its calls.",
-       [](const BackendSample& s) { return std::string(s.draining ? "1" : "0"); }},
+       [](const BackendRow& r) { return Share(r.draining, r.workers); }},
       {"switchboard_gateway_upstream_ejections_total", "counter", "Outlier ejections.",
-       [](const BackendSample& s) { return absl::StrCat(s.ejections); }},
+       [](const BackendRow& r) { return absl::StrCat(r.ejections); }},
   };
   for (const auto& family : families) {
     absl::StrAppend(&out, "# HELP ", family.name, " ", family.help, "\n# TYPE ", family.name, " ",
                     family.type, "\n");
-    for (const auto& sample : samples) {
-      absl::StrAppend(&out, family.name, "{service=\"", Escape(sample.service), "\",backend=\"",
-                      Escape(sample.backend), "\"} ", family.value(sample), "\n");
+    for (const auto& row : rows) {
+      absl::StrAppend(&out, family.name, "{service=\"", Escape(row.service), "\",backend=\"",
+                      Escape(row.backend), "\"} ", family.value(row), "\n");
     }
   }
   return out;
-}
-
-int GrpcStatusOf(const std::string* trailers_status, const std::string* headers_status) {
-  const std::string* value = trailers_status != nullptr ? trailers_status : headers_status;
-  if (value == nullptr || value->empty() || value->size() > 2) return -1;
-  int code = 0;
-  for (char c : *value) {
-    if (c < '0' || c > '9') return -1;
-    code = code * 10 + (c - '0');
-  }
-  return code <= 16 ? code : -1;
 }
 
 }  // namespace switchboard::gateway

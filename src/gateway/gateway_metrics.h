@@ -1,6 +1,7 @@
 // The gateway's counters in Prometheus text format (/metrics): calls by route, protocol and
-// status, a latency histogram per protocol, open calls, upstream errors. Used from the event
-// loop thread only.
+// status, a latency histogram per protocol, open calls, upstream errors, and per backend what
+// the balancers know. One GatewayMetrics per worker (event loop), written by that loop only;
+// /metrics, whichever worker answers it, shows the sums over all of them.
 #pragma once
 
 #include <array>
@@ -8,44 +9,68 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "lb/outlier.h"
+
 namespace switchboard::gateway {
 
-// One backend of one service as /metrics shows it.
+// One backend of one service as one worker's balancer sees it.
 struct BackendSample {
   std::string service;
   std::string backend;  // host:port
   uint64_t requests = 0;
   int64_t in_flight = 0;
   bool healthy = true;
-  bool ejected = false;
+  // Ejected while the clock is before this: the page computes it when it is rendered, so an
+  // ejection that lapsed since the sample was taken shows as lapsed.
+  lb::Clock::time_point ejected_until{};
   bool draining = false;
   uint64_t ejections = 0;
   uint64_t failures = 0;
 };
 
+// Thread safety: each worker's counters and backend samples sit behind its own mutex, held
+// only to change or copy them (never while taking another worker's, never across a callback),
+// so a render on one worker never waits for another worker's loop and two renders at once
+// cannot deadlock. The writer is always the worker's own loop; the lock is uncontended except
+// while a render copies.
 class GatewayMetrics {
  public:
-  using BackendSource = std::function<std::vector<BackendSample>()>;
-  void CallStarted() { ++open_calls_; }
+  // Told after a change made through this object, outside its lock, on the writer's thread:
+  // the worker refreshes its backend samples then (`call_finished` for a finished call, whose
+  // counts the page must show before the client can have seen the end of the call).
+  using OnChange = std::function<void(bool call_finished)>;
+
+  void CallStarted();
   // `protocol`: grpc, grpc-web or rest; `method`: "/pkg.Service/Method" or "-".
   void CallFinished(const std::string& protocol, const std::string& method,
                     const std::string& status, std::chrono::steady_clock::duration elapsed,
                     bool was_open);
-  void UpstreamError(const std::string& backend) { ++upstream_errors_[backend]; }
+  void UpstreamError(const std::string& backend);
   // A call tried again on another backend.
-  void Retry(const std::string& service) { ++retries_[service]; }
-  // Where the per-backend samples come from (the balancers); read at each Render.
-  void SetBackendSource(BackendSource source) { backend_source_ = std::move(source); }
+  void Retry(const std::string& service);
   // A client dropped for stalling longer than limits.slow_client_timeout; `phase`: headers,
   // body or response.
-  void SlowClient(const std::string& protocol, const std::string& phase) {
-    ++slow_clients_[{protocol, phase}];
-  }
+  void SlowClient(const std::string& protocol, const std::string& phase);
+
+  // Set before any loop runs, then only read.
+  void SetOnChange(OnChange on_change) { on_change_ = std::move(on_change); }
+  // Every worker's metrics, this one among them (in worker order): what Render sums. Without
+  // a group Render shows this object alone. Set before any loop runs, then only read.
+  void SetGroup(std::vector<const GatewayMetrics*> group) { group_ = std::move(group); }
+  // This worker's per-backend samples from now on; `samples` gets the previous ones back, so
+  // a worker that publishes after every call reuses their strings instead of allocating.
+  void PublishBackends(std::vector<BackendSample>* samples);
+
+  // The whole page: counters summed over the group; per backend, requests, in-flight calls,
+  // failures and ejections summed, and the 0/1 gauges (healthy, ejected, draining) as the
+  // share of the workers listing that backend for which it holds, so 1 still means "on every
+  // worker" and 0 "on none". With one worker every value reads as it always has.
   std::string Render() const;
 
  private:
@@ -56,17 +81,25 @@ class GatewayMetrics {
     uint64_t count = 0;
     double sum = 0;
   };
-  int64_t open_calls_ = 0;
-  // Transparent comparison: a finished call looks its counter up without building strings.
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t, std::less<>> calls_;
-  std::map<std::string, Histogram> latency_;
-  std::map<std::string, uint64_t> upstream_errors_;
-  std::map<std::string, uint64_t> retries_;
-  BackendSource backend_source_;
-  std::map<std::pair<std::string, std::string>, uint64_t> slow_clients_;
-};
+  struct Counters {
+    int64_t open_calls = 0;
+    // Transparent comparison: a finished call looks its counter up without building strings.
+    std::map<std::tuple<std::string, std::string, std::string>, uint64_t, std::less<>> calls;
+    std::map<std::string, Histogram> latency;
+    std::map<std::string, uint64_t> upstream_errors;
+    std::map<std::string, uint64_t> retries;
+    std::map<std::pair<std::string, std::string>, uint64_t> slow_clients;
+    void Add(const Counters& other);
+  };
+  void Changed(bool call_finished) const {
+    if (on_change_) on_change_(call_finished);
+  }
 
-// grpc-status from trailers, else from trailers-only headers; -1 when neither has one.
-int GrpcStatusOf(const std::string* trailers_status, const std::string* headers_status);
+  mutable std::mutex mutex_;
+  Counters counters_;                   // guarded by mutex_
+  std::vector<BackendSample> backends_;  // guarded by mutex_
+  std::vector<const GatewayMetrics*> group_;
+  OnChange on_change_;
+};
 
 }  // namespace switchboard::gateway

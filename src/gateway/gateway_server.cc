@@ -2,55 +2,67 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <array>
-#include <cstring>
 #include <future>
-#include <optional>
-#include <set>
-
-#include "gateway/rest/openapi.h"
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/rest/openapi.h"
 
 namespace switchboard::gateway {
 namespace {
 
-constexpr char kH2Preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-constexpr size_t kH2PrefaceBytes = sizeof(kH2Preface) - 1;
 constexpr auto kEndingWriteTime = std::chrono::milliseconds(500);
 constexpr auto kLoopAnswerTime = std::chrono::seconds(2);
 constexpr auto kDrainPollInterval = std::chrono::milliseconds(10);
 
-}  // namespace
-
-GatewayServer::GatewayServer(const GatewayConfig& config)
-    : config_(config),
-      acceptor_(io_),
-      upstreams_(io_, &metrics_, static_cast<int32_t>(config.limits.connection_window_bytes)) {}
-
-absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const GatewayConfig& config) {
-  std::unique_ptr<GatewayServer> server(new GatewayServer(config));
-  auto router = Router::Create(server->config_);
-  if (!router.ok()) return router.status();
-  server->router_ = std::move(*router);
+std::vector<std::string> ServiceNames(const GatewayConfig& config) {
   std::vector<std::string> names;
-  for (const auto& [name, route] : server->config_.services) names.push_back(name);
-  auto routes = rest::RouteTable::Build(server->router_->pool(), names);
-  if (!routes.ok()) return routes.status();
-  server->routes_ = std::make_unique<rest::RouteTable>(std::move(*routes));
-  server->transcoder_ = std::make_unique<rest::Transcoder>(&server->router_->pool());
+  for (const auto& [name, route] : config.services) names.push_back(name);
+  return names;
+}
+
+absl::StatusOr<std::shared_ptr<const grpcweb::CorsPolicy>> MakeCors(const GatewayConfig& config) {
   grpcweb::CorsConfig cors;
   cors.allow_origins = config.cors_allow_origins;
   auto policy = grpcweb::CorsPolicy::Create(cors);
   if (!policy.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("cors: ", policy.status().message()));
   }
-  server->cors_ = std::make_unique<grpcweb::CorsPolicy>(std::move(*policy));
-  server->openapi_json_ = rest::GenerateOpenApi(*server->routes_);
-  server->web_ = {server->routes_.get(), server->transcoder_.get(), server->cors_.get(),
-                  &server->openapi_json_};
+  return std::make_shared<const grpcweb::CorsPolicy>(std::move(*policy));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const GatewayConfig& config) {
+  // The YAML parser checks the range too; a config built in code is checked here.
+  if (config.workers < GatewayConfig::kMinWorkers || config.workers > GatewayConfig::kMaxWorkers) {
+    return absl::InvalidArgumentError(absl::StrCat("workers: ", config.workers, " is outside ",
+                                                   GatewayConfig::kMinWorkers, "..",
+                                                   GatewayConfig::kMaxWorkers));
+  }
+  std::unique_ptr<GatewayServer> server(new GatewayServer(config));
+  auto pool = Router::LoadDescriptors(config);
+  if (!pool.ok()) return pool.status();
+  if (auto checked = Router::CheckServices(config, **pool); !checked.ok()) return checked;
+  auto routes = rest::RouteTable::Build(**pool, ServiceNames(config));
+  if (!routes.ok()) return routes.status();
+  auto cors = MakeCors(config);
+  if (!cors.ok()) return cors.status();
+  SharedRoutes& shared = server->shared_;
+  shared.pool = std::move(*pool);
+  shared.routes = std::make_shared<const rest::RouteTable>(std::move(*routes));
+  shared.cors = std::move(*cors);
+  shared.openapi_json = std::make_shared<const std::string>(rest::GenerateOpenApi(*shared.routes));
+  std::vector<const GatewayMetrics*> group;
+  for (int i = 0; i < config.workers; ++i) {
+    auto worker = GatewayWorker::Create(i, config, shared);
+    if (!worker.ok()) return worker.status();
+    group.push_back(&(*worker)->metrics());
+    server->workers_.push_back(std::move(*worker));
+  }
+  // Whichever worker answers /metrics shows the sums over all of them.
+  for (auto& worker : server->workers_) worker->metrics().SetGroup(group);
   boost::system::error_code error;
   auto address = boost::asio::ip::make_address(config.listen_host, error);
   if (error) {
@@ -58,227 +70,185 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Gatewa
         absl::StrCat("listen: \"", config.listen_host, "\" is not an IP address"));
   }
   boost::asio::ip::tcp::endpoint endpoint(address, config.listen_port);
-  server->acceptor_.open(endpoint.protocol(), error);
-  if (!error) server->acceptor_.set_option(boost::asio::socket_base::reuse_address(true), error);
-  if (!error) server->acceptor_.bind(endpoint, error);
-  if (!error) server->acceptor_.listen(boost::asio::socket_base::max_listen_connections, error);
+  auto& acceptor = server->acceptor_.emplace(server->workers_.front()->io());
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(boost::asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(boost::asio::socket_base::max_listen_connections, error);
   if (error) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen_host, ":",
                                                config.listen_port, ": ", error.message()));
   }
-  server->port_ = server->acceptor_.local_endpoint().port();
-  server->metrics_.SetBackendSource([s = server.get()] { return s->BackendSamples(); });
-  server->health_ = std::make_unique<HealthChecker>(server->io_, server->router_.get(),
-                                                     &server->upstreams_);
-  server->upstreams_.SetOnConnectionLost(
-      [s = server.get()](const std::string& address) { s->health_->CheckNow(address); });
-  boost::asio::post(server->io_, [s = server.get()] { s->health_->Sync(); });
+  server->port_ = acceptor.local_endpoint().port();
   server->Accept();
-  server->work_.emplace(server->io_.get_executor());
-  server->thread_ = std::thread([s = server.get()] { s->io_.run(); });
+  for (auto& worker : server->workers_) worker->Start();
+  server->running_ = true;
   return server;
 }
 
-GatewayServer::~GatewayServer() { Stop(); }
+GatewayServer::~GatewayServer() {
+  Stop();
+  // A server that failed to start never ran its workers; their loops stop with them.
+  acceptor_.reset();
+  for (auto& worker : workers_) worker->Join();
+}
 
-void GatewayServer::Stop() {
-  if (!thread_.joinable()) return;
-  // Each step needs the loop to answer; one that does not is stopped where it is.
-  auto grace = std::make_shared<std::chrono::milliseconds>(0);
-  bool answering = RunOnLoop([this, grace] {
-    *grace = config_.limits.shutdown_grace;
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
-    health_->Stop();
-    downstreams_.ForEachOpen([](DownstreamH2& connection) { connection.BeginDrain(); });
-    http1_sessions_.ForEachOpen([](Http1Session& session) { session.BeginDrain(); });
-  });
-  answering = answering && WaitForConnectionsToClose(*grace);
-  answering = answering && RunOnLoop([this] {
-                downstreams_.ForEachOpen([](DownstreamH2& connection) { connection.EndDrain(); });
-                http1_sessions_.ForEachOpen([](Http1Session& session) { session.EndDrain(); });
-                websockets_.ForEachOpen([](WebSocketBridge& bridge) { bridge.EndDrain(); });
-              });
-  // Time for those endings to be written; a client that reads nothing is cut off after it.
-  answering = answering && WaitForConnectionsToClose(kEndingWriteTime);
-  // Backends see their connections end instead of waiting on them.
-  if (answering) {
-    RunOnLoop([this] {
-      downstreams_.ForEachOpen([](DownstreamH2& connection) { connection.Shutdown(); });
-      http1_sessions_.ForEachOpen([](Http1Session& session) { session.Shutdown(); });
-      websockets_.ForEachOpen([](WebSocketBridge& bridge) { bridge.Shutdown(); });
-      upstreams_.CloseAll();
-    });
+// One listener dealing connections in turn rather than a listening socket per worker
+// (SO_REUSEPORT): the kernel spreads SO_REUSEPORT connections by a hash of their addresses,
+// so two connections may well land on one worker, and connections queued on a worker's socket
+// when it closes are reset instead of served. Dealt in turn, connection i goes to worker
+// i mod N (tests rely on it), and one close at Stop ends the taking of connections for all.
+// The dealing costs the first worker one accept per connection, which is small beside what a
+// connection carries.
+void GatewayServer::Accept() {
+  GatewayWorker& target = *workers_[next_worker_];
+  // The socket is made on the target's loop, so only that loop ever touches it.
+  acceptor_->async_accept(target.io().get_executor(),
+                          [this, &target](const boost::system::error_code& error,
+                                          boost::asio::ip::tcp::socket socket) {
+                            if (error == boost::asio::error::operation_aborted) return;
+                            if (!error) {
+                              next_worker_ = 0;
+                              target.Serve(std::move(socket));
+                            }
+                            Accept();
+                          });
+}
+
+void GatewayServer::RunOnLoops(const std::function<void(GatewayWorker&)>& task,
+                               std::vector<bool>* answering) {
+  std::vector<std::optional<std::future<void>>> answers(workers_.size());
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    // `task` copied: a loop that answers late still runs it after this returned.
+    if ((*answering)[i]) {
+      answers[i] = workers_[i]->Post([task, worker = workers_[i].get()] { task(*worker); });
+    }
   }
-  work_.reset();
-  io_.stop();
-  thread_.join();
-}
-
-bool GatewayServer::RunOnLoop(std::function<void()> task) {
-  // Shared with the posted task, which may still run (before io_.stop) after a late answer.
-  auto done = std::make_shared<std::promise<void>>();
-  auto answered = done->get_future();
-  boost::asio::post(io_, [task = std::move(task), done] {
-    task();
-    done->set_value();
-  });
-  if (answered.wait_for(kLoopAnswerTime) == std::future_status::ready) return true;
-  spdlog::warn("gateway: the event loop did not answer within {} ms while stopping",
-               kLoopAnswerTime.count());
-  return false;
-}
-
-std::optional<size_t> GatewayServer::OpenConnections() {
-  auto open = std::make_shared<size_t>(0);
-  if (!RunOnLoop([this, open] {
-        *open = downstreams_.CountOpen() + http1_sessions_.CountOpen() + websockets_.CountOpen();
-      })) {
-    return std::nullopt;
+  // One deadline for all: the loops work at the same time.
+  const auto deadline = std::chrono::steady_clock::now() + kLoopAnswerTime;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (!answers[i] || answers[i]->wait_until(deadline) == std::future_status::ready) continue;
+    (*answering)[i] = false;
+    spdlog::warn("gateway: worker {} did not answer within {} ms while stopping", i,
+                 kLoopAnswerTime.count());
   }
-  return *open;
 }
 
-bool GatewayServer::WaitForConnectionsToClose(std::chrono::milliseconds timeout) {
+size_t GatewayServer::OpenConnections(std::vector<bool>* answering) {
+  // Shared with the tasks: one that runs late writes into it after this returned.
+  auto open = std::make_shared<std::vector<size_t>>(workers_.size(), 0);
+  RunOnLoops([open](GatewayWorker& worker) { (*open)[worker.index()] = worker.OpenConnections(); },
+             answering);
+  size_t total = 0;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if ((*answering)[i]) total += (*open)[i];
+  }
+  return total;
+}
+
+void GatewayServer::WaitForConnectionsToClose(std::chrono::milliseconds timeout,
+                                              std::vector<bool>* answering) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    const std::optional<size_t> open = OpenConnections();
-    if (!open) return false;
-    if (*open == 0 || std::chrono::steady_clock::now() >= deadline) return true;
+  while (OpenConnections(answering) > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(kDrainPollInterval);
   }
 }
 
-absl::Status GatewayServer::Reload(const GatewayConfig& config) {
-  if (!thread_.joinable()) return absl::FailedPreconditionError("the gateway is not running");
-  std::promise<absl::Status> done;
-  auto result = done.get_future();
-  boost::asio::post(io_, [this, &config, &done] { done.set_value(ReloadOnLoop(config)); });
-  return result.get();
+void GatewayServer::Stop() {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  if (!running_) return;
+  running_ = false;
+  // Every step runs on every worker at once, so all of them drain within the one grace; a
+  // worker that does not answer a step is stopped where it is.
+  std::vector<bool> answering(workers_.size(), true);
+  // The listener first and alone: a connection it dealt before closing is queued on its
+  // worker ahead of that worker's drain, so no connection escapes the drain.
+  std::vector<bool> listener_only(workers_.size(), false);
+  listener_only[0] = true;
+  RunOnLoops(
+      [this](GatewayWorker&) {
+        boost::system::error_code ignored;
+        acceptor_->close(ignored);
+      },
+      &listener_only);
+  answering[0] = listener_only[0];
+  RunOnLoops([](GatewayWorker& worker) { worker.BeginDrain(); }, &answering);
+  WaitForConnectionsToClose(config_.limits.shutdown_grace, &answering);
+  RunOnLoops([](GatewayWorker& worker) { worker.EndDrain(); }, &answering);
+  // Time for those endings to be written; a client that reads nothing is cut off after it.
+  WaitForConnectionsToClose(kEndingWriteTime, &answering);
+  // Backends see their connections end instead of waiting on them.
+  RunOnLoops([](GatewayWorker& worker) { worker.Shutdown(); }, &answering);
+  for (auto& worker : workers_) worker->Join();
 }
 
-absl::Status GatewayServer::ReloadOnLoop(const GatewayConfig& config) {
+absl::StatusOr<SharedRoutes> GatewayServer::Validate(const GatewayConfig& config) const {
   if (config.listen_host != config_.listen_host || config.listen_port != config_.listen_port) {
     return absl::FailedPreconditionError(
         absl::StrCat("listen: changing ", config_.listen_host, ":", config_.listen_port,
                      " needs a restart"));
   }
-  std::vector<std::string> names;
-  for (const auto& [name, route] : config.services) names.push_back(name);
-  std::vector<std::string> old_names;
-  for (const auto& [name, route] : config_.services) old_names.push_back(name);
+  if (config.workers != config_.workers) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "workers: changing ", config_.workers, " to ", config.workers, " needs a restart"));
+  }
+  if (config.descriptors != config_.descriptors) {
+    return absl::FailedPreconditionError(
+        "descriptors: the list of descriptor sets changed; restart the gateway to load new ones");
+  }
+  if (auto checked = Router::CheckServices(config, *shared_.pool); !checked.ok()) return checked;
+  SharedRoutes next = shared_;
   // REST routes depend only on which services are listed; rebuilt only when that changes.
-  std::optional<rest::RouteTable> routes;
-  if (names != old_names) {
-    auto built = rest::RouteTable::Build(router_->pool(), names);
+  if (ServiceNames(config) != ServiceNames(config_)) {
+    auto built = rest::RouteTable::Build(*shared_.pool, ServiceNames(config));
     if (!built.ok()) return built.status();
-    routes.emplace(std::move(*built));
+    next.routes = std::make_shared<const rest::RouteTable>(std::move(*built));
+    next.openapi_json = std::make_shared<const std::string>(rest::GenerateOpenApi(*next.routes));
   }
-  grpcweb::CorsConfig cors_config;
-  cors_config.allow_origins = config.cors_allow_origins;
-  auto cors = grpcweb::CorsPolicy::Create(cors_config);
-  if (!cors.ok()) return absl::InvalidArgumentError(absl::StrCat("cors: ", cors.status().message()));
-  auto removed = router_->Reload(config);
-  if (!removed.ok()) return removed.status();
+  if (config.cors_allow_origins != config_.cors_allow_origins) {
+    auto cors = MakeCors(config);
+    if (!cors.ok()) return cors.status();
+    next.cors = std::move(*cors);
+  }
+  return next;
+}
+
+absl::Status GatewayServer::Reload(const GatewayConfig& config) {
+  std::lock_guard<std::mutex> lock(control_mutex_);
+  if (!running_) return absl::FailedPreconditionError("the gateway is not running");
+  auto next = Validate(config);
+  if (!next.ok()) return next.status();
+  // Applied on every loop at once; each goes on serving the moment it has applied.
+  auto shared_config = std::make_shared<const GatewayConfig>(config);
+  auto shared_next = std::make_shared<const SharedRoutes>(*next);
+  std::vector<std::future<absl::StatusOr<WorkerReload>>> applied;
+  for (auto& worker : workers_) {
+    auto done = std::make_shared<std::promise<absl::StatusOr<WorkerReload>>>();
+    applied.push_back(done->get_future());
+    boost::asio::post(worker->io(), [worker = worker.get(), done, shared_config, shared_next] {
+      done->set_value(worker->ApplyReload(*shared_config, *shared_next));
+    });
+  }
+  std::vector<absl::StatusOr<WorkerReload>> results;
+  for (auto& answer : applied) results.push_back(answer.get());
+  if (shared_.routes != next->routes) retired_.push_back(shared_.routes);
+  if (shared_.openapi_json != next->openapi_json) retired_.push_back(shared_.openapi_json);
+  if (shared_.cors != next->cors) retired_.push_back(shared_.cors);
+  shared_ = *next;
   config_ = config;
-  *cors_ = std::move(*cors);
-  if (routes) {
-    // REST calls in flight point at their Route: the old routes move (their vector's buffer
-    // with them) into a retired table that outlives the calls.
-    retired_routes_.push_back(std::make_unique<rest::RouteTable>(std::move(*routes_)));
-    *routes_ = std::move(*routes);
-    openapi_json_ = rest::GenerateOpenApi(*routes_);
-  }
-  // A removed backend that another service still uses keeps its connection.
-  std::set<std::string> in_use;
-  for (const auto& [name, balancer] : router_->balancers()) {
-    for (const auto& endpoint : balancer->endpoints()) in_use.insert(endpoint->address);
-  }
-  std::vector<std::string> drain;
-  std::vector<std::string> removed_names;
-  draining_.erase(std::remove_if(draining_.begin(), draining_.end(),
-                                 [](const auto& entry) { return entry.second->in_flight == 0; }),
-                  draining_.end());
-  for (const auto& [service, endpoint] : *removed) {
-    removed_names.push_back(absl::StrCat(service, "/", endpoint->address));
-    if (in_use.count(endpoint->address) == 0) drain.push_back(endpoint->address);
-    draining_.emplace_back(service, endpoint);
-  }
-  upstreams_.Drain(drain);
-  health_->Sync();
-  spdlog::info("gateway reloaded services={} removed_backends=[{}] draining_connections={}",
-               config_.services.size(), absl::StrJoin(removed_names, ","), drain.size());
-  return absl::OkStatus();
-}
-
-std::vector<BackendSample> GatewayServer::BackendSamples() {
-  std::vector<BackendSample> samples;
-  const auto now = lb::Clock::now();
-  auto add = [&](const std::string& service, const lb::Endpoint& endpoint) {
-    BackendSample sample;
-    sample.service = service;
-    sample.backend = endpoint.address;
-    sample.requests = endpoint.requests;
-    sample.in_flight = endpoint.in_flight;
-    sample.healthy = endpoint.health.healthy();
-    sample.ejected = endpoint.outlier.Ejected(now);
-    sample.draining = endpoint.draining;
-    sample.ejections = endpoint.outlier.ejections();
-    sample.failures = endpoint.failures;
-    samples.push_back(sample);
-  };
-  for (const auto& [service, balancer] : router_->balancers()) {
-    for (const auto& endpoint : balancer->endpoints()) add(service, *endpoint);
-  }
-  // Drained endpoints leave the page once their last call is done.
-  draining_.erase(std::remove_if(draining_.begin(), draining_.end(),
-                                 [](const auto& entry) {
-                                   return entry.second->in_flight == 0 ||
-                                          !entry.second->draining;
-                                 }),
-                  draining_.end());
-  for (const auto& [service, endpoint] : draining_) add(service, *endpoint);
-  return samples;
-}
-
-void GatewayServer::Accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& error,
-                                boost::asio::ip::tcp::socket socket) {
-    if (!error) {
-      Sniff(std::make_shared<boost::asio::ip::tcp::socket>(std::move(socket)),
-            std::make_shared<std::string>());
-    } else if (error == boost::asio::error::operation_aborted) {
-      return;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok()) {
+      // Validation let through what a worker's router refused: the workers now differ.
+      return absl::InternalError(
+          absl::StrCat("worker ", i, " refused a validated reload: ", results[i].status().message()));
     }
-    Accept();
-  });
-}
-
-void GatewayServer::Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
-                          std::shared_ptr<std::string> seen) {
-  // Reads until the bytes either are the HTTP/2 preface or cannot be: a short HTTP/1.1
-  // request never waits for 24 bytes.
-  auto chunk = std::make_shared<std::array<char, kH2PrefaceBytes>>();
-  const size_t want = kH2PrefaceBytes - seen->size();
-  socket->async_read_some(
-      boost::asio::buffer(chunk->data(), want),
-      [this, socket, seen, chunk](const boost::system::error_code& error, size_t n) {
-        if (error) return;
-        seen->append(chunk->data(), n);
-        const bool prefix_matches = std::memcmp(seen->data(), kH2Preface, seen->size()) == 0;
-        if (prefix_matches && seen->size() < kH2PrefaceBytes) {
-          Sniff(socket, seen);
-          return;
-        }
-        GatewayContext context{&io_, &config_, router_.get(), &upstreams_, &metrics_, &web_};
-        if (prefix_matches) {
-          downstreams_.Add(DownstreamH2::Start(context, std::move(*socket), std::move(*seen)));
-          return;
-        }
-        Http1Context http1{context,      routes_.get(),  transcoder_.get(),
-                           cors_.get(),  &openapi_json_, &websockets_};
-        http1_sessions_.Add(Http1Session::Start(http1, std::move(*socket), std::move(*seen)));
-      });
+  }
+  // Every worker applied the same configuration to the same backends: one line for all.
+  const WorkerReload& first = *results.front();
+  spdlog::info("gateway reloaded services={} removed_backends=[{}] draining_connections={} workers={}",
+               config_.services.size(), absl::StrJoin(first.removed_backends, ","),
+               first.draining_connections, workers_.size());
+  return absl::OkStatus();
 }
 
 }  // namespace switchboard::gateway

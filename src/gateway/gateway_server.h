@@ -1,88 +1,69 @@
-// The gateway's listener: accepts connections on one port and hands each to the codec its
-// first bytes ask for (the HTTP/2 connection preface -> h2c).
+// The gateway's listener: accepts connections on one port and deals them to its workers (event
+// loops, `workers: N`), each of which hands a connection to the codec its first bytes ask for
+// (the HTTP/2 connection preface -> h2c). Stop and Reload reach every worker.
 #pragma once
 
 #include <boost/asio.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
-#include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "gateway/connection_list.h"
-#include "gateway/downstream_h2.h"
 #include "gateway/gateway_config.h"
-#include "gateway/gateway_metrics.h"
-#include "gateway/grpcweb/cors.h"
-#include "gateway/health_checker.h"
-#include "gateway/http1_session.h"
-#include "gateway/rest/route_table.h"
-#include "gateway/rest/transcoder.h"
-#include "gateway/router.h"
-#include "gateway/upstream_h2.h"
-#include "gateway/websocket_bridge.h"
+#include "gateway/gateway_worker.h"
 
 namespace switchboard::gateway {
 
 class GatewayServer {
  public:
-  // Validates `config` (descriptor sets included), binds the port and starts serving on a
-  // thread of its own.
+  // Validates `config` (descriptor sets included), binds the port and starts serving on
+  // config.workers threads of its own.
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(const GatewayConfig& config);
   ~GatewayServer();
   uint16_t port() const { return port_; }
-  // Stops taking connections and drains the open ones: calls in flight get
-  // limits.shutdown_grace to finish, then end UNAVAILABLE; returns once all are closed.
+  int workers() const { return static_cast<int>(workers_.size()); }
+  // Stops taking connections and drains the open ones on every worker at once: calls in
+  // flight get limits.shutdown_grace to finish, then end UNAVAILABLE; returns once all are
+  // closed.
   void Stop();
-  // Applies `config` on the event loop thread (any thread may call; waits for it): routes,
-  // backends, balancing, health checks, retries and timeouts change; calls in flight finish
-  // where they are; backends that left drain. A change of listen address or descriptor sets
-  // is refused and the running configuration kept.
+  // Validates `config` once, then applies it on every worker's loop (any thread may call;
+  // waits for all of them): routes, backends, balancing, health checks, retries and timeouts
+  // change; calls in flight finish where they are; backends that left drain. A bad config,
+  // or a change of listen address, workers or descriptor sets, is refused before any worker
+  // sees it, and the running configuration kept everywhere.
   absl::Status Reload(const GatewayConfig& config);
 
  private:
-  explicit GatewayServer(const GatewayConfig& config);
+  explicit GatewayServer(const GatewayConfig& config) : config_(config) {}
   void Accept();
-  void Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
-             std::shared_ptr<std::string> seen);
-  absl::Status ReloadOnLoop(const GatewayConfig& config);
-  // Runs `task` on the event loop and waits for it, at most a bounded time: false when the
-  // loop did not answer (stuck in a handler).
-  bool RunOnLoop(std::function<void()> task);
-  // Client connections still open; nullopt when the loop did not answer.
-  std::optional<size_t> OpenConnections();
-  // Waits until no client connection is open or `timeout` has passed; false when the loop
-  // did not answer.
-  bool WaitForConnectionsToClose(std::chrono::milliseconds timeout);
-  std::vector<BackendSample> BackendSamples();
+  // The shared parts `config` needs (reusing the running ones that did not change), or why
+  // `config` is refused.
+  absl::StatusOr<SharedRoutes> Validate(const GatewayConfig& config) const;
+  // Runs `task` on every worker still answering, all at once, and waits for each at most a
+  // bounded time; one that does not answer (stuck in a handler) is left out of later steps.
+  void RunOnLoops(const std::function<void(GatewayWorker&)>& task, std::vector<bool>* answering);
+  // Client connections still open on the workers that answer.
+  size_t OpenConnections(std::vector<bool>* answering);
+  // Waits until no client connection is open or `timeout` has passed.
+  void WaitForConnectionsToClose(std::chrono::milliseconds timeout, std::vector<bool>* answering);
 
+  // Stop and Reload, one at a time; config_, shared_, retired_ and running_ are theirs.
+  std::mutex control_mutex_;
   GatewayConfig config_;
-  boost::asio::io_context io_{1};
-  boost::asio::ip::tcp::acceptor acceptor_;
-  GatewayMetrics metrics_;
-  std::unique_ptr<Router> router_;
-  std::unique_ptr<rest::RouteTable> routes_;
-  // Route tables replaced by reloads that changed the list of services (one per such reload).
-  std::vector<std::unique_ptr<rest::RouteTable>> retired_routes_;
-  std::unique_ptr<rest::Transcoder> transcoder_;
-  std::unique_ptr<grpcweb::CorsPolicy> cors_;
-  std::string openapi_json_;
-  // The four above, as the HTTP/2 side's gRPC-Web and REST calls reach them.
-  WebRoutes web_{};
-  UpstreamPool upstreams_;
-  // Open client connections, drained at Stop.
-  ConnectionList<DownstreamH2> downstreams_;
-  ConnectionList<Http1Session> http1_sessions_;
-  ConnectionList<WebSocketBridge> websockets_;
-  std::unique_ptr<HealthChecker> health_;
-  // Backends removed by a reload, shown in /metrics until their last call ends.
-  std::vector<std::pair<std::string, std::shared_ptr<lb::Endpoint>>> draining_;
+  SharedRoutes shared_;
+  // Shared parts replaced by reloads: calls in flight may still point into them.
+  std::vector<std::shared_ptr<const void>> retired_;
+  bool running_ = false;
+  std::vector<std::unique_ptr<GatewayWorker>> workers_;
+  // On the first worker's loop, which also deals the connections: with one worker the gateway
+  // runs on one thread, as it did before it had workers.
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+  // The worker the next accepted connection goes to (the acceptor's loop only).
+  size_t next_worker_ = 0;
   uint16_t port_ = 0;
-  // Keeps io_.run() going while the loop has nothing pending (an idle gateway being stopped
-  // still has to run Stop's steps); released by Stop.
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::thread thread_;
 };
 
 }  // namespace switchboard::gateway

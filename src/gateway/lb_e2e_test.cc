@@ -14,6 +14,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -23,7 +24,7 @@
 #include "common/health_probe.h"
 #include "common/service_host.h"
 #include "gateway/gateway_server.h"
-#include "gateway/gateway_test_support.h"
+#include "gateway/testing/gateway_test_support.h"
 #include "services/fraud/fraud_service.h"
 #include "services/stock/stock_service.h"
 #include "services/ticket/ticket_service.h"
@@ -44,6 +45,17 @@ using Clock = std::chrono::steady_clock;
 constexpr char kTicket[] = "switchboard.ticket.v1.TicketService";
 constexpr char kStock[] = "switchboard.stock.v1.StockService";
 constexpr char kFraud[] = "switchboard.fraud.v1.FraudService";
+constexpr milliseconds kPollInterval{20};
+
+// Polls `condition` until it holds or `timeout` passes; a loaded machine is slow, never stuck.
+bool WaitUntil(const std::function<bool()>& condition, Clock::duration timeout) {
+  const auto give_up = Clock::now() + timeout;
+  while (!condition()) {
+    if (Clock::now() >= give_up) return false;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return true;
+}
 
 // A ticket server in this process whose health the test can flip.
 class Replica {
@@ -170,7 +182,11 @@ TEST(LoadBalancing, LeastRequestServesEveryReplica) {
   auto gateway =
       *GatewayServer::Start(TicketConfig({a.address(), b.address(), c.address()}, "least_request"));
   ASSERT_EQ(RunCalls(OneConnection(gateway->port()), 3000), 0);
-  for (const auto& [backend, count] : Requests(gateway->port())) EXPECT_GT(count, 500) << backend;
+  // Three rows first: over an empty map (a renamed metric, a page that did not answer) the
+  // loop below would assert nothing.
+  const auto requests = Requests(gateway->port());
+  ASSERT_EQ(requests.size(), 3u) << HttpGet(gateway->port(), "/metrics");
+  for (const auto& [backend, count] : requests) EXPECT_GT(count, 500) << backend;
 }
 
 TEST(LoadBalancing, WeightedSplitsOneTwoThree) {
@@ -449,8 +465,12 @@ TEST(LoadBalancing, KilledReplicaLeavesWithinOneSecondAndReturnsWithoutFailedCal
   Load load(OneConnection(port), 4);
   std::this_thread::sleep_for(milliseconds(1000));
 
-  b.Kill();
+  // The clock starts at the signal: Kill() returns only once the process is reaped, and the
+  // gateway may see the connection drop before that.
+  constexpr auto kOutWithin = seconds(1);
+  constexpr auto kNoRequestWindow = milliseconds(500);
   const auto killed = Clock::now();
+  b.Kill();
   Clock::duration out_after{};
   while (Clock::now() - killed < seconds(5)) {
     const auto healthy = Metric(port, "switchboard_gateway_upstream_healthy", kTicket);
@@ -462,12 +482,15 @@ TEST(LoadBalancing, KilledReplicaLeavesWithinOneSecondAndReturnsWithoutFailedCal
     std::this_thread::sleep_for(milliseconds(20));
   }
   ASSERT_GT(out_after.count(), 0) << "never left the rotation";
-  EXPECT_LT(out_after, seconds(1));
-  // Out of rotation means no new requests reach it.
-  std::this_thread::sleep_for(milliseconds(1200));
+  EXPECT_LT(out_after, kOutWithin);
+  // Out of rotation means no new requests reach it. An ejection lapses after base_ejection;
+  // failed health checks are what keep it out for good, so wait for those.
+  ASSERT_TRUE(WaitForHealthy(port, b.address(), 0)) << "health checks never marked it down";
   const double while_dead = Requests(port).at(b.address());
-  std::this_thread::sleep_for(milliseconds(500));
+  const int calls_while_dead = load.calls();
+  std::this_thread::sleep_for(kNoRequestWindow);
   EXPECT_EQ(Requests(port).at(b.address()), while_dead);
+  EXPECT_GT(load.calls(), calls_while_dead) << "no calls ran, so none could have reached it";
 
   b.Start();
   ASSERT_TRUE(b.WaitReady());
@@ -495,6 +518,7 @@ TEST(LoadBalancing, KilledReplicaLeavesWithinOneSecondAndReturnsWithoutFailedCal
 
 std::string GatewayYaml(int port, const std::vector<std::string>& stock_backends) {
   std::string yaml = "listen: 127.0.0.1:" + std::to_string(port) +
+                     "\nworkers: " + std::to_string(TestGatewayWorkers()) +
                      "\ndescriptors: [" SB_DESCRIPTOR_SET "]\nservices:\n  " + kStock +
                      ":\n    backends: [";
   for (size_t i = 0; i < stock_backends.size(); ++i) {
@@ -504,6 +528,12 @@ std::string GatewayYaml(int port, const std::vector<std::string>& stock_backends
 }
 
 TEST(LoadBalancing, SighupReloadAddsAndDrainsBackendsUnderLoad) {
+  // Each worker has at most one call open, so at most this many were picked before the
+  // reload and may still be counted against the removed backend after it.
+  constexpr int kWorkers = 4;
+  constexpr int kCallsBeforeReload = 100;  // load reaches both old backends first
+  constexpr double kCallsOnAddedBackend = 50;
+  constexpr auto kWaitTimeout = seconds(10);
   testing::TempDir dir;
   testing::TestServer a{stock::MakeStockService, "{tick_interval: 20ms}"};
   testing::TestServer b{stock::MakeStockService, "{tick_interval: 20ms}"};
@@ -517,6 +547,7 @@ TEST(LoadBalancing, SighupReloadAddsAndDrainsBackendsUnderLoad) {
   while (HttpGet(port, "/metrics").empty() && Clock::now() - start < seconds(20)) {
     std::this_thread::sleep_for(milliseconds(50));
   }
+  ASSERT_FALSE(HttpGet(port, "/metrics").empty()) << gateway.Output();
   auto channel = OneConnection(port);
   auto stub = stock::v1::StockService::NewStub(channel);
   // The first pick goes to the first backend: the stream lives on `a`, which the reload removes.
@@ -533,7 +564,7 @@ TEST(LoadBalancing, SighupReloadAddsAndDrainsBackendsUnderLoad) {
   std::string failure;
   std::mutex mutex;
   std::vector<std::thread> workers;
-  for (int t = 0; t < 4; ++t) {
+  for (int t = 0; t < kWorkers; ++t) {
     workers.emplace_back([&] {
       auto s = stock::v1::StockService::NewStub(channel);
       while (!stop) {
@@ -550,7 +581,19 @@ TEST(LoadBalancing, SighupReloadAddsAndDrainsBackendsUnderLoad) {
       }
     });
   }
-  std::this_thread::sleep_for(milliseconds(500));
+  // Stops the workers even when an assertion below returns early.
+  struct StopWorkers {
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& workers;
+    ~StopWorkers() {
+      stop = true;
+      for (auto& w : workers) {
+        if (w.joinable()) w.join();
+      }
+    }
+  } stop_workers{stop, workers};
+  ASSERT_TRUE(WaitUntil([&] { return calls >= kCallsBeforeReload; }, kWaitTimeout))
+      << calls << " calls";
   ASSERT_GE(ConnectionsTo(PortOf(a.address())), 1);
   std::ofstream(config_path) << GatewayYaml(port, {b.address(), c.address()});
   ASSERT_EQ(kill(gateway.pid(), SIGHUP), 0);
@@ -560,22 +603,44 @@ TEST(LoadBalancing, SighupReloadAddsAndDrainsBackendsUnderLoad) {
     std::this_thread::sleep_for(milliseconds(20));
   }
   ASSERT_NE(gateway.Output().find("gateway reloaded"), std::string::npos) << gateway.Output();
+  // From here on no call may be picked for `a`: its count may grow only by the calls that
+  // were already open on it when the reload applied.
+  const auto at_reload = Requests(port, kStock);
+  ASSERT_EQ(at_reload.count(a.address()), 1u) << "its open stream keeps `a` on the page";
+  const double a_at_reload = at_reload.at(a.address());
+  const int calls_at_reload = calls;
   // The removed backend's stream goes on: updates keep arriving after the reload.
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(reader->Read(&update)) << i;
-  std::this_thread::sleep_for(milliseconds(500));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const auto now = Requests(port, kStock);
+        return now.count(c.address()) && now.at(c.address()) >= kCallsOnAddedBackend;
+      },
+      kWaitTimeout))
+      << "the added backend never took " << kCallsOnAddedBackend << " calls";
   // A bad file is refused in one line and the running configuration stays.
   std::ofstream(config_path) << "descriptors: [nope.pb]\nservices: {x: {backends: [bad]}}\n";
   ASSERT_EQ(kill(gateway.pid(), SIGHUP), 0);
-  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_TRUE(WaitUntil(
+      [&] { return gateway.Output().find("reload refused") != std::string::npos; }, kWaitTimeout))
+      << gateway.Output();
+  const int calls_before_stop = calls;
+  // Calls still succeed under the configuration that stayed.
+  ASSERT_TRUE(WaitUntil([&] { return calls > calls_before_stop + kWorkers; }, kWaitTimeout));
   stop = true;
   for (auto& w : workers) w.join();
   EXPECT_EQ(failures, 0) << failure;
   EXPECT_GT(calls, 100);
+  EXPECT_GT(calls - calls_at_reload, kCallsOnAddedBackend) << "the load ran after the reload";
   const auto requests = Requests(port, kStock);
   EXPECT_GT(requests.at(c.address()), 10) << "the added backend takes calls";
   // `a` left the rotation: only its stream is still counted against it.
-  if (requests.count(a.address())) EXPECT_LT(requests.at(a.address()), calls / 3.0);
-  EXPECT_NE(gateway.Output().find("reload refused"), std::string::npos) << gateway.Output();
+  ASSERT_EQ(requests.count(a.address()), 1u) << "its open stream keeps `a` on the page";
+  EXPECT_LT(requests.at(a.address()), calls / 3.0);
+  EXPECT_LE(requests.at(a.address()) - a_at_reload, kWorkers)
+      << "`a` took calls after the reload removed it: " << a_at_reload << " at the reload, "
+      << requests.at(a.address()) << " at the end, over " << calls - calls_at_reload
+      << " calls since";
   // The drained connection stays while its stream runs, then closes after it.
   EXPECT_GE(ConnectionsTo(PortOf(a.address())), 1);
   stream_context.TryCancel();

@@ -1,8 +1,10 @@
-#include "gateway/grpcweb/headers.h"
+#include "gateway/codec/headers.h"
 
 #include <cstdlib>
 
-namespace switchboard::gateway::grpcweb {
+#include "gateway/codec/hex.h"
+
+namespace switchboard::gateway {
 namespace {
 
 char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -68,14 +70,18 @@ bool IsValidMetadataValue(std::string_view value) {
   return true;
 }
 
-bool IsHopByHopHeader(std::string_view lowercase_name) {
-  static constexpr std::string_view kHopByHop[] = {
-      "connection",     "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
-      "http2-settings", "te",         "trailer"};
-  for (std::string_view name : kHopByHop) {
+bool IsConnectionSpecificHeader(std::string_view lowercase_name) {
+  static constexpr std::string_view kConnectionSpecific[] = {
+      "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"};
+  for (std::string_view name : kConnectionSpecific) {
     if (lowercase_name == name) return true;
   }
   return false;
+}
+
+bool IsHopByHopHeader(std::string_view lowercase_name) {
+  return IsConnectionSpecificHeader(lowercase_name) || lowercase_name == "te" ||
+         lowercase_name == "trailer" || lowercase_name == "http2-settings";
 }
 
 std::vector<std::string> ConnectionTokens(const Headers& headers) {
@@ -103,7 +109,6 @@ bool IsHopHeader(std::string_view lowercase_name, const std::vector<std::string>
 }
 
 std::string Quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
   const size_t shown = text.size() < kMaxQuotedBytes ? text.size() : kMaxQuotedBytes;
   for (size_t i = 0; i < shown; ++i) {
@@ -112,8 +117,8 @@ std::string Quote(std::string_view text) {
       out.push_back(static_cast<char>(c));
     } else {
       out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
+      out.push_back(kLowerHexDigits[c >> 4]);
+      out.push_back(kLowerHexDigits[c & 0xf]);
     }
   }
   if (shown < text.size()) out += "...";
@@ -129,4 +134,4 @@ size_t HeaderListBytes(const Headers& headers) {
   return total;
 }
 
-}  // namespace switchboard::gateway::grpcweb
+}  // namespace switchboard::gateway

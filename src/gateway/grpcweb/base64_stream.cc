@@ -1,4 +1,4 @@
-#include "gateway/grpcweb/base64_stream.h"
+#include "base64_stream.h"
 
 #include <array>
 

@@ -1,9 +1,9 @@
-#include "gateway/grpcweb/content_type.h"
+#include "content_type.h"
 
 #include <array>
 
 #include "absl/strings/str_cat.h"
-#include "gateway/grpcweb/headers.h"
+#include "gateway/codec/headers.h"
 
 namespace switchboard::gateway::grpcweb {
 namespace {

@@ -1,4 +1,4 @@
-#include "gateway/grpcweb/content_type.h"
+#include "content_type.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "gateway/grpcweb/headers.h"
+#include "gateway/codec/headers.h"
 
 namespace switchboard::gateway::grpcweb {
 

@@ -1,4 +1,4 @@
-#include "gateway/grpcweb/cors.h"
+#include "cors.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,12 @@
-#include "gateway/grpcweb/grpc_web_stream.h"
+#include "grpc_web_stream.h"
 
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "gateway/codec/grpc_status.h"
+#include "gateway/codec/http_status.h"
 
 namespace switchboard::gateway::grpcweb {
 namespace {
@@ -13,8 +15,6 @@ constexpr std::string_view kCallMethod = "POST";
 constexpr std::string_view kIdentity = "identity";
 constexpr int kHttpOk = 200;
 constexpr int kHttpUnsupportedMediaType = 415;
-// grpc-status is 1*DIGIT; today's codes have one or two, this leaves room and bounds parsing.
-constexpr size_t kMaxStatusDigits = 10;
 
 // Request headers the translation consumes or that describe only the browser's hop.
 bool IsDroppedRequestHeader(std::string_view name) {
@@ -33,21 +33,13 @@ bool IsCallDefinitionHeader(std::string_view name) {
          name == "user-agent";
 }
 
-bool IsValidGrpcStatus(std::string_view value) {
-  if (value.empty() || value.size() > kMaxStatusDigits) return false;
-  for (char c : value) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 std::string StatusText(absl::StatusCode code) { return std::to_string(static_cast<int>(code)); }
 
 // The message a gateway-made status carries: bounded, valid UTF-8, percent-encoded.
 std::string LocalGrpcMessage(const absl::Status& status) {
   std::string_view message(status.message().data(), status.message().size());
   if (message.size() > kMaxLocalMessageBytes) message = message.substr(0, kMaxLocalMessageBytes);
-  return PercentEncodeGrpcMessage(ToValidUtf8(message));
+  return EncodeGrpcMessage(ToValidUtf8(message));
 }
 
 void AppendTrailerLine(std::string_view name, std::string_view value, std::string* block) {
@@ -296,7 +288,7 @@ DownstreamOutput GrpcWebStream::OnResponseHeaders(const ResponseHead& upstream, 
   const std::string* content_type = FindHeader(upstream.headers, "content-type");
   const std::string* grpc_status = FindHeader(upstream.headers, "grpc-status");
   if (upstream.status != kHttpOk) {
-    FailInto(absl::Status(StatusCodeForHttpStatus(upstream.status),
+    FailInto(absl::Status(static_cast<absl::StatusCode>(GrpcCodeOfHttpStatus(upstream.status)),
                           absl::StrCat("upstream answered HTTP ", upstream.status)),
              &out);
     return out;
@@ -310,7 +302,7 @@ DownstreamOutput GrpcWebStream::OnResponseHeaders(const ResponseHead& upstream, 
              &out);
     return out;
   }
-  if (end_stream && !IsValidGrpcStatus(grpc_status ? *grpc_status : "")) {
+  if (end_stream && !IsGrpcStatusValue(grpc_status ? *grpc_status : "")) {
     FailInto(absl::UnknownError(absl::StrCat("upstream trailers-only response has grpc-status ",
                                              Quote(grpc_status ? *grpc_status : ""))),
              &out);
@@ -404,7 +396,7 @@ DownstreamOutput GrpcWebStream::OnResponseTrailers(const Headers& trailers) {
     return out;
   }
   const std::string* grpc_status = FindHeader(trailers, "grpc-status");
-  if (!IsValidGrpcStatus(grpc_status ? *grpc_status : "")) {
+  if (!IsGrpcStatusValue(grpc_status ? *grpc_status : "")) {
     FailInto(absl::UnknownError(absl::StrCat("upstream trailers have grpc-status ",
                                              Quote(grpc_status ? *grpc_status : ""))),
              &out);
@@ -465,107 +457,6 @@ void GrpcWebStream::FailInto(const absl::Status& status, DownstreamOutput* out) 
   }
   finished_ = true;
   out->end_stream = true;
-}
-
-std::string PercentEncodeGrpcMessage(std::string_view message) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(message.size());
-  for (const char ch : message) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c <= 0x7e && c != '%') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-  return out;
-}
-
-std::string PercentDecodeGrpcMessage(std::string_view encoded) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(encoded.size());
-  for (size_t i = 0; i < encoded.size(); ++i) {
-    if (encoded[i] == '%' && i + 2 < encoded.size() && hex(encoded[i + 1]) >= 0 &&
-        hex(encoded[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(encoded[i + 1]) * 16 + hex(encoded[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(encoded[i]);
-    }
-  }
-  return out;
-}
-
-std::string ToValidUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char c = p[i];
-    size_t length = 0;
-    uint32_t code_point = 0;
-    uint32_t min_code_point = 0;
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      length = 2, code_point = c & 0x1f, min_code_point = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-      length = 3, code_point = c & 0x0f, min_code_point = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-      length = 4, code_point = c & 0x07, min_code_point = 0x10000;
-    }
-    bool valid = length != 0 && i + length <= n;
-    for (size_t k = 1; valid && k < length; ++k) {
-      if ((p[i + k] & 0xc0) != 0x80) {
-        valid = false;
-      } else {
-        code_point = (code_point << 6) | (p[i + k] & 0x3f);
-      }
-    }
-    valid = valid && code_point >= min_code_point && code_point <= 0x10ffff &&
-            !(code_point >= 0xd800 && code_point <= 0xdfff);
-    if (valid) {
-      out.append(text.data() + i, length);
-      i += length;
-    } else {
-      out.push_back('?');
-      ++i;
-    }
-  }
-  return out;
-}
-
-absl::StatusCode StatusCodeForHttpStatus(int http_status) {
-  switch (http_status) {
-    case 400:
-      return absl::StatusCode::kInternal;
-    case 401:
-      return absl::StatusCode::kUnauthenticated;
-    case 403:
-      return absl::StatusCode::kPermissionDenied;
-    case 404:
-      return absl::StatusCode::kUnimplemented;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return absl::StatusCode::kUnavailable;
-    default:
-      return absl::StatusCode::kUnknown;
-  }
 }
 
 }  // namespace switchboard::gateway::grpcweb

@@ -11,11 +11,12 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "gateway/grpc_framing.h"
-#include "gateway/grpcweb/base64_stream.h"
-#include "gateway/grpcweb/content_type.h"
-#include "gateway/grpcweb/cors.h"
-#include "gateway/grpcweb/headers.h"
+#include "base64_stream.h"
+#include "content_type.h"
+#include "cors.h"
+#include "gateway/codec/grpc_framing.h"
+#include "gateway/codec/headers.h"
+#include "gateway/codec/translation_output.h"
 
 namespace switchboard::gateway::grpcweb {
 
@@ -51,14 +52,6 @@ struct UpstreamRequest {
   // printable ASCII (PROTOCOL-HTTP2.md allows throwing those away). x-user-agent is kept: it
   // is ordinary metadata carrying the web client's version ("grpc-web-javascript/0.1").
   Headers headers;
-};
-
-// What to send the browser after one hook, applied in this order: `head` (at most once per
-// call), `body`, then end the response if `end_stream`. Every field may be empty.
-struct DownstreamOutput {
-  std::optional<ResponseHead> head;
-  std::string body;
-  bool end_stream = false;
 };
 
 // The per-call translator. Use from one thread (the connection's event loop).
@@ -139,7 +132,7 @@ class GrpcWebStream {
   // Ends the call with `status` (DEADLINE_EXCEEDED, UNAVAILABLE, a request-side error ...).
   // Before the head was sent: a head like trailers-only (grpc-status and grpc-message in the
   // headers, empty body). After: a trailer frame. grpc-message is the status message cut to
-  // kMaxLocalMessageBytes, made valid UTF-8 and percent-encoded (PercentEncodeGrpcMessage).
+  // kMaxLocalMessageBytes, made valid UTF-8 and percent-encoded (EncodeGrpcMessage).
   DownstreamOutput Fail(const absl::Status& status);
 
   bool head_sent() const { return head_sent_; }
@@ -175,17 +168,5 @@ class GrpcWebStream {
   FrameDecoder response_frames_;
   GrpcFrame frame_;
 };
-
-// grpc-message encoding (PROTOCOL-HTTP2.md): bytes 0x20-0x7E except '%' as they are, every
-// other byte as %XX (uppercase hex).
-std::string PercentEncodeGrpcMessage(std::string_view message);
-// The inverse, for tests and logs: a malformed %-sequence is kept as it is, as the spec asks.
-std::string PercentDecodeGrpcMessage(std::string_view encoded);
-// `text` with every byte that is not part of a valid UTF-8 sequence replaced by '?', so that a
-// percent-encoded message always decodes (the JS client's decodeURIComponent throws on invalid
-// UTF-8).
-std::string ToValidUtf8(std::string_view text);
-// doc/http-grpc-status-mapping.md, for a response that is not gRPC.
-absl::StatusCode StatusCodeForHttpStatus(int http_status);
 
 }  // namespace switchboard::gateway::grpcweb

@@ -1,9 +1,12 @@
-#include "gateway/grpcweb/grpc_web_stream.h"
+#include "grpc_web_stream.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "gateway/codec/grpc_status.h"
+#include "gateway/codec/http_status.h"
 
 namespace switchboard::gateway::grpcweb {
 namespace {
@@ -507,7 +510,7 @@ TEST(GrpcWebResponse, NonGrpcUpstreamAnswersAreSynthesized) {
     ASSERT_TRUE(out.head.has_value());
     EXPECT_EQ(out.head->status, 200);
     EXPECT_EQ(Get(out.head->headers, "grpc-status"), std::to_string(static_cast<int>(c.code)));
-    EXPECT_NE(PercentDecodeGrpcMessage(Get(out.head->headers, "grpc-message")).find(c.message),
+    EXPECT_NE(DecodeGrpcMessage(Get(out.head->headers, "grpc-message")).find(c.message),
               std::string::npos)
         << Get(out.head->headers, "grpc-message");
     EXPECT_TRUE(out.end_stream);
@@ -579,7 +582,7 @@ TEST(GrpcWebResponse, MalformedUpstreamStreamsEndWithAStatus) {
         EXPECT_EQ(frames[i].payload, c.want_messages[i].payload);
       }
       EXPECT_EQ(frames.back().flags, kFlagTrailers);
-      const std::string block = PercentDecodeGrpcMessage(frames.back().payload);
+      const std::string block = DecodeGrpcMessage(frames.back().payload);
       EXPECT_EQ(block.find("grpc-status:" + std::to_string(static_cast<int>(c.code)) +
                            "\r\ngrpc-message:"),
                 0u)
@@ -702,7 +705,7 @@ TEST(GrpcWebFail, MessagesArePercentEncodedBoundedAndValidUtf8) {
       std::string("100% caf\xc3\xa9\r\n\xff") + std::string(2 * kMaxLocalMessageBytes, 'z')));
   const std::string message = Get(out.head->headers, "grpc-message");
   EXPECT_EQ(message.find("100%25 caf%C3%A9%0D%0A?zzz"), 0u) << message;
-  EXPECT_EQ(PercentDecodeGrpcMessage(message).size(), kMaxLocalMessageBytes);
+  EXPECT_EQ(DecodeGrpcMessage(message).size(), kMaxLocalMessageBytes);
   for (char c : message) EXPECT_TRUE(c >= 0x20 && c <= 0x7e);
 }
 
@@ -776,12 +779,12 @@ TEST(GrpcMessage, PercentEncoding) {
       {std::string("\x00\x7f", 2), "%00%7F"},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(PercentEncodeGrpcMessage(c.raw), c.encoded);
-    EXPECT_EQ(PercentDecodeGrpcMessage(c.encoded), c.raw);
+    EXPECT_EQ(EncodeGrpcMessage(c.raw), c.encoded);
+    EXPECT_EQ(DecodeGrpcMessage(c.encoded), c.raw);
   }
   // Malformed sequences are kept, never an error (PROTOCOL-HTTP2.md).
-  EXPECT_EQ(PercentDecodeGrpcMessage("50% off %4"), "50% off %4");
-  EXPECT_EQ(PercentDecodeGrpcMessage("%zz%41"), "%zzA");
+  EXPECT_EQ(DecodeGrpcMessage("50% off %4"), "50% off %4");
+  EXPECT_EQ(DecodeGrpcMessage("%zz%41"), "%zzA");
 }
 
 TEST(GrpcMessage, ToValidUtf8) {
@@ -810,7 +813,8 @@ TEST(GrpcMessage, HttpStatusMapping) {
       {503, absl::StatusCode::kUnavailable},      {504, absl::StatusCode::kUnavailable},
       {500, absl::StatusCode::kUnknown},          {302, absl::StatusCode::kUnknown},
   };
-  for (const auto& [http, code] : cases) EXPECT_EQ(StatusCodeForHttpStatus(http), code) << http;
+  for (const auto& [http, code] : cases)
+    EXPECT_EQ(static_cast<absl::StatusCode>(GrpcCodeOfHttpStatus(http)), code) << http;
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "gateway/rest/descriptor_set.h"
+#include "descriptor_set.h"
 
 #include <string>
 #include <vector>

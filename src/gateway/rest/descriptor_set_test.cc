@@ -1,4 +1,4 @@
-#include "gateway/rest/descriptor_set.h"
+#include "descriptor_set.h"
 
 #include <gtest/gtest.h>
 
@@ -15,12 +15,23 @@ google::protobuf::FileDescriptorProto File(const std::string& text) {
 }
 
 const char kBase[] = R"pb(
-  name: "a/base.proto" package: "a" syntax: "proto3"
-  message_type { name: "Base" field { name: "x" number: 1 type: TYPE_INT32 label: LABEL_OPTIONAL } }
+  name: "a/base.proto"
+  package: "a"
+  syntax: "proto3"
+  message_type {
+    name: "Base"
+    field { name: "x" number: 1 type: TYPE_INT32 label: LABEL_OPTIONAL }
+  }
 )pb";
 const char kUser[] = R"pb(
-  name: "a/user.proto" package: "a" syntax: "proto3" dependency: "a/base.proto"
-  message_type { name: "User" field { name: "b" number: 1 type: TYPE_MESSAGE type_name: ".a.Base" label: LABEL_OPTIONAL } }
+  name: "a/user.proto"
+  package: "a"
+  syntax: "proto3"
+  dependency: "a/base.proto"
+  message_type {
+    name: "User"
+    field { name: "b" number: 1 type: TYPE_MESSAGE type_name: ".a.Base" label: LABEL_OPTIONAL }
+  }
 )pb";
 
 TEST(DescriptorSet, LoadsFilesInAnyOrderAndSkipsKnownOnes) {
@@ -49,8 +60,13 @@ TEST(DescriptorSet, ExplainsWhatIsWrong) {
 
   google::protobuf::FileDescriptorSet broken;
   *broken.add_file() = File(R"pb(
-    name: "b/broken.proto" package: "b" syntax: "proto3"
-    message_type { name: "M" field { name: "x" number: 1 type: TYPE_MESSAGE type_name: ".b.Nope" label: LABEL_OPTIONAL } }
+    name: "b/broken.proto"
+    package: "b"
+    syntax: "proto3"
+    message_type {
+      name: "M"
+      field { name: "x" number: 1 type: TYPE_MESSAGE type_name: ".b.Nope" label: LABEL_OPTIONAL }
+    }
   )pb");
   const auto bad = AddDescriptorSet(broken.SerializeAsString(), &pool);
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);

@@ -35,19 +35,9 @@ absl::Status WithHttpStatus(absl::Status status, int http_status);
 // The status WithHttpStatus recorded, or else HttpStatusFromGrpcCode(status.code()).
 int HttpStatusFromStatus(const absl::Status& status);
 
-// The gRPC status code in a grpc-status header value: UNKNOWN (2) unless it is a decimal number
-// in 0..16, as a client must treat a missing or unparsable one.
-int ParseGrpcStatus(std::string_view header_value);
-
 // {"code":<grpc_code>,"message":"<message>","details":[]}, `message` escaped as JSON (ill-formed
 // UTF-8 replaced by U+FFFD).
 std::string JsonErrorBody(int grpc_code, std::string_view message);
 std::string JsonErrorBody(const absl::Status& status);
-
-// Decodes a grpc-message header value: "%XX" escapes become bytes; a malformed escape is kept as
-// it is, since PROTOCOL-HTTP2.md says a receiver must not fail on one.
-std::string DecodeGrpcMessage(std::string_view header_value);
-// Encodes a message for grpc-message: bytes outside 0x20..0x7E, and '%', become "%XX".
-std::string EncodeGrpcMessage(std::string_view message);
 
 }  // namespace switchboard::gateway::rest

@@ -1,7 +1,8 @@
-#include "gateway/rest/errors.h"
+#include "errors.h"
 
 #include <gtest/gtest.h>
 
+#include "gateway/codec/grpc_status.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 

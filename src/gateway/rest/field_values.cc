@@ -1,4 +1,4 @@
-#include "gateway/rest/field_values.h"
+#include "field_values.h"
 
 #include <cfloat>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/rest/json_text.h"
 #include "google/protobuf/util/json_util.h"
+#include "json_text.h"
 
 namespace switchboard::gateway::rest {
 namespace {

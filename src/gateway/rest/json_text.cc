@@ -1,6 +1,7 @@
-#include "gateway/rest/json_text.h"
+#include "json_text.h"
 
 #include "absl/strings/str_cat.h"
+#include "gateway/codec/hex.h"
 
 namespace switchboard::gateway::rest {
 namespace {
@@ -232,7 +233,6 @@ bool IsValidUtf8(std::string_view text) {
 }
 
 void AppendJsonString(std::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   for (size_t i = 0; i < text.size();) {
     const char c = text[i];
@@ -273,8 +273,8 @@ void AppendJsonString(std::string_view text, std::string* out) {
       default:
         if (u < 0x20 || u == 0x7f) {
           out->append("\\u00");
-          out->push_back(kHex[u >> 4]);
-          out->push_back(kHex[u & 0xf]);
+          out->push_back(kLowerHexDigits[u >> 4]);
+          out->push_back(kLowerHexDigits[u & 0xf]);
         } else {
           out->push_back(c);
         }

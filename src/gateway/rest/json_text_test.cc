@@ -1,4 +1,4 @@
-#include "gateway/rest/json_text.h"
+#include "json_text.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "gateway/rest/openapi.h"
+#include "openapi.h"
 
 #include <algorithm>
 #include <map>
@@ -6,9 +6,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/rest/field_values.h"
-#include "gateway/rest/json_text.h"
-#include "gateway/rest/request_stream.h"
+#include "field_values.h"
+#include "json_text.h"
+#include "request_stream.h"
 
 namespace switchboard::gateway::rest {
 namespace {
@@ -353,10 +353,10 @@ JsonValue Operation(const Route& route, const std::vector<std::string>& anonymou
       if (auto raw = RawBodyField(route); raw.ok()) {
         // Raw bytes (curl -T): chunked into the bytes field, the other fields of the first
         // message from the query.
-        body["description"] = JsonValue::String(absl::StrCat(
-            "a stream of messages: one JSON object per line (NDJSON); or raw bytes "
-            "(application/octet-stream, or PUT without a content type) filling ",
-            (*raw)->json_name(), " chunk by chunk, the other fields from the query"));
+        body["description"] = JsonValue::String(
+            absl::StrCat("a stream of messages: one JSON object per line (NDJSON); or raw bytes "
+                         "(application/octet-stream, or PUT without a content type) filling ",
+                         (*raw)->json_name(), " chunk by chunk, the other fields from the query"));
         body["content"]["application/octet-stream"]["schema"] = TypedSchema("string", "binary");
         Route raw_route = route;
         raw_route.body = (*raw)->name();

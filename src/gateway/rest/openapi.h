@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/rest/route_table.h"
+#include "route_table.h"
 
 namespace switchboard::gateway::rest {
 

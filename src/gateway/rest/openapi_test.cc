@@ -1,12 +1,12 @@
-#include "gateway/rest/openapi.h"
+#include "openapi.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "gateway/rest/test_descriptors.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "test_descriptors.h"
 
 namespace switchboard::gateway::rest {
 namespace {

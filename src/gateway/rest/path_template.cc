@@ -1,11 +1,11 @@
-#include "gateway/rest/path_template.h"
+#include "path_template.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "gateway/rest/errors.h"
-#include "gateway/rest/percent_encoding.h"
+#include "errors.h"
+#include "percent_encoding.h"
 
 namespace switchboard::gateway::rest {
 namespace {

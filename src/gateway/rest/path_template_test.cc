@@ -1,9 +1,9 @@
-#include "gateway/rest/path_template.h"
+#include "path_template.h"
 
 #include <gtest/gtest.h>
 
-#include "gateway/rest/errors.h"
-#include "gateway/rest/percent_encoding.h"
+#include "errors.h"
+#include "percent_encoding.h"
 
 namespace switchboard::gateway::rest {
 namespace {

@@ -1,16 +1,8 @@
-#include "gateway/rest/percent_encoding.h"
+#include "percent_encoding.h"
+
+#include "gateway/codec/hex.h"
 
 namespace switchboard::gateway::rest {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::optional<std::string> PercentDecode(std::string_view in, PercentDecodeMode mode) {
   std::string out;

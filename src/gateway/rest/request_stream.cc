@@ -1,11 +1,11 @@
-#include "gateway/rest/request_stream.h"
+#include "request_stream.h"
 
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/grpc_framing.h"
-#include "gateway/rest/errors.h"
+#include "errors.h"
+#include "gateway/codec/grpc_framing.h"
 
 namespace switchboard::gateway::rest {
 namespace {
@@ -51,11 +51,10 @@ class NdjsonStream : public RequestStream {
       const size_t newline = data.find('\n');
       const std::string_view piece = data.substr(0, newline);
       if (pending_.size() + piece.size() > max_line_bytes_) {
-        return WithHttpStatus(
-            absl::ResourceExhaustedError(absl::StrCat("line ", line_ + 1, " is longer than ",
-                                                      max_line_bytes_,
-                                                      " bytes (limits.max_message_bytes)")),
-            kHttpPayloadTooLarge);
+        return WithHttpStatus(absl::ResourceExhaustedError(absl::StrCat(
+                                  "line ", line_ + 1, " is longer than ", max_line_bytes_,
+                                  " bytes (limits.max_message_bytes)")),
+                              kHttpPayloadTooLarge);
       }
       if (newline == std::string_view::npos) {
         pending_.append(piece.data(), piece.size());
@@ -204,8 +203,8 @@ absl::StatusOr<std::unique_ptr<RequestStream>> RequestStream::Create(
     const Transcoder& transcoder, const Route& route, std::vector<PathBinding> bindings,
     std::string_view query, StreamedBodyKind kind, size_t max_message_bytes) {
   if (kind == StreamedBodyKind::kNdjson) {
-    return std::unique_ptr<RequestStream>(new NdjsonStream(
-        transcoder, route, std::move(bindings), std::string(query), max_message_bytes));
+    return std::unique_ptr<RequestStream>(new NdjsonStream(transcoder, route, std::move(bindings),
+                                                           std::string(query), max_message_bytes));
   }
   auto field = RawBodyField(route);
   if (!field.ok()) return field.status();
@@ -220,7 +219,8 @@ absl::StatusOr<std::unique_ptr<RequestStream>> RequestStream::Create(
                           ? max_message_bytes - first_fields->size() - kRawMessageOverheadBytes
                           : 0;
   const size_t chunk_bytes = std::max(kMinRawChunkBytes, std::min(kRawChunkBytes, room));
-  return std::unique_ptr<RequestStream>(new RawStream(**field, std::move(*first_fields), chunk_bytes));
+  return std::unique_ptr<RequestStream>(
+      new RawStream(**field, std::move(*first_fields), chunk_bytes));
 }
 
 }  // namespace switchboard::gateway::rest

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "gateway/rest/path_template.h"
-#include "gateway/rest/route_table.h"
-#include "gateway/rest/transcoder.h"
+#include "path_template.h"
+#include "route_table.h"
+#include "transcoder.h"
 
 namespace switchboard::gateway::rest {
 

@@ -1,12 +1,12 @@
-#include "gateway/rest/request_stream.h"
+#include "request_stream.h"
 
 #include <gtest/gtest.h>
 
-#include "gateway/grpc_framing.h"
-#include "gateway/rest/errors.h"
-#include "gateway/rest/test_descriptors.h"
+#include "errors.h"
+#include "gateway/codec/grpc_framing.h"
 #include "switchboard/stock/v1/stock.pb.h"
 #include "switchboard/upload/v1/upload.pb.h"
+#include "test_descriptors.h"
 
 namespace switchboard::gateway::rest {
 namespace {
@@ -17,9 +17,9 @@ class RequestStreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pool_ = testing::NewTestPool();
-    auto table = RouteTable::Build(*pool_, {"switchboard.upload.v1.UploadService",
-                                            "switchboard.stock.v1.StockService",
-                                            "switchboard.ticket.v1.TicketService"});
+    auto table = RouteTable::Build(
+        *pool_, {"switchboard.upload.v1.UploadService", "switchboard.stock.v1.StockService",
+                 "switchboard.ticket.v1.TicketService"});
     ASSERT_TRUE(table.ok()) << table.status();
     table_ = std::make_unique<RouteTable>(*std::move(table));
     transcoder_ = std::make_unique<Transcoder>(pool_.get());
@@ -43,8 +43,7 @@ class RequestStreamTest : public ::testing::Test {
 
   // Feeds `body` in pieces of `piece` bytes, then finishes; the messages, parsed.
   template <typename M>
-  absl::StatusOr<std::vector<M>> Run(RequestStream& stream, const std::string& body,
-                                     size_t piece) {
+  absl::StatusOr<std::vector<M>> Run(RequestStream& stream, const std::string& body, size_t piece) {
     std::string frames;
     for (size_t i = 0; i < body.size(); i += piece) {
       if (auto s = stream.Feed(std::string_view(body).substr(i, piece), &frames); !s.ok()) return s;
@@ -149,9 +148,11 @@ TEST_F(RequestStreamTest, NdjsonToAMessageWithoutBytesField) {
 
 TEST_F(RequestStreamTest, RawBodyIsChunkedIntoTheBytesField) {
   std::string body;
-  for (size_t i = 0; body.size() < 3 * kRawChunkBytes + 100; ++i) body.push_back(char(i * 7 + i / 251));
+  for (size_t i = 0; body.size() < 3 * kRawChunkBytes + 100; ++i)
+    body.push_back(char(i * 7 + i / 251));
   for (size_t piece : {size_t{1000}, size_t{kRawChunkBytes}, body.size()}) {
-    auto stream = Create("PUT", "/uploads", "file_name=big.bin&chunk_number=0", StreamedBodyKind::kRaw);
+    auto stream =
+        Create("PUT", "/uploads", "file_name=big.bin&chunk_number=0", StreamedBodyKind::kRaw);
     ASSERT_TRUE(stream.ok()) << stream.status();
     auto messages = Run<upload::v1::FileChunk>(**stream, body, piece);
     ASSERT_TRUE(messages.ok()) << messages.status();

@@ -1,4 +1,4 @@
-#include "gateway/rest/route_table.h"
+#include "route_table.h"
 
 #include <algorithm>
 #include <map>
@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "gateway/rest/errors.h"
-#include "gateway/rest/field_values.h"
+#include "errors.h"
+#include "field_values.h"
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/descriptor.pb.h"
 

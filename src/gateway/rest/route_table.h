@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "gateway/rest/limits.h"
-#include "gateway/rest/path_template.h"
 #include "google/api/http.pb.h"
 #include "google/protobuf/descriptor.h"
+#include "limits.h"
+#include "path_template.h"
 
 namespace switchboard::gateway::rest {
 

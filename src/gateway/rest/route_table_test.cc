@@ -1,9 +1,9 @@
-#include "gateway/rest/route_table.h"
+#include "route_table.h"
 
 #include <gtest/gtest.h>
 
-#include "gateway/rest/errors.h"
-#include "gateway/rest/test_descriptors.h"
+#include "errors.h"
+#include "test_descriptors.h"
 
 namespace switchboard::gateway::rest {
 namespace {

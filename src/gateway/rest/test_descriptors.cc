@@ -1,11 +1,11 @@
-#include "gateway/rest/test_descriptors.h"
+#include "test_descriptors.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "gateway/rest/descriptor_set.h"
+#include "descriptor_set.h"
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/descriptor.pb.h"

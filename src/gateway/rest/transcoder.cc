@@ -1,4 +1,4 @@
-#include "gateway/rest/transcoder.h"
+#include "transcoder.h"
 
 #include <algorithm>
 #include <limits>
@@ -7,12 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "gateway/rest/errors.h"
-#include "gateway/rest/field_values.h"
-#include "gateway/rest/json_text.h"
-#include "gateway/rest/percent_encoding.h"
+#include "errors.h"
+#include "field_values.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/type_resolver_util.h"
+#include "json_text.h"
+#include "percent_encoding.h"
 
 namespace switchboard::gateway::rest {
 namespace {
@@ -149,9 +149,11 @@ absl::StatusOr<std::unique_ptr<Message>> Transcoder::BuildRequest(
   return Build(route, bindings, query, body, /*query_with_whole_body=*/false);
 }
 
-absl::StatusOr<std::unique_ptr<Message>> Transcoder::Build(
-    const Route& route, const std::vector<PathBinding>& bindings, std::string_view query,
-    std::string_view body, bool query_with_whole_body) const {
+absl::StatusOr<std::unique_ptr<Message>> Transcoder::Build(const Route& route,
+                                                           const std::vector<PathBinding>& bindings,
+                                                           std::string_view query,
+                                                           std::string_view body,
+                                                           bool query_with_whole_body) const {
   const Descriptor* type = route.method->input_type();
   if (type->file()->pool() != pool_) {
     return absl::InternalError(

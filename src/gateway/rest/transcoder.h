@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "gateway/rest/limits.h"
-#include "gateway/rest/path_template.h"
-#include "gateway/rest/route_table.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/type_resolver.h"
+#include "limits.h"
+#include "path_template.h"
+#include "route_table.h"
 
 namespace switchboard::gateway::rest {
 

@@ -1,13 +1,12 @@
-#include "gateway/rest/transcoder.h"
+#include "transcoder.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
-#include "gateway/rest/errors.h"
-#include "gateway/rest/field_values.h"
-#include "gateway/rest/test_descriptors.h"
+#include "errors.h"
+#include "field_values.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/field_comparator.h"
@@ -16,6 +15,7 @@
 #include "switchboard/booking/v1/booking.pb.h"
 #include "switchboard/stock/v1/stock.pb.h"
 #include "switchboard/ticket/v1/ticket.pb.h"
+#include "test_descriptors.h"
 
 namespace switchboard::gateway::rest {
 namespace {

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Native gRPC unary calls through the gateway with `workers: 1` and `workers: 2` (and any other
+# counts in WORKERS), in front of the same ticket backend in one run, beside direct calls to it:
+# req/s and the gateway's CPU per call. Median of RUNS runs; prints a markdown section
+# (docs/benchmarks-gateway.md, "Workers").
+#
+# Usage: bench/gateway_workers.sh [BUILD_DIR]   (RUNS=3, REQUESTS=100000, CLIENTS=8, STREAMS=32,
+#        WORKERS="1 2", LOADGEN_CPU=<last core>)
+# The load generator is pinned: `taskset -c $LOADGEN_CPU h2load -t 1 ...`, one h2load thread on
+# one core, the same core for every path and run, so that the gateway's loops and the backend
+# share the rest (and that core, when there is no other) the same way in every run. The gateway
+# and the backend are not pinned: a worker may run on any core, as it does in production.
+# Needs h2load (apt-get install -y nghttp2-client) and taskset (util-linux).
+set -euo pipefail
+BUILD_DIR=${1:-build}
+RUNS=${RUNS:-3}
+REQUESTS=${REQUESTS:-100000}
+CLIENTS=${CLIENTS:-8}
+STREAMS=${STREAMS:-32}
+WORKERS=${WORKERS:-"1 2"}
+LOADGEN_CPU=${LOADGEN_CPU:-$(($(nproc) - 1))}
+H2LOAD_TIMEOUT=${H2LOAD_TIMEOUT:-120}  # seconds; every load generator run is bounded
+START_ATTEMPTS=100                     # 0.1 s apart: a path has 10 s to answer its first call
+SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd)
+SWITCHBOARD=$(realpath "$BUILD_DIR/switchboard")
+DESCRIPTORS=$(realpath "$BUILD_DIR/switchboard.pb")
+source "$SCRIPT_DIR/lib.sh"
+
+die() { echo "bench/gateway_workers.sh: $*" >&2; exit 1; }
+command -v h2load >/dev/null || die "h2load not found: apt-get install -y nghttp2-client"
+command -v taskset >/dev/null || die "taskset not found: apt-get install -y util-linux"
+[ "$LOADGEN_CPU" -lt "$(nproc)" ] || die "LOADGEN_CPU=$LOADGEN_CPU: this machine has $(nproc) cores"
+
+# The binary and descriptors are copied, so a rebuild during the run cannot mix two versions.
+cp "$SWITCHBOARD" "$BENCH_TMP/switchboard"
+cp "$DESCRIPTORS" "$BENCH_TMP/switchboard.pb"
+binary_note="$(realpath --relative-to="$SCRIPT_DIR/.." "$SWITCHBOARD") built $(date -u -r "$SWITCHBOARD" '+%Y-%m-%d %H:%M UTC')"
+if git -C "$SCRIPT_DIR/.." rev-parse --short HEAD >/dev/null 2>&1; then
+  binary_note+=", tree $(git -C "$SCRIPT_DIR/.." rev-parse --short HEAD)"
+  [ -n "$(git -C "$SCRIPT_DIR/.." status --porcelain -- src 2>/dev/null)" ] && binary_note+=" + uncommitted changes under src/"
+fi
+SWITCHBOARD="$BENCH_TMP/switchboard"
+DESCRIPTORS="$BENCH_TMP/switchboard.pb"
+
+# GetEventRequest{id:"evt-1"}, length-prefixed.
+printf '\x00\x00\x00\x00\x07\x0a\x05evt-1' >"$BENCH_TMP/get_event.bin"
+GET_EVENT=/switchboard.ticket.v1.TicketService/GetEvent
+GRPC_HEADERS=(-H 'content-type: application/grpc' -H 'te: trailers')
+LOADGEN=(taskset -c "$LOADGEN_CPU" h2load -t 1)
+
+# utime+stime of PID in clock ticks.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+CLK_TCK=$(getconf CLK_TCK)
+
+# wait_grpc PORT PID LOG: until one GetEvent through PORT succeeds.
+wait_grpc() {
+  local port=$1 pid=$2 log=$3
+  for _ in $(seq 1 "$START_ATTEMPTS"); do
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "process $pid exited while starting"; }
+    if timeout 5 h2load -n 1 -c 1 "${GRPC_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin" \
+        "http://127.0.0.1:$port$GET_EVENT" 2>/dev/null | grep -q '1 succeeded'; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$log" >&2
+  die "nothing answered GetEvent on 127.0.0.1:$port"
+}
+
+# load URL: one pinned h2load run; fails unless every request succeeded. Sets R_QPS, R_BYTES.
+load() {
+  local url=$1 out ok
+  out=$(timeout "$H2LOAD_TIMEOUT" "${LOADGEN[@]}" -n "$REQUESTS" -c "$CLIENTS" -m "$STREAMS" \
+    "${GRPC_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin" "$url") \
+    || die "h2load did not finish in ${H2LOAD_TIMEOUT}s: $url"
+  ok=$(echo "$out" | awk '/^requests:/ {print $8}')
+  [ "$ok" = "$REQUESTS" ] || { echo "$out" >&2; die "only ${ok:-0} of $REQUESTS succeeded: $url"; }
+  R_QPS=$(echo "$out" | awk '/^finished in/ {print $4}')
+  R_BYTES=$(echo "$out" | sed -nE 's/^traffic:.*\(([0-9]+)\) data$/\1/p')
+}
+
+declare -A S PORT PID
+add() { S[$1]="${S[$1]:-} $2"; }
+med() { [ -n "${S[$1]:-}" ] && bench_median ${S[$1]} || echo nan; }
+ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f", $1/$2; else print "nan" }'; }
+per_call() { echo "$1 $REQUESTS" | awk '{printf "%.1f", $1/$2}'; }
+
+backend_port=$(bench_free_port)
+bench_serve ticket "$backend_port"
+backend_pid=${BENCH_PIDS[${#BENCH_PIDS[@]}-1]}
+PATHS=(direct) PORT[direct]=$backend_port PID[direct]=$backend_pid
+
+# One gateway per worker count, all running for the whole run (an idle one only health-checks
+# the backend twice a second); the access log is off, as for the peers in bench/gateway.sh.
+for w in $WORKERS; do
+  port=$(bench_free_port)
+  cat >"$BENCH_TMP/gateway-$w.yaml" <<EOF
+listen: 127.0.0.1:$port
+workers: $w
+descriptors: [$DESCRIPTORS]
+services:
+  switchboard.ticket.v1.TicketService: {backends: [127.0.0.1:$backend_port]}
+EOF
+  "$SWITCHBOARD" gateway --config "$BENCH_TMP/gateway-$w.yaml" --log-level warn \
+    >"$BENCH_TMP/gateway-$w.log" 2>&1 &
+  BENCH_PIDS+=($!)
+  PATHS+=("w$w") PORT[w$w]=$port PID[w$w]=$!
+  wait_grpc "$port" "$!" "$BENCH_TMP/gateway-$w.log"
+done
+
+LOADS=()
+expect_bytes=""
+n_paths=${#PATHS[@]}
+echo "bench/gateway_workers.sh: paths ${PATHS[*]}; $RUNS runs; h2load pinned to CPU $LOADGEN_CPU" >&2
+for run in $(seq 1 "$RUNS"); do
+  LOADS+=("$(cut -d' ' -f1-3 /proc/loadavg) (run $run)")
+  # The order rotates from run to run, so no path always goes first after a quiet spell.
+  for k in $(seq 0 $((n_paths - 1))); do
+    p=${PATHS[$(((k + run - 1) % n_paths))]}
+    cpu0=$(cpu_ticks "${PID[$p]}") backend0=$(cpu_ticks "$backend_pid")
+    load "http://127.0.0.1:${PORT[$p]}$GET_EVENT"
+    # h2load counts HTTP 200 as success, and a gRPC error is a 200 too: same bytes or fail.
+    [ -z "$expect_bytes" ] && expect_bytes=$R_BYTES
+    [ "$R_BYTES" = "$expect_bytes" ] || die "$p: $R_BYTES DATA bytes, expected $expect_bytes (a failed call?)"
+    add "$p.qps" "$R_QPS"
+    [ "$p" != direct ] && add "$p.cpu" "$(( ($(cpu_ticks "${PID[$p]}") - cpu0) * 1000000 / CLK_TCK ))"
+    add "$p.bcpu" "$(( ($(cpu_ticks "$backend_pid") - backend0) * 1000000 / CLK_TCK ))"
+    echo "run $run: $p $R_QPS req/s" >&2
+  done
+done
+
+w1_qps=$(med w1.qps)
+direct_qps=$(med direct.qps)
+echo "### Workers: native gRPC through the gateway with 1 and 2 event loops"
+echo
+echo "$(bench_machine); $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); shared with other work, so compare rows of one run only. Binary: $binary_note. Backend: \`switchboard serve ticket\` (grpc++, one process for every path). Load: \`h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t 1\` GetEvent, pinned with \`taskset -c $LOADGEN_CPU\` (one core for the load generator in every run; the gateway and the backend are not pinned). Medians of $RUNS runs, paths in rotating order. CPU per call is the process's user+system time over the run divided by the calls; the gateway's workers deal the $CLIENTS client connections in turn."
+echo
+echo "| path | req/s | vs workers: 1 | vs direct | gateway CPU per call | backend CPU per call | per run req/s |"
+echo "|---|---|---|---|---|---|---|"
+for p in "${PATHS[@]}"; do
+  qps=$(med "$p.qps")
+  if [ "$p" = direct ]; then
+    echo "| direct to the backend | ${qps%.*} | | 1.00 | | $(per_call "$(med "$p.bcpu")") us |${S[$p.qps]} |"
+  else
+    echo "| gateway, \`workers: ${p#w}\` | ${qps%.*} | $(ratio "$qps" "$w1_qps") | $(ratio "$qps" "$direct_qps") | $(per_call "$(med "$p.cpu")") us | $(per_call "$(med "$p.bcpu")") us |${S[$p.qps]} |"
+  fi
+done
+echo
+echo "Load average (1, 5, 15 min) at each run: $(printf '%s; ' "${LOADS[@]}")"
+echo
+echo "Commands:"
+echo '```sh'
+echo "switchboard serve ticket --port $backend_port --log-level warn"
+for w in $WORKERS; do echo "switchboard gateway --config gateway-$w.yaml --log-level warn   # workers: $w"; done
+echo "${LOADGEN[*]} -n $REQUESTS -c $CLIENTS -m $STREAMS -H 'content-type: application/grpc' -H 'te: trailers' -d get_event.bin http://127.0.0.1:PORT$GET_EVENT"
+echo '```'
+echo
+last=$(echo "$WORKERS" | awk '{print $NF}')
+echo "gateway-$last.yaml (the others differ only in \`workers\` and the port):"
+echo '```yaml'
+sed "s|$BENCH_TMP/||" "$BENCH_TMP/gateway-$last.yaml"
+echo '```'

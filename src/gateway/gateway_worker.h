@@ -1,0 +1,133 @@
+// One of the gateway's event loops (`workers: N`): an io_context on a thread of its own and
+// everything that loop touches, so that no two threads ever touch the same connection,
+// balancer or pool. GatewayServer owns the workers and deals them the connections it accepts.
+#pragma once
+
+#include <google/protobuf/descriptor.h>
+
+#include <boost/asio.hpp>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gateway/proxy/connection_list.h"
+#include "gateway/http2/downstream_h2.h"
+#include "gateway/gateway_config.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/grpcweb/cors.h"
+#include "gateway/upstream/health_checker.h"
+#include "gateway/http1/http1_session.h"
+#include "gateway/rest/route_table.h"
+#include "gateway/rest/transcoder.h"
+#include "gateway/proxy/router.h"
+#include "gateway/upstream/upstream_h2.h"
+#include "gateway/websocket/websocket_bridge.h"
+
+namespace switchboard::gateway {
+
+// What every worker reads and none changes: built once from a configuration (at the start and
+// by each reload that changes it) on the thread that starts or reloads the gateway, before any
+// worker sees it. A reload gives the workers new objects instead of changing these, and the
+// replaced ones stay alive until the gateway is destroyed, since calls in flight point into
+// them (a REST call at its Route, a gRPC-Web call at the CORS policy).
+struct SharedRoutes {
+  // Read-only after loading (Router::LoadDescriptors says why that is safe to share).
+  std::shared_ptr<const google::protobuf::DescriptorPool> pool;
+  std::shared_ptr<const rest::RouteTable> routes;
+  std::shared_ptr<const grpcweb::CorsPolicy> cors;
+  std::shared_ptr<const std::string> openapi_json;
+};
+
+// What one worker's reload did, for the gateway's single log line.
+struct WorkerReload {
+  std::vector<std::string> removed_backends;  // service/host:port
+  size_t draining_connections = 0;
+};
+
+class GatewayWorker {
+ public:
+  // Builds what the loop owns from `config` (its own balancers, its own REST transcoder over
+  // the shared pool, its own backend connections and health checks); nothing runs yet.
+  static absl::StatusOr<std::unique_ptr<GatewayWorker>> Create(int index,
+                                                                const GatewayConfig& config,
+                                                                const SharedRoutes& shared);
+  ~GatewayWorker();
+  GatewayWorker(const GatewayWorker&) = delete;
+  GatewayWorker& operator=(const GatewayWorker&) = delete;
+
+  int index() const { return index_; }
+  boost::asio::io_context& io() { return io_; }
+  // Written by this worker's loop only; any worker's Render reads it (GatewayMetrics says how).
+  GatewayMetrics& metrics() { return metrics_; }
+
+  // Starts the loop on its own thread.
+  void Start();
+  // Serves a connection the listener accepted for this worker (`socket` belongs to io());
+  // any thread may call: the connection starts on this worker's loop.
+  void Serve(boost::asio::ip::tcp::socket socket);
+  // Runs `task` on the loop; the future is ready once it ran.
+  std::future<void> Post(std::function<void()> task);
+  // Stops the loop (what is still queued is dropped) and joins its thread.
+  void Join();
+
+  // The steps of a stop, each on the loop (GatewayServer runs each on every worker at once):
+  // health checks off and every client connection told to drain;
+  void BeginDrain();
+  // client connections still open;
+  size_t OpenConnections() const;
+  // calls still open end UNAVAILABLE "the gateway is shutting down";
+  void EndDrain();
+  // and what is left is closed, backend connections too.
+  void Shutdown();
+
+  // Applies a configuration GatewayServer has validated, on the loop: routes, backends,
+  // balancing, health checks, retries and timeouts change; calls in flight finish where they
+  // are; backends that left drain. An error only if the validation missed something.
+  absl::StatusOr<WorkerReload> ApplyReload(const GatewayConfig& config,
+                                           const SharedRoutes& shared);
+
+ private:
+  GatewayWorker(int index, const GatewayConfig& config);
+  void Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
+             std::shared_ptr<std::string> seen);
+  void UseShared(const SharedRoutes& shared);
+  // Hands /metrics this loop's view of its backends (balancers and those still draining).
+  void PublishBackends();
+  void OnMetricsChange(bool call_finished);
+
+  const int index_;
+  // Member order is destruction order in reverse: io_ goes last, after everything that holds
+  // its sockets and timers, as in the single-loop gateway this replaced.
+  GatewayConfig config_;
+  boost::asio::io_context io_{1};
+  GatewayMetrics metrics_;
+  std::unique_ptr<Router> router_;
+  SharedRoutes shared_;
+  // Its own: a DynamicMessageFactory fills its cache as it meets message types.
+  std::unique_ptr<rest::Transcoder> transcoder_;
+  // shared_ and the transcoder, as both client-facing sides' gRPC-Web and REST calls reach them.
+  WebRoutes web_{};
+  UpstreamPool upstreams_;
+  // Open client connections, drained at Stop.
+  ConnectionList<DownstreamH2> downstreams_;
+  ConnectionList<Http1Session> http1_sessions_;
+  ConnectionList<WebSocketBridge> websockets_;
+  std::unique_ptr<HealthChecker> health_;
+  // Backends removed by a reload, shown in /metrics until their last call ends.
+  std::vector<std::pair<std::string, std::shared_ptr<lb::Endpoint>>> draining_;
+  // Reused by every PublishBackends (see GatewayMetrics::PublishBackends).
+  std::vector<BackendSample> samples_;
+  // A PublishBackends is queued behind the handler running now.
+  bool publish_queued_ = false;
+  // Keeps io_.run() going while the loop has nothing pending (an idle gateway being stopped
+  // still has to run Stop's steps); released by Join.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread thread_;
+};
+
+}  // namespace switchboard::gateway
