@@ -1,0 +1,443 @@
+// One HTTP/1.1 request as a call: dispatched by content type to REST or gRPC-Web (or the
+// gateway's own pages, a CORS preflight, a WebSocket upgrade), proxied to its backend, and the
+// backend's answer translated back.
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <cerrno>
+#include <limits>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/duration.h"
+#include "gateway/codec/grpc_timeout.h"
+#include "gateway/codec/headers.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/grpcweb/content_type.h"
+#include "gateway/http1/http1_session.h"
+#include "gateway/http1/http1_session_parts.h"
+#include "gateway/proxy/backend_call.h"
+#include "gateway/proxy/router.h"
+#include "gateway/rest/errors.h"
+#include "gateway/upstream/upstream_h2.h"
+#include "gateway/websocket/websocket_bridge.h"
+
+namespace switchboard::gateway {
+namespace {
+
+// True when the client's end of the connection has already arrived (EOF, or a reset): a
+// peek, so a pipelined request's bytes stay where they are.
+bool ClientHungUp(int fd) {
+  char byte = 0;
+  ssize_t n = 0;
+  do {
+    n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+}  // namespace
+
+// `request`'s headers after its :method and :path, as the gRPC-Web and CORS code take them;
+// moved out of `request` when it needs them no more.
+Headers Http1Session::WithPseudoHeaders(Request& request, HeaderUse use) {
+  Headers headers;
+  headers.reserve(request.headers.size() + 2);
+  headers.emplace_back(":method", request.method);
+  headers.emplace_back(":path", request.target);
+  if (use == HeaderUse::kTake) {
+    for (auto& header : request.headers) headers.push_back(std::move(header));
+    request.headers.clear();
+  } else {
+    headers.insert(headers.end(), request.headers.begin(), request.headers.end());
+  }
+  return headers;
+}
+
+void Http1Session::FailExchange(int http_status, const absl::Status& status) {
+  if (exchange_done_) return;
+  const int code = static_cast<int>(status.code());
+  CancelUpstream();
+  if (stream_) stream_->gateway_status = code;
+  if (mode_ == Mode::kRestStream && head_sent_) {
+    FinishRest(code, std::string(status.message()));
+    return;
+  }
+  SendSimple(http_status, "application/json", rest::JsonErrorBody(status));
+}
+
+void Http1Session::RecordRejected(const char* protocol, const std::string& grpc_path,
+                                  int grpc_code) {
+  ProxyStream rejected;
+  rejected.path = grpc_path;
+  rejected.gateway_status = grpc_code;
+  if (header_started_) rejected.start = *header_started_;
+  RecordCall(*context_.proxy.metrics, protocol, rejected);
+}
+
+void Http1Session::RejectRest(const absl::Status& status, int http_status, const Headers& extra) {
+  RecordRejected("rest", route_ != nullptr ? route_->grpc_path : std::string("-"),
+                 static_cast<int>(status.code()));
+  SendSimple(http_status != 0 ? http_status : rest::HttpStatusFromStatus(status),
+             "application/json", rest::JsonErrorBody(status), extra);
+}
+
+void Http1Session::Handle(Request request) {
+  ResetExchange(request);
+  if (request.method == "OPTIONS") {
+    const Headers with_pseudo = WithPseudoHeaders(request, HeaderUse::kCopy);
+    if (grpcweb::CorsPolicy::IsPreflight(with_pseudo)) {
+      auto preflight = context_.proxy.web->cors->Preflight(with_pseudo);
+      SendSimple(preflight.head.status, "text/plain", preflight.body, preflight.head.headers);
+      return;
+    }
+  }
+  const std::string* content_type = request.Header("content-type");
+  if (content_type != nullptr && grpcweb::IsGrpcWebContentType(*content_type)) {
+    HandleGrpcWeb(request);
+    return;
+  }
+  if (boost::beast::websocket::is_upgrade(request.raw)) {
+    auto [path, query] = rest::SplitRequestTarget(request.target);
+    auto match = rest::MatchWebSocketRoute(*context_.proxy.web->routes, path);
+    if (!match.ok()) {
+      keep_alive_ = false;
+      RejectRest(match.status());
+      return;
+    }
+    if (!query.empty()) {
+      // Each frame is a whole message (with the path's fields): a query would be dropped
+      // silently, so it is refused before the upgrade.
+      keep_alive_ = false;
+      route_ = match->route;
+      RejectRest(absl::InvalidArgumentError(absl::StrCat(
+          "query \"", std::string(query).substr(0, 100),
+          "\": a WebSocket stream takes its messages from the frames only, no query parameters")));
+      return;
+    }
+    // The connection now belongs to the bridge.
+    closed_ = true;
+    exchange_done_ = true;
+    auto bridge = WebSocketBridge::Start(context_.proxy, std::move(socket_), std::move(buffer_),
+                                         std::move(request.raw), *match);
+    if (context_.websockets != nullptr) context_.websockets->Add(std::move(bridge));
+    return;
+  }
+  if (IsGetOrHead(request.method) && request.target == "/healthz") {
+    SendSimple(200, "text/plain", "ok\n");
+    return;
+  }
+  if (IsGetOrHead(request.method) && request.target == "/metrics") {
+    SendSimple(200, "text/plain; version=0.0.4", context_.proxy.metrics->Render());
+    return;
+  }
+  if (IsGetOrHead(request.method) && request.target == "/openapi.json") {
+    SendSimple(200, "application/json", *context_.proxy.web->openapi_json);
+    return;
+  }
+  HandleRest(request);
+}
+
+void Http1Session::HandleRest(const Request& request) {
+  auto [path, query] = rest::SplitRequestTarget(request.target);
+  auto matched = rest::MatchRestRoute(*context_.proxy.web->routes, request.method, path);
+  if (auto* rejection = std::get_if<rest::RestRejection>(&matched)) {
+    route_ = rejection->route;
+    RejectRest(rejection->status, rejection->http_status, rejection->extra);
+    return;
+  }
+  const auto& match = std::get<rest::RouteMatch>(matched);
+  route_ = match.route;
+  auto message = context_.proxy.web->transcoder->TranscodeRequest(*route_, match.bindings, query,
+                                                                  request.body);
+  if (!message.ok()) {
+    RejectRest(message.status());
+    return;
+  }
+  std::string frame;
+  AppendFrame(0, *message, &frame);
+  mode_ = route_->server_streaming ? Mode::kRestStream : Mode::kRestUnary;
+  rest_.emplace(*context_.proxy.web->transcoder, *route_,
+                rest::WantsServerSentEvents(request.headers),
+                static_cast<size_t>(context_.proxy.config->limits.max_message_bytes));
+  const std::string* timeout = request.Header("grpc-timeout");
+  Proxy(route_->grpc_path, rest::RestRequestMetadata(request.headers),
+        timeout != nullptr ? *timeout : std::string(), std::move(frame));
+}
+
+void Http1Session::HandleGrpcWeb(Request& request) {
+  mode_ = Mode::kGrpcWeb;
+  grpcweb::StreamOptions options;
+  options.max_message_bytes = static_cast<size_t>(context_.proxy.config->limits.max_message_bytes);
+  options.max_header_bytes = static_cast<size_t>(context_.proxy.config->limits.max_header_bytes);
+  options.cors = context_.proxy.web->cors;
+  grpc_web_.emplace(options);
+  const Headers with_pseudo = WithPseudoHeaders(request, HeaderUse::kTake);
+  grpcweb::UpstreamRequest upstream;
+  absl::Status status = grpc_web_->OnRequestHeaders(with_pseudo, &upstream);
+  std::string body;
+  if (status.ok()) status = grpc_web_->OnRequestData(request.body, true, &body);
+  if (!status.ok()) {
+    // The method label only for a path that is a route: a client's paths must not grow the
+    // metrics without bound.
+    const bool routed =
+        !upstream.path.empty() && context_.proxy.router->Resolve(upstream.path).ok();
+    RecordRejected("grpc-web", routed ? upstream.path : std::string("-"),
+                   static_cast<int>(status.code()));
+    SendOutput(grpc_web_->Fail(status), 0);
+    return;
+  }
+  // The backend request leaves grpc-timeout out of the metadata and sets its own.
+  const std::string* timeout = FindHeader(upstream.headers, "grpc-timeout");
+  Proxy(upstream.path, upstream.headers, timeout != nullptr ? *timeout : std::string(),
+        std::move(body));
+}
+
+void Http1Session::StartStreamedRest(Request request, const rest::RouteMatch& match,
+                                     rest::StreamedBodyKind kind) {
+  const Limits& limits = context_.proxy.config->limits;
+  route_ = match.route;
+  auto [path, query] = rest::SplitRequestTarget(request.target);
+  auto created =
+      rest::RequestStream::Create(*context_.proxy.web->transcoder, *route_, match.bindings, query,
+                                  kind, static_cast<size_t>(limits.max_message_bytes));
+  if (!created.ok()) {
+    RejectRest(created.status());
+    return;
+  }
+  request_stream_ = std::move(*created);
+  const auto length = header_parser_->content_length();
+  if (limits.max_body_bytes > 0 && length &&
+      *length > static_cast<uint64_t>(limits.max_body_bytes)) {
+    RejectRest(absl::ResourceExhaustedError(absl::StrCat(
+                   "request body of ", *length, " bytes is larger than limits.max_body_bytes (",
+                   limits.max_body_bytes, ")")),
+               413);
+    return;
+  }
+  if (!body_complete_) {
+    stream_parser_ = std::make_unique<StreamedBodyParser>(std::move(*header_parser_));
+    if (limits.max_body_bytes > 0) {
+      stream_parser_->body_limit(static_cast<uint64_t>(limits.max_body_bytes));
+    } else {
+      stream_parser_->body_limit(kNoBodyLimit);
+    }
+  }
+  mode_ = route_->server_streaming ? Mode::kRestStream : Mode::kRestUnary;
+  rest_.emplace(*context_.proxy.web->transcoder, *route_,
+                rest::WantsServerSentEvents(request.headers),
+                static_cast<size_t>(limits.max_message_bytes));
+  const std::string* timeout = request.Header("grpc-timeout");
+  if (!Proxy(route_->grpc_path, rest::RestRequestMetadata(request.headers),
+             timeout != nullptr ? *timeout : std::string(), "",
+             /*body_follows=*/true)) {
+    return;
+  }
+  if (body_complete_) {
+    OnStreamedBytes({});
+    return;
+  }
+  SendContinueIfExpected(request);
+  body_progress_ = Clock::now();
+  ReadStreamedBody();
+}
+
+bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
+                         const std::string& timeout_header, std::string body, bool body_follows) {
+  auto stream = std::make_shared<ProxyStream>();
+  stream_ = stream;
+  stream->down = std::static_pointer_cast<DownstreamSink>(shared_from_this());
+  stream->path = grpc_path;
+  auto target = context_.proxy.router->Resolve(grpc_path);
+  stream->counted = true;
+  context_.proxy.metrics->CallStarted();
+  if (!target.ok()) {
+    Fail(*stream, kGrpcUnimplemented, std::string(target.status().message()));
+    return false;
+  }
+  const RouteTimeouts& timeouts = target->route->timeouts;
+  // A streamed body lasts as long as the client takes to send it: the route's maximum.
+  auto budget =
+      SettleBudget(timeouts, timeout_header.empty() ? nullptr : &timeout_header, body_follows);
+  if (!budget.ok()) {
+    Fail(*stream, static_cast<int>(budget.status().code()), std::string(budget.status().message()));
+    return false;
+  }
+  if (!body_follows && ClientHungUp(socket_.native_handle())) {
+    // The client sent its request and hung up at once, so its end came with the request.
+    // Started, the call would reach the backend as HEADERS and DATA with the RST_STREAM a
+    // flush behind, and grpc++ answers a unary call reset before it read the message
+    // UNIMPLEMENTED (no message to deserialize) instead of CANCELLED. It is never started:
+    // counted and logged CANCELLED, as a hang-up during the call is.
+    Close();
+    return false;
+  }
+  const std::chrono::microseconds remaining = *budget;
+  stream->budget_on_entry = remaining;
+  const std::string* trace = FindHeader(metadata, "x-deadline-trace");
+  stream->trace = trace != nullptr && *trace == "1";
+  const Headers headers = BackendRequestHeaders(grpc_path, "", metadata, remaining);
+  stream->request_body.Append(body.data(), body.size());
+  stream->request_ended = !body_follows;
+  stream->timer = std::make_unique<boost::asio::steady_timer>(
+      *context_.proxy.io, std::chrono::steady_clock::now() + remaining);
+  std::weak_ptr<Http1Session> weak = shared_from_this();
+  std::weak_ptr<ProxyStream> weak_stream = stream;
+  stream->timer->async_wait([weak, weak_stream](const boost::system::error_code& error) {
+    if (error) return;
+    auto self = weak.lock();
+    auto s = weak_stream.lock();
+    if (self && s && self->stream_ == s) self->OnDeadline();
+  });
+  context_.proxy.upstreams->Submit(*target, stream, headers);
+  // While a body is read, its reads notice a client that hangs up.
+  if (!body_follows) WatchForDisconnect();
+  return !exchange_done_;
+}
+
+void Http1Session::OnDeadline() {
+  if (stream_) Fail(*stream_, kGrpcDeadlineExceeded, "deadline exceeded at the gateway");
+}
+
+void Http1Session::StartResponse(ProxyStream& stream, bool end_stream) {
+  if (stream_.get() != &stream || exchange_done_) return;
+  if (mode_ == Mode::kGrpcWeb) {
+    ResponseHead head = ResponseHeadOf(stream.response_headers);
+    if (end_stream && stream.trace) SetDeadlineTrace(stream.budget_on_entry, head.headers);
+    SendOutput(grpc_web_->OnResponseHeaders(head, end_stream), 0);
+    return;
+  }
+  if (end_stream) {
+    // Trailers-only: the status is in these headers.
+    auto [code, message] = rest::GrpcStatusOf(stream.response_headers);
+    FinishRest(code, message);
+    return;
+  }
+  SendOutput(rest_->OnResponseHeaders(stream.response_headers), 0);
+}
+
+void Http1Session::ResumeResponse(ProxyStream& stream) {
+  if (stream_.get() != &stream || exchange_done_) return;
+  if (mode_ == Mode::kGrpcWeb) {
+    PumpGrpcWeb(stream);
+  } else {
+    PumpRest(stream);
+  }
+}
+
+void Http1Session::PumpRest(ProxyStream& stream) {
+  std::string bytes(stream.response_body.size(), '\0');
+  const size_t n =
+      stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
+  auto output = rest_->OnResponseData(std::string_view(bytes.data(), n));
+  if (!output.ok()) {
+    Fail(stream, kGrpcInternal, std::string(output.status().message()));
+    return;
+  }
+  if (!output->body.empty()) {
+    SendChunk(output->body, n);
+  } else {
+    GiveBackUnsent(n);
+  }
+  if (stream.response_ended && stream.response_body.empty()) {
+    auto [code, message] = rest::GrpcStatusOf(stream.trailers);
+    FinishRest(code, message);
+  }
+}
+
+void Http1Session::FinishRest(int grpc_code, const std::string& message) {
+  if (exchange_done_) return;
+  if (!rest_) {
+    SendSimple(rest::HttpStatusFromGrpcCode(grpc_code), "application/json",
+               rest::JsonErrorBody(grpc_code, message));
+    return;
+  }
+  static const Headers kNone;
+  std::optional<std::string> trace;
+  if (stream_ && stream_->trace) {
+    trace = DeadlineTraceValue(stream_->budget_on_entry, stream_->trailers.empty()
+                                                             ? stream_->response_headers
+                                                             : stream_->trailers);
+  }
+  SendOutput(rest_->Finish(grpc_code, message, stream_ ? stream_->response_headers : kNone,
+                           stream_ ? stream_->trailers : kNone, trace ? &*trace : nullptr),
+             0);
+}
+
+void Http1Session::PumpGrpcWeb(ProxyStream& stream) {
+  std::string bytes(stream.response_body.size(), '\0');
+  const size_t n =
+      stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
+  const bool ended = stream.response_ended && stream.response_body.empty();
+  if (n > 0 || (ended && stream.trailers.empty())) {
+    SendOutput(grpc_web_->OnResponseData(std::string_view(bytes.data(), n),
+                                         ended && stream.trailers.empty()),
+               n);
+  }
+  if (ended && !stream.trailers.empty() && !exchange_done_) {
+    Headers trailers = stream.trailers;
+    if (stream.trace) SetDeadlineTrace(stream.budget_on_entry, trailers);
+    SendOutput(grpc_web_->OnResponseTrailers(trailers), 0);
+  }
+}
+
+void Http1Session::SendOutput(const DownstreamOutput& output, size_t consumed) {
+  if (output.head) {
+    if (output.end_stream) {
+      SendSimple(output.head->status, "", output.body, output.head->headers);
+      return;
+    }
+    SendHead(output.head->status, output.head->headers);
+  }
+  if (!output.body.empty() || consumed > 0) SendChunk(output.body, consumed);
+  if (output.end_stream) SendLastChunk();
+}
+
+void Http1Session::Fail(ProxyStream& stream, int grpc_code, const std::string& message) {
+  if (stream_.get() != &stream || exchange_done_) return;
+  CancelUpstream();
+  stream.gateway_status = grpc_code;
+  if (mode_ == Mode::kGrpcWeb && grpc_web_) {
+    SendOutput(grpc_web_->Fail(absl::Status(static_cast<absl::StatusCode>(grpc_code), message)), 0);
+    return;
+  }
+  FinishRest(grpc_code, message);
+}
+
+void Http1Session::GiveBackUnsent(size_t n) {
+  // The start of a message, held by a decoder rather than by a write: given back at once, so
+  // that a message larger than the stream window can arrive. But not while the client is
+  // behind, or a reader that stalls would let the backend send without end: then once the
+  // write queue drains (WriteBatchFrom).
+  if (n == 0 || !stream_) return;
+  if (queued_write_bytes_ < kMaxQueuedResponseBytes) {
+    if (auto up = stream_->up.lock()) up->Consumed(*stream_, n);
+  } else {
+    deferred_consumed_ += n;
+  }
+}
+
+void Http1Session::ReleaseDeferred() {
+  const size_t n = deferred_consumed_;
+  deferred_consumed_ = 0;
+  if (!stream_ || n == 0) return;
+  if (auto up = stream_->up.lock()) up->Consumed(*stream_, n);
+}
+
+void Http1Session::CancelUpstream() {
+  if (!stream_) return;
+  // Held back bytes still count against the backend connection's window.
+  ReleaseDeferred();
+  if (stream_->timer) stream_->timer->cancel();
+  if (auto up = stream_->up.lock()) {
+    if (!stream_->up_closed && !stream_->response_ended) up->Cancel(*stream_);
+    up->Release(*stream_);
+  }
+}
+
+}  // namespace switchboard::gateway
