@@ -24,6 +24,7 @@
 #include "gateway/proxy/backend_call.h"
 #include "gateway/proxy/router.h"
 #include "gateway/rest/errors.h"
+#include "gateway/upstream/call_start.h"
 #include "gateway/upstream/upstream_h2.h"
 #include "gateway/websocket/websocket_bridge.h"
 
@@ -253,21 +254,8 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
   stream_ = stream;
   stream->down = std::static_pointer_cast<DownstreamSink>(shared_from_this());
   stream->path = grpc_path;
-  auto target = context_.proxy.router->Resolve(grpc_path);
   stream->counted = true;
   context_.proxy.metrics->CallStarted();
-  if (!target.ok()) {
-    Fail(*stream, kGrpcUnimplemented, std::string(target.status().message()));
-    return false;
-  }
-  const RouteTimeouts& timeouts = target->route->timeouts;
-  // A streamed body lasts as long as the client takes to send it: the route's maximum.
-  auto budget =
-      SettleBudget(timeouts, timeout_header.empty() ? nullptr : &timeout_header, body_follows);
-  if (!budget.ok()) {
-    Fail(*stream, static_cast<int>(budget.status().code()), std::string(budget.status().message()));
-    return false;
-  }
   if (!body_follows && ClientHungUp(socket_.native_handle())) {
     // The client sent its request and hung up at once, so its end came with the request.
     // Started, the call would reach the backend as HEADERS and DATA with the RST_STREAM a
@@ -277,24 +265,23 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
     Close();
     return false;
   }
-  const std::chrono::microseconds remaining = *budget;
-  stream->budget_on_entry = remaining;
-  const std::string* trace = FindHeader(metadata, "x-deadline-trace");
-  stream->trace = trace != nullptr && *trace == "1";
-  const Headers headers = BackendRequestHeaders(grpc_path, "", metadata, remaining);
   stream->request_body.Append(body.data(), body.size());
   stream->request_ended = !body_follows;
-  stream->timer = std::make_unique<boost::asio::steady_timer>(
-      *context_.proxy.io, std::chrono::steady_clock::now() + remaining);
   std::weak_ptr<Http1Session> weak = shared_from_this();
   std::weak_ptr<ProxyStream> weak_stream = stream;
-  stream->timer->async_wait([weak, weak_stream](const boost::system::error_code& error) {
-    if (error) return;
-    auto self = weak.lock();
-    auto s = weak_stream.lock();
-    if (self && s && self->stream_ == s) self->OnDeadline();
-  });
-  context_.proxy.upstreams->Submit(*target, stream, headers);
+  // A streamed body lasts as long as the client takes to send it: the route's maximum.
+  const CallStart start{&metadata, timeout_header.empty() ? nullptr : &timeout_header,
+                        body_follows, nullptr};
+  const absl::Status status =
+      StartBackendCall(context_.proxy, stream, start, [weak, weak_stream] {
+        auto self = weak.lock();
+        auto s = weak_stream.lock();
+        if (self && s && self->stream_ == s) self->OnDeadline();
+      });
+  if (!status.ok()) {
+    Fail(*stream, static_cast<int>(status.code()), std::string(status.message()));
+    return false;
+  }
   // While a body is read, its reads notice a client that hangs up.
   if (!body_follows) WatchForDisconnect();
   return !exchange_done_;

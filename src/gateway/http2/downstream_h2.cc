@@ -15,6 +15,7 @@
 #include "gateway/proxy/h2_settings.h"
 #include "gateway/http2/h2_web_call.h"
 #include "gateway/proxy/router.h"
+#include "gateway/upstream/call_start.h"
 #include "gateway/upstream/upstream_h2.h"
 
 namespace switchboard::gateway {
@@ -336,33 +337,14 @@ void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
 
 void DownstreamH2::StartCall(const std::shared_ptr<ProxyStream>& stream, const Headers& metadata,
                              bool body_follows, bool (*drop)(std::string_view name)) {
-  auto target = context_.router->Resolve(stream->path);
-  if (!target.ok()) {
-    Fail(*stream, kGrpcUnimplemented, std::string(target.status().message()));
-    return;
-  }
-  const RouteTimeouts& timeouts = target->route->timeouts;
-  // A streamed body lasts as long as the client takes to send it: the route's maximum.
-  auto budget = SettleBudget(timeouts, FindHeader(metadata, "grpc-timeout"), body_follows);
-  if (!budget.ok()) {
-    Fail(*stream, static_cast<int>(budget.status().code()), std::string(budget.status().message()));
-    return;
-  }
-  const std::chrono::microseconds remaining = *budget;
-  const std::string* trace = FindHeader(metadata, "x-deadline-trace");
-  stream->trace = trace != nullptr && *trace == "1";
-  stream->budget_on_entry = remaining;
-  stream->deadline = std::chrono::steady_clock::now() + remaining;
-  stream->timer = std::make_unique<boost::asio::steady_timer>(*context_.io, stream->deadline);
   std::weak_ptr<ProxyStream> weak = stream;
   auto self = shared_from_this();
-  stream->timer->async_wait([self, weak](const boost::system::error_code& error) {
-    if (error) return;
+  // A streamed body lasts as long as the client takes to send it: the route's maximum.
+  const CallStart start{&metadata, FindHeader(metadata, "grpc-timeout"), body_follows, drop};
+  const absl::Status status = StartBackendCall(context_, stream, start, [self, weak] {
     if (auto s = weak.lock()) self->OnDeadline(s);
   });
-  context_.upstreams->Submit(
-      *target, stream,
-      BackendRequestHeaders(stream->path, stream->authority, metadata, remaining, drop));
+  if (!status.ok()) Fail(*stream, static_cast<int>(status.code()), std::string(status.message()));
 }
 
 void DownstreamH2::AddTrace(ProxyStream& stream, Headers& headers) const {

@@ -12,6 +12,7 @@
 #include "gateway/rest/errors.h"
 #include "gateway/rest/transcoder.h"
 #include "gateway/proxy/router.h"
+#include "gateway/upstream/call_start.h"
 #include "gateway/upstream/upstream_h2.h"
 
 namespace switchboard::gateway {
@@ -82,14 +83,6 @@ void WebSocketBridge::OnAccepted(
   stream->path = route_.grpc_path;
   stream->counted = true;
   context_.metrics->CallStarted();
-  auto target = context_.router->Resolve(route_.grpc_path);
-  if (!target.ok()) {
-    Fail(*stream, kGrpcUnimplemented, std::string(target.status().message()));
-    return;
-  }
-  // A conversation lasts as long as the route's maximum deadline allows.
-  const std::chrono::microseconds remaining = target->route->timeouts.max_timeout;
-  stream->budget_on_entry = remaining;
   Headers metadata;
   for (const auto& field : request) {
     const std::string name = absl::AsciiStrToLower(std::string(field.name_string()));
@@ -97,17 +90,19 @@ void WebSocketBridge::OnAccepted(
       metadata.emplace_back(name, std::string(field.value()));
     }
   }
-  const Headers headers = BackendRequestHeaders(route_.grpc_path, "", metadata, remaining);
-  stream->timer = std::make_unique<boost::asio::steady_timer>(
-      *context_.io, std::chrono::steady_clock::now() + remaining);
   std::weak_ptr<WebSocketBridge> weak = shared_from_this();
-  stream->timer->async_wait([weak](const boost::system::error_code& error) {
-    if (error) return;
+  // A conversation lasts as long as the route's maximum deadline allows: its messages keep
+  // coming after the start, as a streamed body's do.
+  const CallStart start{&metadata, nullptr, /*body_follows=*/true, nullptr};
+  const absl::Status status = StartBackendCall(context_, stream, start, [weak] {
     if (auto self = weak.lock(); self && self->stream_) {
-      self->Fail(*self->stream_, 4, "deadline exceeded at the gateway");
+      self->Fail(*self->stream_, kGrpcDeadlineExceeded, "deadline exceeded at the gateway");
     }
   });
-  context_.upstreams->Submit(*target, stream, headers);
+  if (!status.ok()) {
+    Fail(*stream, static_cast<int>(status.code()), std::string(status.message()));
+    return;
+  }
   ReadFrame();
 }
 
