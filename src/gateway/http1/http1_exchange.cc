@@ -22,6 +22,7 @@
 #include "gateway/http1/http1_session.h"
 #include "gateway/http1/http1_session_parts.h"
 #include "gateway/proxy/backend_call.h"
+#include "gateway/proxy/local_answer.h"
 #include "gateway/proxy/router.h"
 #include "gateway/rest/errors.h"
 #include "gateway/upstream/call_start.h"
@@ -91,10 +92,9 @@ void Http1Session::RejectRest(const absl::Status& status, int http_status, const
 void Http1Session::Handle(Request request) {
   ResetExchange(request);
   if (request.method == "OPTIONS") {
-    const Headers with_pseudo = WithPseudoHeaders(request, HeaderUse::kCopy);
-    if (grpcweb::CorsPolicy::IsPreflight(with_pseudo)) {
-      auto preflight = context_.proxy.web->cors->Preflight(with_pseudo);
-      SendSimple(preflight.head.status, "text/plain", preflight.body, preflight.head.headers);
+    if (auto preflight =
+            AnswerPreflight(*context_.proxy.web, WithPseudoHeaders(request, HeaderUse::kCopy))) {
+      SendSimple(preflight->status, preflight->content_type, preflight->body, preflight->headers);
       return;
     }
   }
@@ -129,16 +129,8 @@ void Http1Session::Handle(Request request) {
     if (context_.websockets != nullptr) context_.websockets->Add(std::move(bridge));
     return;
   }
-  if (IsGetOrHead(request.method) && request.target == "/healthz") {
-    SendSimple(200, "text/plain", "ok\n");
-    return;
-  }
-  if (IsGetOrHead(request.method) && request.target == "/metrics") {
-    SendSimple(200, "text/plain; version=0.0.4", context_.proxy.metrics->Render());
-    return;
-  }
-  if (IsGetOrHead(request.method) && request.target == "/openapi.json") {
-    SendSimple(200, "application/json", *context_.proxy.web->openapi_json);
+  if (auto page = AnswerOwnPage(context_.proxy, request.method, request.target)) {
+    SendSimple(page->status, page->content_type, page->body, page->headers);
     return;
   }
   HandleRest(request);

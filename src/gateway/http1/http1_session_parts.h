@@ -23,8 +23,6 @@ inline constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
 // still arriving are no longer given back to the backend at once (GiveBackUnsent).
 inline constexpr size_t kMaxQueuedResponseBytes = 1 << 20;
 
-inline bool IsGetOrHead(const std::string& method) { return method == "GET" || method == "HEAD"; }
-
 struct Http1Session::Request {
   http::request<http::string_body> raw;
   std::string method;

@@ -9,6 +9,7 @@
 #include "common/access_log.h"
 #include "common/duration.h"
 #include "gateway/proxy/backend_call.h"
+#include "gateway/proxy/local_answer.h"
 #include "gateway/http2/downstream_h2.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/grpcweb/content_type.h"
@@ -60,28 +61,15 @@ H2WebCall* DownstreamH2::WebCallOf(int32_t id) {
 void DownstreamH2::DispatchWeb(const std::shared_ptr<ProxyStream>& stream) {
   const WebRoutes& web = *context_.web;
   const int32_t id = stream->down_id;
+  std::optional<LocalAnswer> local;
   if (stream->method == "OPTIONS") {
-    const Headers with_pseudo = WithPseudoHeaders(*stream, HeaderUse::kCopy);
-    if (grpcweb::CorsPolicy::IsPreflight(with_pseudo)) {
-      auto preflight = web.cors->Preflight(with_pseudo);
-      RespondPlain(id, preflight.head.status, preflight.body, "text/plain",
-                   std::move(preflight.head.headers));
-      return;
-    }
+    local = AnswerPreflight(web, WithPseudoHeaders(*stream, HeaderUse::kCopy));
   }
-  if (stream->method == "GET" || stream->method == "HEAD") {
-    if (stream->path == "/healthz") {
-      RespondPlain(id, 200, "ok\n");
-      return;
-    }
-    if (stream->path == "/metrics") {
-      RespondPlain(id, 200, context_.metrics->Render(), "text/plain; version=0.0.4");
-      return;
-    }
-    if (stream->path == "/openapi.json") {
-      RespondPlain(id, 200, *web.openapi_json, "application/json");
-      return;
-    }
+  if (!local) local = AnswerOwnPage(context_, stream->method, stream->path);
+  if (local) {
+    RespondPlain(id, local->status, local->body, local->content_type.c_str(),
+                 std::move(local->headers));
+    return;
   }
   auto owned = std::make_unique<H2WebCall>();
   H2WebCall& call = *owned;
