@@ -59,6 +59,9 @@ std::optional<std::string> PrepareContext(const CallFlags& flags, grpc::ClientCo
 std::shared_ptr<grpc::Channel> OpenChannel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  // An address list (the replicas of a service): calls are balanced over it as the services
+  // balance theirs, not all sent to its first address as pick_first would.
+  if (address.find(',') != std::string::npos) args.SetLoadBalancingPolicyName("round_robin");
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 

@@ -22,6 +22,8 @@ struct CallFlags {
   std::string request = "{}";
   std::string address;
   std::string config_path;
+  // health (served by every service): which service's process to ask.
+  std::string on;
   std::string timeout;
   std::vector<std::string> headers;  // "key: value"
   bool trace = false;
@@ -52,6 +54,7 @@ class CancelOnSignal {
 // Applies --timeout and -H to `context`; returns an error message for a bad value.
 std::optional<std::string> PrepareContext(const CallFlags& flags, grpc::ClientContext* context);
 
+// A channel to `address`: host:port, or a list ("ipv4:a:1,a:2") balanced round robin.
 std::shared_ptr<grpc::Channel> OpenChannel(const std::string& address);
 
 // Prints trace metadata (--trace) and the status; returns the exit code: 0 OK, 130 after

@@ -16,6 +16,10 @@ void AddCallCommand(CLI::App& app, CommandRunner& runner);
 void AddGatewayCommand(CLI::App& app, CommandRunner& runner);
 void AddXdsCommand(CLI::App& app, CommandRunner& runner);
 
+// The configuration `up` ran with (its ports, replicas), written into its data directory for
+// its children; `call` reads it from there to find the services.
+inline constexpr char kEffectiveConfigName[] = "switchboard.yaml";
+
 // Sets the global log level ("debug", "info", "warn", "error") and a one-line format.
 bool ConfigureLogging(const std::string& level);
 

@@ -9,9 +9,13 @@
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
+#include "cli/describe.h"
 
 namespace switchboard::cli {
 namespace {
+
+// What protobuf's JSON parser says after the path of a field the message does not have.
+constexpr char kUnknownFieldError[] = ": Cannot find field.";
 
 std::unique_ptr<google::protobuf::Message> NewMessage(const google::protobuf::Descriptor* type) {
   const auto* prototype = google::protobuf::MessageFactory::generated_factory()->GetPrototype(type);
@@ -44,9 +48,16 @@ absl::StatusOr<std::string> JsonToBinary(const google::protobuf::Descriptor* typ
   options.ignore_unknown_fields = false;
   auto status = google::protobuf::util::JsonStringToMessage(json, message.get(), options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request is not a valid ", type->full_name(), " in JSON: ",
-                     std::string(status.message())));
+    std::string error = absl::StrCat("request is not a valid ", type->full_name(), " in JSON: ",
+                                     std::string(status.message()));
+    // protobuf names the unknown field ("name: Cannot find field."), not the ones there are.
+    const std::string message(status.message());
+    const auto unknown = message.find(kUnknownFieldError);
+    if (unknown != std::string::npos) {
+      const auto* at = MessageAtPath(type, message.substr(0, unknown));
+      absl::StrAppend(&error, " ", at->full_name(), " has: ", FieldList(at));
+    }
+    return absl::InvalidArgumentError(error);
   }
   return message->SerializeAsString();
 }

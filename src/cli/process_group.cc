@@ -64,9 +64,15 @@ std::optional<ChildInfo> ProcessGroup::ReapExited() {
   return std::nullopt;
 }
 
-void ProcessGroup::StopAll(std::chrono::milliseconds grace) {
+void ProcessGroup::StopAll(std::chrono::milliseconds grace, const std::string& last) {
+  Stop(grace, [&last](const ChildInfo& child) { return child.name != last; });
+  Stop(grace, [](const ChildInfo&) { return true; });
+}
+
+void ProcessGroup::Stop(std::chrono::milliseconds grace,
+                        const std::function<bool(const ChildInfo&)>& which) {
   for (ChildInfo& child : children_) {
-    if (!child.exited) kill(child.pid, SIGTERM);
+    if (!child.exited && which(child)) kill(child.pid, SIGTERM);
   }
   const auto deadline = std::chrono::steady_clock::now() + grace;
   bool any_running = true;
@@ -74,11 +80,11 @@ void ProcessGroup::StopAll(std::chrono::milliseconds grace) {
     while (ReapExited()) {
     }
     any_running = false;
-    for (const ChildInfo& child : children_) any_running |= !child.exited;
+    for (const ChildInfo& child : children_) any_running |= !child.exited && which(child);
     if (any_running) std::this_thread::sleep_for(kPollInterval);
   }
   for (ChildInfo& child : children_) {
-    if (child.exited) continue;
+    if (child.exited || !which(child)) continue;
     kill(child.pid, SIGKILL);
     waitpid(child.pid, &child.wait_status, 0);
     child.exited = true;

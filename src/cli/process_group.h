@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,11 +29,16 @@ class ProcessGroup {
   bool Restart(const std::string& name);
   // Reaps exited children; returns the first one that exited since the last call.
   std::optional<ChildInfo> ReapExited();
-  // SIGTERM to every running child, SIGKILL to those still running after `grace`.
-  void StopAll(std::chrono::milliseconds grace);
+  // SIGTERM to every running child, SIGKILL to those still running after `grace`. The child
+  // named `last` (the xDS control plane, which the others deregister from as they stop) is
+  // stopped only once all the others are gone.
+  void StopAll(std::chrono::milliseconds grace, const std::string& last = "");
   const std::vector<ChildInfo>& children() const { return children_; }
 
  private:
+  // StopAll for the children `which` picks.
+  void Stop(std::chrono::milliseconds grace, const std::function<bool(const ChildInfo&)>& which);
+
   std::vector<ChildInfo> children_;
 };
 

@@ -23,6 +23,7 @@ struct ServeFlags {
   std::string service;
   std::string config_path;
   std::string data_dir;
+  bool data_dir_given = false;  // --data-dir '' is an error, not the default
   std::string host;
   int port = -1;
   int replica = 1;
@@ -35,6 +36,11 @@ int RunServe(const ServeFlags& flags) {
                                           : common::LoadSystemConfig(flags.config_path);
   if (!config.ok()) {
     std::cerr << "switchboard serve: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (flags.data_dir_given && flags.data_dir.empty()) {
+    std::cerr << "switchboard serve: --data-dir: must not be empty (leave it out for "
+              << config->data_dir << ")\n";
     return 2;
   }
   if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
@@ -125,7 +131,8 @@ void AddServeCommand(CLI::App& app, CommandRunner& runner) {
       ->required();
   cmd->add_option("--config", flags->config_path, "System config YAML file")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--data-dir", flags->data_dir, "Directory for databases and files");
+  CLI::Option* data_dir =
+      cmd->add_option("--data-dir", flags->data_dir, "Directory for databases and files");
   cmd->add_option("--host", flags->host, "Address to listen on");
   cmd->add_option("--port", flags->port, "Port to listen on (0 picks a free one)")
       ->check(CLI::Range(0, 65535));
@@ -137,7 +144,10 @@ void AddServeCommand(CLI::App& app, CommandRunner& runner) {
                   "host:port of `switchboard xds`: register there (heartbeats, load) and reach "
                   "other services through it (xds:///<service>)");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
-  cmd->callback([flags, &runner] { runner = [flags] { return RunServe(*flags); }; });
+  cmd->callback([flags, data_dir, &runner] {
+    flags->data_dir_given = data_dir->count() > 0;
+    runner = [flags] { return RunServe(*flags); };
+  });
 }
 
 }  // namespace switchboard::cli

@@ -22,6 +22,8 @@ namespace {
 constexpr int kMaxChunkBytes = 1024 * 1024;
 constexpr int kStdinPollMs = 100;
 constexpr size_t kMaxLineBytes = 64 * 1024;
+// get-file --output - writes to stdout.
+constexpr char kStdoutPath[] = "-";
 
 // Reads lines from stdin without blocking for longer than a poll interval, so the chat ends
 // promptly when the stream does (Ctrl-C, server gone) even while nobody types.
@@ -134,8 +136,12 @@ int RunUpload(const CallFlags& flags) {
 }
 
 int RunDownload(const CallFlags& flags) {
-  if (flags.output.empty()) {
-    std::cerr << "switchboard call upload get-file: --output PATH is required\n";
+  // No --output (or "-"): the bytes go to stdout, for a pipe or a redirect; a terminal would
+  // only show them garbled.
+  const bool to_stdout = flags.output.empty() || flags.output == kStdoutPath;
+  if (to_stdout && isatty(STDOUT_FILENO)) {
+    std::cerr << "switchboard call upload get-file: stdout is a terminal; give --output PATH "
+                 "(or redirect stdout)\n";
     return 2;
   }
   upload::v1::GetFileRequest request;
@@ -146,8 +152,8 @@ int RunDownload(const CallFlags& flags) {
     return 2;
   }
   // Written beside the target and renamed at the end, so a failed download leaves no file.
-  const std::string partial = flags.output + ".partial";
-  FILE* out = std::fopen(partial.c_str(), "wb");
+  const std::string partial = to_stdout ? std::string() : flags.output + ".partial";
+  FILE* out = to_stdout ? stdout : std::fopen(partial.c_str(), "wb");
   if (out == nullptr) {
     std::cerr << "switchboard call: cannot write " << partial << "\n";
     return 2;
@@ -167,14 +173,15 @@ int RunDownload(const CallFlags& flags) {
     received += static_cast<int64_t>(chunk.data().size());
   }
   grpc::Status status = reader->Finish();
-  write_failed |= std::fclose(out) != 0;
+  write_failed |= (to_stdout ? std::fflush(out) : std::fclose(out)) != 0;
+  const std::string written = to_stdout ? std::string("stdout") : partial;
   if (status.ok() && !write_failed) {
-    std::filesystem::rename(partial, flags.output);
-    std::cerr << "wrote " << HumanBytes(static_cast<double>(received)) << " to " << flags.output
-              << "\n";
+    if (!to_stdout) std::filesystem::rename(partial, flags.output);
+    std::cerr << "wrote " << HumanBytes(static_cast<double>(received)) << " to "
+              << (to_stdout ? written : flags.output) << "\n";
   } else {
-    std::filesystem::remove(partial);
-    if (write_failed) std::cerr << "switchboard call: writing " << partial << " failed\n";
+    if (!to_stdout) std::filesystem::remove(partial);
+    if (write_failed) std::cerr << "switchboard call: writing " << written << " failed\n";
   }
   return ReportOutcome(flags, context, status, cancel.signalled());
 }

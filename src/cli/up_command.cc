@@ -1,9 +1,6 @@
 // `switchboard up`: the whole system as separate processes, one per service (the real
 // topology), started in dependency order, each waited on until healthy.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -24,6 +21,7 @@
 #include "cli/process_group.h"
 #include "common/duration.h"
 #include "common/health_probe.h"
+#include "common/port_check.h"
 #include "common/shutdown_signal.h"
 #include "common/system_config.h"
 #include "fmt/format.h"
@@ -33,7 +31,6 @@ namespace switchboard::cli {
 namespace {
 
 constexpr std::chrono::milliseconds kStopGrace{5000};
-constexpr char kEffectiveConfigName[] = "switchboard.yaml";
 const std::set<std::string> kLongLivedServices = {"stock", "chat", "notification", "upload"};
 
 // A replica of a replicated service that dies is started again after this, doubling while it
@@ -43,10 +40,17 @@ constexpr std::chrono::milliseconds kMaxRestartDelay{30000};
 constexpr std::chrono::milliseconds kStableRun{60000};
 constexpr std::chrono::milliseconds kSupervisorTick{200};
 constexpr char kDefaultXdsPort[] = "18000";
+// A health probe's own timeout; waiting for the gateway to listen lasts at least as long.
+constexpr std::chrono::milliseconds kHealthProbe{250};
+constexpr std::chrono::milliseconds kMinReadyWait = kHealthProbe;
+constexpr std::chrono::milliseconds kListenPoll{50};
+// The control plane is stopped after every other child, so replicas deregister from it.
+constexpr char kXdsChild[] = "xds";
 
 struct UpFlags {
   std::string config_path;
   std::string data_dir;
+  bool data_dir_given = false;  // --data-dir '' is an error, not the default
   std::string only;
   std::string replicas;
   bool xds = false;
@@ -62,31 +66,35 @@ std::string SelfPath() {
 
 // True when nothing listens on host:port, so a health probe there can only reach our child.
 bool PortIsFree(const std::string& host, int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  // As the servers bind: connections of a system stopped a moment ago (TIME_WAIT) do not make
-  // the port busy, a listener does.
-  const int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  const bool parsed = inet_pton(AF_INET, host.c_str(), &addr.sin_addr) == 1;
-  const bool free = parsed && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return free || !parsed;  // a host name is left to the service to resolve and report
+  return common::CheckPort(host, port).kind == common::PortUse::Kind::kFree;
 }
 
-// Waits until something accepts TCP connections on host:port, giving up if the child dies.
-bool WaitListening(ProcessGroup& group, const std::string& host, int port,
-                   std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (group.ReapExited()) return false;
-    if (!PortIsFree(host, port)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+// Empty when host:port can be listened on, waiting a bounded time while only a client
+// connection's local end holds it; else why not, naming what holds it.
+std::optional<std::string> PortProblem(const std::string& host, int port) {
+  const common::PortUse use = common::AwaitPort(host, port);
+  if (use.kind == common::PortUse::Kind::kFree) return std::nullopt;
+  return common::DescribePortUse(use);
+}
+
+// Empty once something accepts TCP connections on host:port; else why not: the child that
+// exited, or the wait that ran out. Like a health probe, it looks for at least kMinReadyWait,
+// so a tiny --ready-timeout is not reported as a failure to start.
+std::optional<std::string> WaitListening(ProcessGroup& group, const std::string& host, int port,
+                                         std::chrono::milliseconds timeout,
+                                         const std::string& timeout_text) {
+  const auto deadline = std::chrono::steady_clock::now() + std::max(timeout, kMinReadyWait);
+  while (true) {
+    if (auto exited = group.ReapExited()) {
+      return absl::StrCat(exited->name, " ", DescribeWaitStatus(exited->wait_status),
+                          " before it listened (its error is in the log above)");
+    }
+    if (!PortIsFree(host, port)) return std::nullopt;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(kListenPoll);
   }
-  return false;
+  return absl::StrCat("not listening within ", timeout_text,
+                      " (--ready-timeout; it may still be starting: see its log above)");
 }
 
 // The gateway's files for this system: every compiled-in contract as a descriptor set, and a
@@ -175,10 +183,10 @@ std::optional<std::string> WaitHealthy(ProcessGroup& group, const std::string& a
       return absl::StrCat(exited->name, " ", DescribeWaitStatus(exited->wait_status),
                           " before it was healthy (its error is in the log above)");
     }
-    if (common::WaitForServing(address, std::chrono::milliseconds(250))) return std::nullopt;
+    if (common::WaitForServing(address, kHealthProbe)) return std::nullopt;
   }
   return absl::StrCat("not healthy at ", address, " within ", timeout_text,
-                      " (see its log above; is the port already in use?)");
+                      " (--ready-timeout; see its log above)");
 }
 
 int RunUp(const UpFlags& flags) {
@@ -186,6 +194,11 @@ int RunUp(const UpFlags& flags) {
                                           : common::LoadSystemConfig(flags.config_path);
   if (!config.ok()) {
     std::cerr << "switchboard up: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (flags.data_dir_given && flags.data_dir.empty()) {
+    std::cerr << "switchboard up: --data-dir: must not be empty (leave it out for "
+              << config->data_dir << ")\n";
     return 2;
   }
   if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
@@ -247,14 +260,17 @@ int RunUp(const UpFlags& flags) {
     const auto colon = config->xds.rfind(':');
     const std::string xds_host = config->xds.substr(0, colon);
     int xds_port = 0;
-    if (!absl::SimpleAtoi(config->xds.substr(colon + 1), &xds_port) ||
-        !PortIsFree(xds_host, xds_port)) {
+    if (!absl::SimpleAtoi(config->xds.substr(colon + 1), &xds_port)) {
+      std::cerr << "switchboard up: xds: \"" << config->xds << "\" is not host:port\n";
+      return 2;
+    }
+    if (auto problem = PortProblem(xds_host, xds_port)) {
       std::cerr << "switchboard up: cannot listen on " << config->xds
-                << " for the xDS control plane (in use, or not host:port; set xds in --config)\n";
+                << " for the xDS control plane: " << *problem << " (set xds in --config)\n";
       return 1;
     }
     std::optional<std::string> failed;
-    if (!group.Start("xds", {self, "xds", "--listen", config->xds, "--log-level",
+    if (!group.Start(kXdsChild, {self, "xds", "--listen", config->xds, "--log-level",
                              config->log_level})) {
       failed = "cannot start it";
     } else {
@@ -263,10 +279,10 @@ int RunUp(const UpFlags& flags) {
     if (failed) {
       std::cerr << "switchboard up: the xDS control plane did not start on " << config->xds
                 << ": " << *failed << "\n";
-      group.StopAll(kStopGrace);
+      group.StopAll(kStopGrace, kXdsChild);
       return 1;
     }
-    started.emplace_back("xds", config->xds);
+    started.emplace_back(kXdsChild, config->xds);
   }
   for (const auto& [name, default_port] : common::KnownServices()) {
     if (wanted.count(name) == 0) continue;
@@ -276,11 +292,10 @@ int RunUp(const UpFlags& flags) {
       const std::string& address = addresses[replica - 1];
       const std::string child = ReplicaName(name, replica, endpoint.replicas);
       const int port = endpoint.port == 0 ? 0 : endpoint.port + replica - 1;
-      if (port != 0 && !PortIsFree(config->host, port)) {
-        std::cerr << "switchboard up: cannot listen on " << address << " for " << child
-                  << ": the port is in use (another `switchboard up`? set services." << name
-                  << ".port in --config)\n";
-        group.StopAll(kStopGrace);
+      if (auto problem = port == 0 ? std::nullopt : PortProblem(config->host, port)) {
+        std::cerr << "switchboard up: cannot listen on " << address << " for " << child << ": "
+                  << *problem << " (set services." << name << ".port in --config)\n";
+        group.StopAll(kStopGrace, kXdsChild);
         return 1;
       }
       if (!group.Start(child, {self, "serve", name, "--config", config_file, "--replica",
@@ -290,7 +305,7 @@ int RunUp(const UpFlags& flags) {
       }
       if (auto failed = WaitHealthy(group, address, *ready_timeout, flags.ready_timeout)) {
         std::cerr << "switchboard up: " << child << " did not start: " << *failed << "\n";
-        group.StopAll(kStopGrace);
+        group.StopAll(kStopGrace, kXdsChild);
         return 1;
       }
       started.emplace_back(child, address);
@@ -302,21 +317,27 @@ int RunUp(const UpFlags& flags) {
     auto gateway_config = WriteGatewayFiles(*config, wanted);
     if (!gateway_config.ok()) {
       std::cerr << "switchboard up: " << gateway_config.status().message() << "\n";
-      group.StopAll(kStopGrace);
+      group.StopAll(kStopGrace, kXdsChild);
       return 1;
     }
     const std::string address = fmt::format("{}:{}", config->host, config->gateway_port);
-    if (!PortIsFree(config->host, config->gateway_port)) {
-      std::cerr << "switchboard up: cannot listen on " << address
-                << " for the gateway: the port is in use (set gateway_port in --config)\n";
-      group.StopAll(kStopGrace);
+    if (auto problem = PortProblem(config->host, config->gateway_port)) {
+      std::cerr << "switchboard up: cannot listen on " << address << " for the gateway: "
+                << *problem << " (set gateway_port in --config)\n";
+      group.StopAll(kStopGrace, kXdsChild);
       return 1;
     }
+    std::optional<std::string> failed;
     if (!group.Start("gateway", {self, "gateway", "--config", *gateway_config, "--log-level",
-                                 config->log_level}) ||
-        !WaitListening(group, config->host, config->gateway_port, *ready_timeout)) {
-      std::cerr << "switchboard up: the gateway did not start on " << address << "\n";
-      group.StopAll(kStopGrace);
+                                 config->log_level})) {
+      failed = "cannot start it";
+    } else {
+      failed = WaitListening(group, config->host, config->gateway_port, *ready_timeout,
+                             flags.ready_timeout);
+    }
+    if (failed) {
+      std::cerr << "switchboard up: the gateway on " << address << ": " << *failed << "\n";
+      group.StopAll(kStopGrace, kXdsChild);
       return 1;
     }
     started.emplace_back("gateway", address);
@@ -360,7 +381,7 @@ int RunUp(const UpFlags& flags) {
     }
     if (exit_code != 0) break;
   }
-  group.StopAll(kStopGrace);
+  group.StopAll(kStopGrace, kXdsChild);
   return exit_code;
 }
 
@@ -371,7 +392,8 @@ void AddUpCommand(CLI::App& app, CommandRunner& runner) {
   CLI::App* cmd = app.add_subcommand("up", "Start the whole system, one process per service");
   cmd->add_option("--config", flags->config_path, "System config YAML file")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--data-dir", flags->data_dir, "Directory for databases and files (./var)");
+  CLI::Option* data_dir =
+      cmd->add_option("--data-dir", flags->data_dir, "Directory for databases and files (./var)");
   cmd->add_option("--only", flags->only, "Comma-separated services to start (default: all)");
   cmd->add_option("--replicas", flags->replicas,
                   "Replicas per service on consecutive ports, e.g. ticket=3,stock=2 (a replica "
@@ -381,7 +403,10 @@ void AddUpCommand(CLI::App& app, CommandRunner& runner) {
                 "services register there and reach each other through xds:///<service>");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   cmd->add_option("--ready-timeout", flags->ready_timeout, "How long each service may take to become healthy");
-  cmd->callback([flags, &runner] { runner = [flags] { return RunUp(*flags); }; });
+  cmd->callback([flags, data_dir, &runner] {
+    flags->data_dir_given = data_dir->count() > 0;
+    runner = [flags] { return RunUp(*flags); };
+  });
 }
 
 }  // namespace switchboard::cli

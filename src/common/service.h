@@ -29,9 +29,14 @@ class Service {
   virtual ~Service() = default;
   // The grpc++ services to register; owned by this object.
   virtual std::vector<grpc::Service*> GrpcServices() = 0;
-  // Called before the server shuts down: ends long-lived streams and stops background work so
-  // shutdown does not wait for clients that never hang up.
+  // Called once the server has stopped taking calls and those in flight had their grace
+  // period (common::HostOptions::shutdown_grace): ends whatever still runs, with UNAVAILABLE,
+  // and stops background work, so shutdown does not wait for clients that never hang up.
   virtual void BeginShutdown() {}
+  // True for a service whose streams never end by themselves (subscriptions, price watches,
+  // chats, xDS streams): its BeginShutdown runs as soon as the server stops taking calls, as
+  // waiting out the grace for them would only delay the stop.
+  virtual bool HasEndlessStreams() const { return false; }
 };
 
 // Builds a service from its options; fails with a message naming a bad setting.

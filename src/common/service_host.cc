@@ -2,17 +2,30 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/port_check.h"
 #include "common/rpc_log.h"
 #include "common/service_names_option.h"
 
 namespace switchboard::common {
+namespace {
+
+// After the grace, how long the services' own answers to the calls they end have before
+// grpc++ cancels whatever is still open.
+constexpr std::chrono::milliseconds kEndCallsMargin{500};
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::string& address,
                                                                 std::vector<Service*> services,
@@ -20,6 +33,16 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat("address \"", address, "\" is not host:port"));
+  }
+  // Checked first, so a port in use is one clear line (and says what holds it) instead of
+  // grpc-core's error dump; a port held only by a client connection is waited for.
+  int port = 0;
+  if (absl::SimpleAtoi(address.substr(colon + 1), &port) && port != 0) {
+    const PortUse use = AwaitPort(address.substr(0, colon), port);
+    if (use.kind != PortUse::Kind::kFree) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ": ",
+                                                 DescribePortUse(use)));
+    }
   }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -78,8 +101,30 @@ void ServiceHost::Shutdown() {
   shut_down_ = true;
   stopping_->store(true);
   server_->GetHealthCheckService()->SetServingStatus(false);
-  for (Service* service : services_) service->BeginShutdown();
-  server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
+  for (Service* service : services_) {
+    if (service->HasEndlessStreams()) service->BeginShutdown();
+  }
+  // grpc++ refuses new calls from here on and lets those in flight run until its deadline,
+  // then cancels them. When the grace is over the services end theirs first, with their own
+  // status; the margin lets those answers go out before grpc++ cancels what is left.
+  std::mutex mutex;
+  std::condition_variable drained;
+  bool done = false;
+  std::thread stopper([&] {
+    server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace +
+                      kEndCallsMargin);
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+    drained.notify_all();
+  });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    drained.wait_for(lock, options_.shutdown_grace, [&] { return done; });
+  }
+  for (Service* service : services_) {
+    if (!service->HasEndlessStreams()) service->BeginShutdown();
+  }
+  stopper.join();
   server_->Wait();
 }
 

@@ -46,7 +46,9 @@ class ServiceHost {
   // SERVING or NOT_SERVING for every health check name: a NOT_SERVING replica keeps answering
   // calls it gets but health-checking clients and the gateway stop sending new ones.
   void SetServing(bool serving);
-  // Marks every service NOT_SERVING, ends streams, then stops within the grace period.
+  // Drains: marks every service NOT_SERVING and refuses new calls; calls in flight get the
+  // grace period to finish, then the services end what is left (Service::BeginShutdown).
+  // Endless streams are ended at once (Service::HasEndlessStreams).
   void Shutdown();
 
  private:

@@ -7,8 +7,15 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
+// The database's file, so that an error ("file is not a database") says which one.
+std::string FileOf(sqlite3* db) {
+  const char* file = sqlite3_db_filename(db, "main");
+  return file != nullptr && *file != '\0' ? file : "(in memory)";
+}
+
 absl::Status SqliteError(sqlite3* db, const std::string& what) {
-  return absl::InternalError(absl::StrCat("sqlite ", what, ": ", sqlite3_errmsg(db)));
+  return absl::InternalError(
+      absl::StrCat("sqlite ", what, ": ", sqlite3_errmsg(db), " (", FileOf(db), ")"));
 }
 
 }  // namespace
@@ -108,7 +115,7 @@ absl::Status Database::Execute(std::string_view sql) {
     std::string message = error != nullptr ? error : sqlite3_errstr(rc);
     sqlite3_free(error);
     if (rc == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
-    return absl::InternalError(absl::StrCat("sqlite: ", message));
+    return absl::InternalError(absl::StrCat("sqlite: ", message, " (", FileOf(db_), ")"));
   }
   return absl::OkStatus();
 }

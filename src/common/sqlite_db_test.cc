@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -74,6 +77,20 @@ TEST(SqliteDb, OpenFailsWithClearError) {
   auto db = Database::Open("/nonexistent-dir/x/y.db");
   ASSERT_FALSE(db.ok());
   EXPECT_NE(db.status().message().find("/nonexistent-dir/x/y.db"), std::string::npos);
+}
+
+TEST(SqliteDb, AFileThatIsNotADatabaseIsNamedInTheError) {
+  char pattern[] = "/tmp/sb-notadb-XXXXXX";
+  const int fd = mkstemp(pattern);
+  const std::string junk(4096, 'x');
+  ASSERT_EQ(write(fd, junk.data(), junk.size()), static_cast<ssize_t>(junk.size()));
+  close(fd);
+  auto db = Database::Open(pattern);
+  std::remove(pattern);
+  ASSERT_FALSE(db.ok());
+  EXPECT_NE(db.status().message().find("file is not a database"), std::string::npos)
+      << db.status();
+  EXPECT_NE(db.status().message().find(pattern), std::string::npos) << db.status();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/duration.h"
+#include "common/yaml_strict.h"
 
 namespace switchboard::common {
 namespace {
@@ -123,6 +124,7 @@ absl::Status SystemConfig::Validate() const {
 }
 
 absl::Status ApplyReplicaCounts(const std::string& spec, SystemConfig& config) {
+  std::map<std::string, std::string> given;  // service -> the part that named it
   for (absl::string_view part : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
     const std::vector<std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
     int count = 0;
@@ -134,6 +136,11 @@ absl::Status ApplyReplicaCounts(const std::string& spec, SystemConfig& config) {
     if (it == config.services.end()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--replicas: unknown service \"", kv[0], "\""));
+    }
+    if (auto [first, inserted] = given.emplace(kv[0], std::string(part)); !inserted) {
+      return absl::InvalidArgumentError(absl::StrCat("--replicas: ", kv[0], " is given twice (",
+                                                     first->second, " and ", std::string(part),
+                                                     ")"));
     }
     if (count < 1 || count > kMaxReplicas) {
       return absl::InvalidArgumentError(absl::StrCat("--replicas: ", kv[0], "=", count,
@@ -157,12 +164,9 @@ SystemConfig DefaultSystemConfig() {
 }
 
 absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
-  }
+  auto loaded = LoadYamlFileStrict(path);
+  if (!loaded.ok()) return loaded.status();
+  const YAML::Node& root = *loaded;
   SystemConfig config = DefaultSystemConfig();
   if (root.IsNull()) return config;
   if (!root.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": not a YAML map"));

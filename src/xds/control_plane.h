@@ -39,6 +39,7 @@ class ControlPlane final : public common::Service {
 
   std::vector<grpc::Service*> GrpcServices() override { return {&ads_, &registry_service_}; }
   void BeginShutdown() override;
+  bool HasEndlessStreams() const override { return true; }
 
   ReplicaRegistry& registry() { return registry_; }
   AdsServer& ads() { return ads_; }

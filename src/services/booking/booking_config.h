@@ -32,7 +32,8 @@ struct BookingConfig {
   // Compensation runs after the caller's deadline, so it has its own.
   std::chrono::milliseconds compensation_timeout = kDefaultCompensationTimeout;
   std::chrono::milliseconds notification_timeout = kDefaultNotificationTimeout;
-  // How often PENDING bookings left by a crash or a failed compensation are cleaned up.
+  // How often PENDING bookings left by a crash are cleaned up, and the compensation a failed
+  // booking still owes (its upstream was unreachable) is tried again.
   std::chrono::milliseconds recovery_interval = kDefaultRecoveryInterval;
   common::DeadlinePolicy deadline_policy;
 };

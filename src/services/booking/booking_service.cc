@@ -238,8 +238,8 @@ class BookingService final : public common::Service {
     if (recovery_.joinable()) recovery_.join();
   }
 
-  // PENDING bookings that no running chain owns were left by a crash or by a compensation
-  // that failed: undo them (both steps are idempotent) and mark them FAILED.
+  // PENDING bookings that no running chain owns were left by a crash: undo them (both steps
+  // are idempotent) and mark them FAILED. (A chain that fails marks its booking FAILED itself.)
   void RecoverOnce() {
     const auto older_than = std::chrono::system_clock::now() -
                             config_.deadline_policy.max_timeout - config_.compensation_timeout;
@@ -250,8 +250,8 @@ class BookingService final : public common::Service {
     }
     for (BookingRecord& record : *stale) {
       if (in_flight_.Contains(record.booking.id())) continue;
-      grpc::Status undone =
-          upstream_->CompensateBlocking(record.booking.id(), config_.compensation_timeout);
+      grpc::Status undone = upstream_->CompensateBlocking(record.booking.id(), /*refund=*/true,
+                                                          config_.compensation_timeout);
       if (!undone.ok()) {
         spdlog::warn("booking recovery: {} not compensated yet: {}", record.booking.id(),
                      undone.error_message());
@@ -266,11 +266,37 @@ class BookingService final : public common::Service {
     }
   }
 
+  // FAILED bookings whose compensation did not go through when they failed: undone now,
+  // their status and reason left as they are.
+  void RetryOwedCompensation() {
+    auto owing = store_->OwingCompensation();
+    if (!owing.ok()) {
+      spdlog::error("booking compensation retry: {}", owing.status().ToString());
+      return;
+    }
+    for (BookingRecord& record : *owing) {
+      if (in_flight_.Contains(record.booking.id())) continue;
+      grpc::Status undone = upstream_->CompensateBlocking(
+          record.booking.id(), record.owed == OwedCompensation::kRefundAndRelease,
+          config_.compensation_timeout);
+      if (!undone.ok()) {
+        spdlog::warn("booking {}: compensation still incomplete: {}", record.booking.id(),
+                     undone.error_message());
+        continue;
+      }
+      record.owed = OwedCompensation::kNone;
+      if (auto saved = store_->Save(record); saved.ok()) {
+        spdlog::info("booking {}: compensation completed", record.booking.id());
+      }
+    }
+  }
+
   void RecoveryLoop() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_) {
       lock.unlock();
       RecoverOnce();
+      RetryOwedCompensation();
       lock.lock();
       wake_.wait_for(lock, config_.recovery_interval, [this] { return stopping_; });
     }

@@ -32,13 +32,18 @@ const std::vector<common::Migration>& Migrations() {
         CREATE INDEX bookings_by_status ON bookings (status, created_us);
         CREATE INDEX bookings_by_event ON bookings (event_id, status);
       )sql"},
+      // A booking is FAILED as soon as its chain fails; what it still owes to be undone is
+      // kept beside it (OwedCompensation) for the background retry.
+      {2, "owed compensation", R"sql(
+        ALTER TABLE bookings ADD COLUMN owed_compensation INTEGER NOT NULL DEFAULT 0;
+      )sql"},
   };
   return kMigrations;
 }
 
 constexpr char kColumns[] =
     "SELECT id, event_id, user_id, seats, amount, currency, status, payment_id, failure_code, "
-    "failure_reason, created_us FROM bookings";
+    "failure_reason, created_us, owed_compensation FROM bookings";
 
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -62,6 +67,7 @@ BookingRecord RecordFromRow(const common::Statement& row) {
   const int64_t created_us = row.ColumnInt(10);
   b.mutable_created_at()->set_seconds(created_us / 1000000);
   b.mutable_created_at()->set_nanos(static_cast<int32_t>(created_us % 1000000) * 1000);
+  record.owed = static_cast<OwedCompensation>(row.ColumnInt(11));
   return record;
 }
 
@@ -126,7 +132,7 @@ absl::Status BookingStore::Save(const BookingRecord& record) {
   std::lock_guard<std::mutex> lock(db_->mutex());
   auto stmt = db_->PrepareCached(
       "UPDATE bookings SET amount = ?, currency = ?, status = ?, payment_id = ?, "
-      "failure_code = ?, failure_reason = ?, updated_us = ? WHERE id = ?");
+      "failure_code = ?, failure_reason = ?, owed_compensation = ?, updated_us = ? WHERE id = ?");
   if (!stmt.ok()) return stmt.status();
   const v1::Booking& b = record.booking;
   stmt->Bind(1, b.amount())
@@ -135,8 +141,9 @@ absl::Status BookingStore::Save(const BookingRecord& record) {
       .Bind(4, b.payment_id())
       .Bind(5, record.failure_code)
       .Bind(6, b.failure_reason())
-      .Bind(7, NowMicros())
-      .Bind(8, b.id());
+      .Bind(7, static_cast<int>(record.owed))
+      .Bind(8, NowMicros())
+      .Bind(9, b.id());
   if (auto s = stmt->Run(); !s.ok()) return s;
   if (db_->Changes() != 1) return absl::NotFoundError(absl::StrCat("booking ", b.id(), " not found"));
   return absl::OkStatus();
@@ -197,6 +204,22 @@ absl::StatusOr<std::vector<BookingRecord>> BookingStore::StalePending(
       .Bind(2, static_cast<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                         older_than.time_since_epoch())
                                         .count()));
+  std::vector<BookingRecord> records;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    records.push_back(RecordFromRow(*stmt));
+  }
+  return records;
+}
+
+absl::StatusOr<std::vector<BookingRecord>> BookingStore::OwingCompensation() {
+  std::lock_guard<std::mutex> lock(db_->mutex());
+  auto stmt = db_->Prepare(absl::StrCat(kColumns, " WHERE status = ? AND owed_compensation != ?"));
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, static_cast<int>(v1::Booking::STATUS_FAILED))
+      .Bind(2, static_cast<int>(OwedCompensation::kNone));
   std::vector<BookingRecord> records;
   while (true) {
     auto row = stmt->Step();

@@ -16,9 +16,14 @@ namespace switchboard::booking {
 
 // A booking with how it ended: failure_code is the gRPC code a failed booking returned, so a
 // retry with the same idempotency key gets the same answer.
+// What undoing a failed booking still needs after its compensation did not go through (the
+// ticket or payment service unreachable): retried in the background until done.
+enum class OwedCompensation { kNone = 0, kRelease = 1, kRefundAndRelease = 2 };
+
 struct BookingRecord {
   v1::Booking booking;
   int failure_code = 0;
+  OwedCompensation owed = OwedCompensation::kNone;
 };
 
 struct BookingPage {
@@ -44,6 +49,8 @@ class BookingStore {
   // PENDING bookings created before `older_than`: work a crash or a lost compensation left.
   absl::StatusOr<std::vector<BookingRecord>> StalePending(
       std::chrono::system_clock::time_point older_than);
+  // FAILED bookings whose compensation is still owed.
+  absl::StatusOr<std::vector<BookingRecord>> OwingCompensation();
 
   struct Totals {
     int64_t confirmed_seats = 0;

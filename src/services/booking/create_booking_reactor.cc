@@ -124,6 +124,16 @@ void CreateBookingReactor::Confirm() {
 }
 
 void CreateBookingReactor::Fail(const grpc::Status& status, bool refund) {
+  // FAILED at once, with the step that failed as the reason: what is still to undo is a
+  // matter between this service and its upstream, not the caller's booking.
+  record_.booking.set_status(v1::Booking::STATUS_FAILED);
+  record_.booking.set_failure_reason(status.error_message());
+  record_.failure_code = static_cast<int>(status.error_code());
+  record_.owed = refund ? OwedCompensation::kRefundAndRelease : OwedCompensation::kRelease;
+  if (auto saved = deps_.store->Save(record_); !saved.ok()) {
+    spdlog::error("booking {}: failed, but its state was not saved: {}", record_.booking.id(),
+                  saved.ToString());
+  }
   // Compensation outlives the caller's deadline on purpose: it has a timeout of its own.
   const auto timeout = deps_.config->compensation_timeout;
   auto make_context = [timeout] {
@@ -134,17 +144,15 @@ void CreateBookingReactor::Fail(const grpc::Status& status, bool refund) {
   deps_.upstream->Compensate(
       record_.booking.id(), refund, make_context, [this, status](const grpc::Status& undone) {
         if (undone.ok()) {
-          record_.booking.set_status(v1::Booking::STATUS_FAILED);
-          record_.booking.set_failure_reason(status.error_message());
-          record_.failure_code = static_cast<int>(status.error_code());
+          record_.owed = OwedCompensation::kNone;
           if (auto saved = deps_.store->Save(record_); !saved.ok()) {
-            spdlog::error("booking {}: failed, but its state was not saved: {}",
+            spdlog::error("booking {}: compensated, but that was not saved: {}",
                           record_.booking.id(), saved.ToString());
           }
         } else {
-          // Left PENDING: the recovery sweep compensates it later.
-          spdlog::error("booking {}: compensation incomplete ({}); recovery will retry",
-                        record_.booking.id(), undone.error_message());
+          // Still owed: the background retry undoes it once the upstream answers again.
+          spdlog::warn("booking {}: compensation incomplete ({}); retried in the background",
+                       record_.booking.id(), undone.error_message());
         }
         deps_.in_flight->Complete(record_.booking.id(), record_, status);
         Respond(status);

@@ -42,8 +42,8 @@ class CreateBookingReactor : public grpc::ServerUnaryReactor {
   void Charge();
   void OnCharged(const grpc::Status& status);
   void Confirm();
-  // Undoes what may have happened (refund when a charge was attempted, always release), then
-  // records the failure and answers with `status`.
+  // Records the failure (FAILED, `status` as the reason, the compensation owed), undoes what
+  // may have happened (refund when a charge was attempted, always release), then answers.
   void Fail(const grpc::Status& status, bool refund);
   void Respond(const grpc::Status& status);
 

@@ -69,9 +69,9 @@ void Upstream::Compensate(const std::string& booking_id, bool refund, ContextFac
                             });
 }
 
-grpc::Status Upstream::CompensateBlocking(const std::string& booking_id,
+grpc::Status Upstream::CompensateBlocking(const std::string& booking_id, bool refund,
                                           std::chrono::milliseconds timeout) {
-  {
+  if (refund) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + timeout);
     payment::v1::RefundRequest request;

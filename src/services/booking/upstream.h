@@ -36,7 +36,8 @@ class Upstream {
   void Compensate(const std::string& booking_id, bool refund, ContextFactory make_context,
                   Done done);
   // The same, blocking: for the recovery sweep, which runs on its own thread.
-  grpc::Status CompensateBlocking(const std::string& booking_id, std::chrono::milliseconds timeout);
+  grpc::Status CompensateBlocking(const std::string& booking_id, bool refund,
+                                  std::chrono::milliseconds timeout);
 
   // Fire and forget, with its own timeout: a confirmed booking stays confirmed when the
   // notification cannot be delivered.

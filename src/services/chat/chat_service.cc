@@ -30,6 +30,7 @@ class ChatService final : public common::Service {
       : hub_(hub_limits, std::move(now_ms)), grpc_service_(&hub_, stream_limits) {}
   std::vector<grpc::Service*> GrpcServices() override { return {&grpc_service_}; }
   void BeginShutdown() override { hub_.BeginShutdown(); }
+  bool HasEndlessStreams() const override { return true; }
 
  private:
   ChatHub hub_;

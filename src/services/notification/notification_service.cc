@@ -82,6 +82,7 @@ class NotificationServiceHost final : public NotificationService {
 
   std::vector<grpc::Service*> GrpcServices() override { return {&grpc_service_}; }
   void BeginShutdown() override { registry_.Shutdown(); }
+  bool HasEndlessStreams() const override { return true; }
   size_t SubscriberCount(const std::string& user_id) override {
     return registry_.CountFor(user_id);
   }

@@ -156,7 +156,11 @@ TEST_F(PaymentServiceTest, FraudDownIsUnavailable) {
 }
 
 TEST_F(PaymentServiceTest, ShutdownEndsChargesWaitingOnFraud) {
-  StartSystem("{delay: 30s}");
+  // No grace: charges in flight get it before the service ends them (ServiceHost::Shutdown);
+  // what is measured here is how promptly payment ends one once it is over.
+  common::HostOptions no_grace;
+  no_grace.shutdown_grace = milliseconds(0);
+  StartSystem("{delay: 30s}", "{}", {}, no_grace);
   AsyncCharge charge;
   charge.request = ChargeOf("bkg_1");
   charge.context.set_deadline(std::chrono::system_clock::now() + milliseconds(60000));

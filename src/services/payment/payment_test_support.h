@@ -71,7 +71,8 @@ class PaymentSystemTest : public ::testing::Test {
  protected:
   // Fraud first, then payment pointed at it.
   void StartSystem(const std::string& fraud_settings = "{}",
-                   const std::string& payment_settings = "{}", PaymentClocks clocks = {}) {
+                   const std::string& payment_settings = "{}", PaymentClocks clocks = {},
+                   const common::HostOptions& payment_host_options = {}) {
     fraud_server_ =
         std::make_unique<switchboard::testing::TestServer>(fraud::MakeFraudService, fraud_settings);
     fraud_ = fraud::AsFraudService(fraud_server_->service());
@@ -80,7 +81,7 @@ class PaymentSystemTest : public ::testing::Test {
         [clocks](const common::ServiceOptions& options) {
           return MakePaymentServiceWithClocks(options, clocks);
         },
-        payment_settings, common::HostOptions{},
+        payment_settings, payment_host_options,
         std::map<std::string, std::string>{{"fraud", fraud_server_->address()}});
     payment_ = AsPaymentService(payment_server_->service());
     ASSERT_NE(payment_, nullptr);

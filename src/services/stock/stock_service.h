@@ -30,6 +30,7 @@ class StockService final : public common::Service {
   std::vector<grpc::Service*> GrpcServices() override;
   // Stops the ticker and ends every watch and publish stream with UNAVAILABLE.
   void BeginShutdown() override;
+  bool HasEndlessStreams() const override { return true; }
 
   MarketFeed& feed() { return feed_; }
   // Price updates dropped so far because watchers read too slowly.
