@@ -13,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "common/duration.h"
+#include "common/yaml_strict.h"
 
 namespace switchboard::gateway {
 namespace {
@@ -295,7 +296,7 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
                                                  const std::string& source) {
   YAML::Node root;
   try {
-    root = YAML::Load(yaml);
+    root = common::LoadYamlStrict(yaml);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.what()));
   }

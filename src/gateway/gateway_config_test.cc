@@ -133,6 +133,9 @@ TEST(GatewayConfig, EveryBadValueNamesItsKey) {
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\ntls: on\n", "tls: unknown key"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nworkers: 0\n",
        "workers: 0 is outside 1..64"},
+      {"descriptors: [x.pb]\ncors: {allow_origins: [\"https://a.test\"]}\nservices: {a.B: {backends: "
+       "[h:1]}}\ncors: {allow_origins: [\"*\"]}\n",
+       "duplicate key \"cors\""},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nworkers: 65\n",
        "workers: 65 is outside 1..64"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nworkers: all\n",
