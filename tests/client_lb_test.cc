@@ -6,11 +6,15 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -127,9 +131,11 @@ bool WaitUntilRouted(TicketStub& stub, int replica, bool in_rotation) {
   return false;
 }
 
-std::unique_ptr<TicketStub> InternalStub(const std::string& target, const std::string& policy) {
+std::unique_ptr<TicketStub> InternalStub(const std::string& target, const std::string& policy,
+                                         int idempotent_attempts = 3) {
   common::ChannelPolicy channel_policy;
   channel_policy.lb_policy = policy;
+  channel_policy.idempotent_attempts = idempotent_attempts;
   return ticket::v1::TicketService::NewStub(common::MakeInternalChannel(
       target, ticket::v1::TicketService::service_full_name(), channel_policy));
 }
@@ -208,15 +214,34 @@ TEST(ClientLoadBalancing, NotServingReplicaGetsNothingUntilServingAgain) {
 }
 
 TEST(ClientLoadBalancing, KilledReplicaCostsNoIdempotentCallAndComesBack) {
+  constexpr auto kWarmUp = std::chrono::milliseconds(500);
+  constexpr auto kDeadFor = std::chrono::milliseconds(1500);
+  constexpr auto kBackFor = std::chrono::milliseconds(2500);
+  constexpr int64_t kOutWithinUs = 1000000;
+  constexpr int64_t kBackWithinUs = 2000000;
+  // Probe calls answered between kOutWithinUs after the kill and the restart: without them
+  // "no call went to the dead replica after 1 s" would hold for want of calls.
+  constexpr int kMinProbeCallsAfterOut = 10;
   TicketReplicas replicas;
   auto stub = InternalStub(replicas.StaticListTarget(), "round_robin");
   ASSERT_EQ(CountReplies(*stub, 300).size(), static_cast<size_t>(kReplicas));
+  // The same balancing without retries: a call the channel routes to the dead replica fails
+  // here instead of being retried unseen, so its start time tells when replica 3 left the
+  // rotation. (A reply from replica 3 cannot tell: a killed process answers nothing.)
+  constexpr int kNoRetries = 1;
+  auto probe = InternalStub(replicas.StaticListTarget(), "round_robin", kNoRetries);
+  ASSERT_EQ(CountReplies(*probe, 300).size(), static_cast<size_t>(kReplicas));
+  struct ProbeCall {
+    int64_t started_us;
+    bool ok;
+  };
+  std::vector<ProbeCall> probe_calls;
+  std::mutex probe_mu;
 
   // Steady load from a few callers while one replica dies and comes back.
   std::atomic<bool> stop{false};
   std::atomic<int> failures{0};
   std::atomic<int> calls{0};
-  std::atomic<int64_t> last_call_to_3_us{0};
   std::atomic<int64_t> first_call_to_3_us{0};
   const auto start = std::chrono::steady_clock::now();
   auto since_start_us = [&] {
@@ -228,6 +253,14 @@ TEST(ClientLoadBalancing, KilledReplicaCostsNoIdempotentCallAndComesBack) {
   std::vector<std::thread> callers;
   std::string first_failure;
   std::mutex failure_mu;
+  callers.emplace_back([&] {
+    while (!stop) {
+      const int64_t started_us = since_start_us();
+      const bool ok = GetEvent(*probe).ok();
+      std::lock_guard<std::mutex> lock(probe_mu);
+      probe_calls.push_back({started_us, ok});
+    }
+  });
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&] {
       while (!stop) {
@@ -239,32 +272,45 @@ TEST(ClientLoadBalancing, KilledReplicaCostsNoIdempotentCallAndComesBack) {
           if (first_failure.empty()) first_failure = id.status().ToString();
           continue;
         }
-        if (ReplicaOf(*id) == 3) {
-          if (!restarted) {
-            last_call_to_3_us = since_start_us();
-          } else if (first_call_to_3_us == 0) {
-            first_call_to_3_us = since_start_us();
-          }
+        if (ReplicaOf(*id) == 3 && restarted && first_call_to_3_us == 0) {
+          first_call_to_3_us = since_start_us();
         }
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::this_thread::sleep_for(kWarmUp);
   const int64_t killed_at_us = since_start_us();
   replicas.Kill(3);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  const int64_t out_by_us = last_call_to_3_us;
+  std::this_thread::sleep_for(kDeadFor);
+  const int64_t restart_at_us = since_start_us();
   restarted = true;
   replicas.Start(3);  // returns once it answers health checks
   const int64_t healthy_at_us = since_start_us();
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  std::this_thread::sleep_for(kBackFor);
   stop = true;
   for (auto& caller : callers) caller.join();
 
   EXPECT_EQ(failures, 0) << "of " << calls << " calls; first: " << first_failure;
-  EXPECT_LE(out_by_us - killed_at_us, 1000000) << "the dead replica was still answering";
+  // Every probe call has ended (each has a deadline). Of those started while replica 3 was
+  // dead, the latest that failed is the last the channel sent to it; the answered ones after
+  // the 1 s mark show that the probe kept asking.
+  int64_t out_by_us = killed_at_us;
+  int answered_after_out = 0;
+  for (const ProbeCall& call : probe_calls) {
+    if (call.started_us < killed_at_us || call.started_us >= restart_at_us) continue;
+    if (!call.ok) out_by_us = std::max(out_by_us, call.started_us);
+    if (call.ok && call.started_us > killed_at_us + kOutWithinUs) ++answered_after_out;
+  }
+  EXPECT_LE(out_by_us - killed_at_us, kOutWithinUs)
+      << "the channel still sent calls to the dead replica " << (out_by_us - killed_at_us) / 1000
+      << " ms after the kill";
+  EXPECT_GE(answered_after_out, kMinProbeCallsAfterOut)
+      << "too few probe calls ran after the 1 s mark to tell";
   ASSERT_GT(first_call_to_3_us, 0) << "the restarted replica never got a call";
-  EXPECT_LE(first_call_to_3_us - healthy_at_us, 2000000);
+  EXPECT_LE(first_call_to_3_us - healthy_at_us, kBackWithinUs);
+  std::cout << "dead replica's last call started " << (out_by_us - killed_at_us) / 1000
+            << " ms after the kill; " << answered_after_out << " probe calls answered after "
+            << kOutWithinUs / 1000 << " ms\n";
 }
 
 }  // namespace

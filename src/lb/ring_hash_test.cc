@@ -1,8 +1,13 @@
+// RingHash and Hash64: stickiness, spread, minimal movement on removal, weights, and the hash
+// values themselves, pinned so a key keeps its owner across restarts and builds.
 #include "lb/ring_hash.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
+#include <string>
+#include <vector>
 
 namespace switchboard::lb {
 namespace {
@@ -82,8 +87,43 @@ TEST(RingHash, WeightsScalePointsAndLargeWeightsAreBounded) {
   for (const auto& n : names) heavy.push_back({n, 1000, 0, true});
   RingHash big(heavy);
   EXPECT_LE(big.ring_size(), RingHash::kMaxRingPoints);
-  EXPECT_EQ(Hash64("abc"), Hash64("abc"));
   EXPECT_NE(Hash64("abc"), Hash64("abd"));
+}
+
+// A key's owner must not change when the gateway restarts: a chat room pinned to one replica
+// would move (and its members split) if the hash were seeded per process or changed between
+// builds. So the values are pinned as literals, computed once from FNV-1a + splitmix64 (and
+// checked against an independent implementation), never from Hash64 itself.
+TEST(RingHash, Hash64IsPinnedSoKeysKeepTheirOwnersAcrossRestarts) {
+  const struct {
+    const char* key;
+    uint64_t hash;
+  } kPinned[] = {
+      {"", 0xf52a15e9a9b5e89bull},           {"a", 0x02c0bdbf481420f8ull},
+      {"abc", 0x0dd490490804b508ull},        {"room-1", 0x8092b68d8a8c9e8cull},
+      {"chat:lobby", 0xa43892c217aaff4bull}, {"user-42", 0x7a1596f0e94b5793ull},
+  };
+  for (const auto& pinned : kPinned) {
+    EXPECT_EQ(Hash64(pinned.key), pinned.hash) << "\"" << pinned.key << "\"";
+  }
+  // The ring's points derive from the addresses alone, so a fresh ring over the same
+  // endpoints gives every key the owner it had before the restart.
+  const std::vector<std::string> addresses = {"10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1"};
+  auto c = Endpoints(addresses);
+  RingHash ring(c);
+  const struct {
+    const char* key;
+    const char* owner;
+  } kOwners[] = {
+      {"room-1", "10.0.0.1:1"}, {"room-2", "10.0.0.3:1"}, {"room-3", "10.0.0.3:1"},
+      {"room-4", "10.0.0.1:1"}, {"lobby", "10.0.0.1:1"},  {"general", "10.0.0.2:1"},
+  };
+  for (const auto& pinned : kOwners) {
+    const std::string key = pinned.key;
+    const int owner = ring.Pick(c, &key);
+    ASSERT_GE(owner, 0) << key;
+    EXPECT_EQ(addresses[static_cast<size_t>(owner)], pinned.owner) << key;
+  }
 }
 
 }  // namespace

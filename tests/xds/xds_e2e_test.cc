@@ -1,6 +1,8 @@
-// `switchboard xds` with real `switchboard serve ticket` replicas, as a gRPC client sees it
-// through grpc++'s built-in xDS client (xds:///ticket): the split over replicas, weights set
-// through the control plane, replicas that stop heartbeating, and bad operator input.
+// `switchboard xds` with real `switchboard serve ticket --xds` replicas, as a gRPC client sees
+// it through grpc++'s built-in xDS client (xds:///ticket): the split over replicas, weights set
+// through the control plane, replicas that are killed, frozen or stopped (their own
+// registration, heartbeats and deregistration, and the control plane's expiry), and bad
+// operator input. The test registers nothing itself.
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
@@ -10,9 +12,11 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "common/health_probe.h"
@@ -39,13 +43,20 @@ constexpr milliseconds kTtl{1000};
 constexpr milliseconds kStartTimeout{20000};
 constexpr milliseconds kSettleTimeout{15000};
 constexpr milliseconds kCallTimeout{2000};
+constexpr milliseconds kStopTimeout{5000};
+constexpr milliseconds kPollInterval{10};
+// A killed replica's last heartbeat was at most TTL / kHeartbeatsPerTtl before the kill, and
+// the sweeper runs every TTL / kSweepsPerTtl: it is gone by one TTL after the kill, plus this
+// much for a busy machine.
+constexpr milliseconds kExpirySlack = kTtl / 10;
+// Live replicas must outlast this many TTLs on their own heartbeats alone.
+constexpr int kTtlsSurvived = 3;
 
 struct Replica {
   int port = 0;
   std::string address;
   std::string server_id;
   std::unique_ptr<ChildProcess> process;
-  std::unique_ptr<xds::Registration> registration;
 };
 
 // Counts of calls per replica (x-server-id, "ticket-1@127.0.0.1:PORT"), and failures under "".
@@ -88,12 +99,14 @@ class XdsEndToEnd : public ::testing::Test {
       Replica replica;
       replica.port = FreePort();
       replica.address = "127.0.0.1:" + std::to_string(replica.port);
+      // The id the replica gives itself in x-server-id and registers under.
       replica.server_id = "ticket-" + std::to_string(i) + "@" + replica.address;
       const std::string data = dir_.path() + "/ticket-" + std::to_string(i);
       replica.process = std::make_unique<ChildProcess>(
           std::vector<std::string>{SwitchboardBinary(), "serve", "ticket", "--replica",
                                    std::to_string(i), "--host", "127.0.0.1", "--port",
-                                   std::to_string(replica.port), "--data-dir", data},
+                                   std::to_string(replica.port), "--data-dir", data, "--xds",
+                                   xds_address_},
           data + ".log");
       replicas_.push_back(std::move(replica));
     }
@@ -102,33 +115,53 @@ class XdsEndToEnd : public ::testing::Test {
           << replica.process->Output();
       ASSERT_TRUE(common::WaitForServing(replica.address, kStartTimeout))
           << replica.process->Output();
-      // Until `serve --xds` registers itself, the test registers each replica under the id
-      // the replica gives itself in x-server-id.
-      auto registration =
-          xds::Registration::Start(xds_address_, "ticket", replica.address, replica.server_id);
-      ASSERT_TRUE(registration.ok()) << registration.status();
-      replica.registration = std::move(*registration);
     }
-    // The bootstrap is read when the first xds:/// channel is made, once per process.
-    setenv("GRPC_XDS_BOOTSTRAP_CONFIG", xds::BootstrapJson(xds_address_, "xds-e2e").c_str(), 1);
-    stub_ = ticket::v1::TicketService::NewStub(
-        grpc::CreateChannel("xds:///ticket", grpc::InsecureChannelCredentials()));
     registry_ = xds::v1::ReplicaRegistryService::NewStub(
         grpc::CreateChannel(xds_address_, grpc::InsecureChannelCredentials()));
+    // Each replica registered itself, under its own id and address.
+    std::map<std::string, std::string> expected;
+    for (const Replica& replica : replicas_) expected[replica.server_id] = replica.address;
+    ASSERT_TRUE(WaitUntil([&] { return Listed() == expected; }, kStartTimeout))
+        << "registered: " << Describe(Listed()) << "\n"
+        << control_plane_->Output();
+    registered_at_ = std::chrono::steady_clock::now();
+    // The channel gets an xDS client of its own, bound to this test's control plane. The
+    // process-wide one (GRPC_XDS_BOOTSTRAP_CONFIG) lives on while anything still holds it, and
+    // the next test's channel would reuse it, still asking the previous control plane.
+    grpc::ChannelArguments args;
+    args.SetString(GRPC_ARG_TEST_ONLY_DO_NOT_USE_IN_PROD_XDS_BOOTSTRAP_CONFIG,
+                   xds::BootstrapJson(xds_address_, "xds-e2e"));
+    stub_ = ticket::v1::TicketService::NewStub(
+        grpc::CreateCustomChannel("xds:///ticket", grpc::InsecureChannelCredentials(), args));
   }
 
+  // Also after a failed assertion: every child is stopped (ChildProcess kills what does not
+  // exit in time).
   void TearDown() override {
-    for (Replica& replica : replicas_) replica.registration.reset();
-    // All at once, so the processes shut down side by side; a frozen one is woken to exit.
+    // The test's own channels first: their open streams would hold each server for its whole
+    // shutdown grace.
+    stub_.reset();
+    // All at once, so the replicas shut down side by side; a frozen one is woken to exit.
     for (Replica& replica : replicas_) {
       if (replica.process && replica.process->Running()) {
         kill(replica.process->pid(), SIGCONT);
         kill(replica.process->pid(), SIGTERM);
       }
     }
-    if (control_plane_ && control_plane_->Running()) kill(control_plane_->pid(), SIGTERM);
+    // The replicas deregister on the way out, so the control plane goes last.
     for (Replica& replica : replicas_) replica.process.reset();
+    registry_.reset();
+    if (control_plane_ && control_plane_->Running()) kill(control_plane_->pid(), SIGTERM);
     control_plane_.reset();
+  }
+
+  static bool WaitUntil(const std::function<bool()>& condition, milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(kPollInterval);
+    }
+    return true;
   }
 
   Split Call(int calls) {
@@ -207,11 +240,52 @@ class XdsEndToEnd : public ::testing::Test {
     return registry_->SetWeight(&context, request, &response);
   }
 
-  size_t Registered() {
+  // The registry's replicas: server id -> address.
+  std::map<std::string, std::string> Listed() {
     grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
     xds::v1::ListReplicasResponse response;
-    EXPECT_TRUE(registry_->ListReplicas(&context, {}, &response).ok());
-    return response.replicas_size();
+    const grpc::Status status = registry_->ListReplicas(&context, {}, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::map<std::string, std::string> listed;
+    for (const auto& replica : response.replicas()) {
+      listed[replica.server_id()] = replica.address();
+    }
+    return listed;
+  }
+
+  size_t Registered() { return Listed().size(); }
+
+  static std::string Describe(const std::map<std::string, std::string>& listed) {
+    std::string out;
+    for (const auto& [id, address] : listed) out += id + " ";
+    return out.empty() ? "(none)" : out;
+  }
+
+  // Polls until `replica` has left the registry; how long that took since `since`.
+  milliseconds WaitUntilGone(const Replica& replica, std::chrono::steady_clock::time_point since,
+                             milliseconds timeout) {
+    WaitUntil([&] { return Listed().count(replica.server_id) == 0; }, timeout);
+    return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - since);
+  }
+
+  // The live replicas, that is all but `gone`, are still registered although the test has
+  // not touched them for kTtlsSurvived TTLs: only their own heartbeats kept them there.
+  void ExpectSurvivorsStillRegistered(const std::set<int>& gone) {
+    const auto survived = std::chrono::steady_clock::now() - registered_at_;
+    if (survived < kTtl * kTtlsSurvived) {
+      std::this_thread::sleep_for(kTtl * kTtlsSurvived - survived);
+    }
+    const auto listed = Listed();
+    for (int i = 0; i < kReplicas; ++i) {
+      if (gone.count(i)) continue;
+      EXPECT_EQ(listed.count(replicas_[i].server_id), 1u)
+          << replicas_[i].server_id << " expired although it runs: " << Describe(listed) << "\n"
+          << replicas_[i].process->Output();
+      EXPECT_EQ(control_plane_->Output().find("expired server_id=" + replicas_[i].server_id),
+                std::string::npos)
+          << control_plane_->Output();
+    }
   }
 
   testing::TempDir dir_;
@@ -220,10 +294,14 @@ class XdsEndToEnd : public ::testing::Test {
   std::vector<Replica> replicas_;
   std::unique_ptr<ticket::v1::TicketService::Stub> stub_;
   std::unique_ptr<xds::v1::ReplicaRegistryService::Stub> registry_;
+  std::chrono::steady_clock::time_point registered_at_;
   std::string last_error_;
 };
 
-TEST_F(XdsEndToEnd, OneChannelSpreadsEvenlyOverThreeReplicas) { ExpectSplit({1, 1, 1}); }
+TEST_F(XdsEndToEnd, OneChannelSpreadsEvenlyOverThreeReplicas) {
+  ExpectSplit({1, 1, 1});
+  ExpectSurvivorsStillRegistered({});
+}
 
 TEST_F(XdsEndToEnd, WeightsMoveTheSplitWithoutRestarts) {
   ExpectSplit({1, 1, 1});
@@ -251,31 +329,62 @@ TEST_F(XdsEndToEnd, WeightsMoveTheSplitWithoutRestarts) {
 
 TEST_F(XdsEndToEnd, AKilledReplicaLeavesWithinTheTtl) {
   ExpectSplit({1, 1, 1});
-  // As a crashed replica: its heartbeats stop and its process is gone.
-  replicas_[2].registration->Abandon();
+  // A crash: the process is gone at once, its heartbeats with it, and nothing deregisters.
+  const Replica& killed_replica = replicas_[2];
   const auto killed = std::chrono::steady_clock::now();
-  replicas_[2].process->Stop(SIGKILL, milliseconds(5000));
-  while (Registered() == kReplicas &&
-         std::chrono::steady_clock::now() - killed < kTtl + milliseconds(2000)) {
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  const auto gone_after = std::chrono::steady_clock::now() - killed;
-  const auto gone_ms = std::chrono::duration_cast<milliseconds>(gone_after).count();
-  std::cout << "killed replica left the registry after " << gone_ms << "ms (TTL " << kTtl.count()
-            << "ms)\n";
+  killed_replica.process->Stop(SIGKILL, kStopTimeout);
+  ASSERT_FALSE(killed_replica.process->Running());
+  const milliseconds gone_after =
+      WaitUntilGone(killed_replica, killed, kTtl + kExpirySlack + kStartTimeout);
+  std::cout << "killed replica left the registry after " << gone_after.count() << "ms (TTL "
+            << kTtl.count() << "ms)\n";
   EXPECT_EQ(Registered(), static_cast<size_t>(kReplicas - 1));
-  EXPECT_LE(gone_after, kTtl + kTtl / 10) << "left after " << gone_ms << "ms";
+  EXPECT_LE(gone_after.count(), (kTtl + kExpirySlack).count()) << "ms until it left";
+  // Taken out by the control plane's expiry: a killed process cannot deregister.
+  EXPECT_NE(control_plane_->Output().find("expired server_id=" + killed_replica.server_id),
+            std::string::npos)
+      << control_plane_->Output();
   ExpectSplit({1, 1, 0});
+  ExpectSurvivorsStillRegistered({2});
 }
 
 TEST_F(XdsEndToEnd, AFrozenReplicaIsRoutedAroundOnceItsHeartbeatsStop) {
   ExpectSplit({1, 1, 1});
-  // Frozen, its connections stay open: only the control plane can take it out of rotation.
-  replicas_[0].registration->Abandon();
-  ASSERT_EQ(kill(replicas_[0].process->pid(), SIGSTOP), 0);
-  // Past the TTL and the push, so few calls are sent to it and wait out their deadline.
-  std::this_thread::sleep_for(kTtl + kTtl / 2);
+  // Frozen, its connections stay open and its heartbeat thread stops with it: only the
+  // control plane's expiry can take it out of rotation.
+  const Replica& frozen = replicas_[0];
+  const auto stopped = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(frozen.process->pid(), SIGSTOP), 0);
+  const milliseconds gone_after =
+      WaitUntilGone(frozen, stopped, kTtl + kExpirySlack + kStartTimeout);
+  EXPECT_LE(gone_after.count(), (kTtl + kExpirySlack).count()) << "ms until it left";
+  EXPECT_NE(control_plane_->Output().find("expired server_id=" + frozen.server_id),
+            std::string::npos)
+      << control_plane_->Output();
+  EXPECT_TRUE(replicas_[0].process->Running()) << "frozen, not dead";
   ExpectSplit({0, 1, 1});
+  ExpectSurvivorsStillRegistered({0});
+}
+
+TEST_F(XdsEndToEnd, AStoppedReplicaDeregistersAtOnce) {
+  ExpectSplit({1, 1, 1});
+  // SIGTERM: `serve` leaves the endpoint set before it stops serving, without waiting for
+  // the TTL.
+  const Replica& stopped = replicas_[1];
+  const auto signalled = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(stopped.process->pid(), SIGTERM), 0);
+  const milliseconds gone_after = WaitUntilGone(stopped, signalled, kStartTimeout);
+  EXPECT_EQ(stopped.process->Stop(SIGTERM, kStopTimeout), 0) << "not a clean exit";
+  EXPECT_EQ(Registered(), static_cast<size_t>(kReplicas - 1));
+  EXPECT_NE(control_plane_->Output().find("deregistered server_id=" + stopped.server_id),
+            std::string::npos)
+      << control_plane_->Output();
+  EXPECT_EQ(control_plane_->Output().find("expired server_id=" + stopped.server_id),
+            std::string::npos)
+      << "left by expiry after " << gone_after.count() << "ms, not by deregistering";
+  EXPECT_LT(gone_after.count(), (kTtl / 2).count()) << "ms until it left";
+  ExpectSplit({1, 0, 1});
+  ExpectSurvivorsStillRegistered({1});
 }
 
 TEST_F(XdsEndToEnd, BadOperatorInputIsRefusedClearly) {
