@@ -32,6 +32,8 @@
 namespace switchboard::gateway {
 namespace {
 
+constexpr int kHttpVersionNotSupported = 505;
+
 // True when the client's end of the connection has already arrived (EOF, or a reset): a
 // peek, so a pipelined request's bytes stay where they are.
 bool ClientHungUp(int fd) {
@@ -101,6 +103,15 @@ void Http1Session::Handle(Request request) {
   const std::string* content_type = request.Header("content-type");
   if (content_type != nullptr && grpcweb::IsGrpcWebContentType(*content_type)) {
     HandleGrpcWeb(request);
+    return;
+  }
+  if (content_type != nullptr && grpcweb::IsNativeGrpcContentType(*content_type)) {
+    // gRPC's own framing needs HTTP/2 (trailers, streams); on HTTP/1.1 the path would only be
+    // looked up as a REST route and answered 404.
+    RejectRest(absl::UnimplementedError(
+                   "native gRPC (content-type application/grpc) needs HTTP/2: send it to this "
+                   "port over h2c (prior knowledge), or use gRPC-Web or REST over HTTP/1.1"),
+               kHttpVersionNotSupported);
     return;
   }
   if (boost::beast::websocket::is_upgrade(request.raw)) {

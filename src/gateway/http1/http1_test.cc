@@ -152,6 +152,14 @@ std::string ReadUntil(WebSocket& ws, const std::string& needle, int limit = 20) 
   return "";
 }
 
+TEST_F(Http1Test, NativeGrpcOverHttp1IsToldItNeedsHttp2) {
+  Response r = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent", GetEventFrame("evt-1"),
+                    {{"content-type", "application/grpc"}, {"te", "trailers"}});
+  EXPECT_EQ(r.status, 505) << r.body;
+  EXPECT_NE(r.body.find("needs HTTP/2"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("no route"), std::string::npos) << r.body;
+}
+
 TEST_F(Http1Test, RestGetReturnsJson) {
   Response r = Send("GET", "/events/evt-3");
   EXPECT_EQ(r.status, 200);
