@@ -108,7 +108,7 @@ void GatewayServer::Accept() {
                                           boost::asio::ip::tcp::socket socket) {
                             if (error == boost::asio::error::operation_aborted) return;
                             if (!error) {
-                              next_worker_ = 0;
+                              next_worker_ = (next_worker_ + 1) % workers_.size();
                               target.Serve(std::move(socket));
                             }
                             Accept();
