@@ -63,6 +63,7 @@ start_gateway() {
   list=$(printf '127.0.0.1:%s, ' "$@")
   cat >"$BENCH_TMP/gw-$port.yaml" <<YAML
 listen: 127.0.0.1:$port
+workers: 1
 descriptors: [$DESCRIPTORS]
 services:
   $service:

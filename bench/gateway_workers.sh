@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Native gRPC unary calls through the gateway with `workers: 1` and `workers: 2` (and any other
 # counts in WORKERS), in front of the same ticket backend in one run, beside direct calls to it:
-# req/s and the gateway's CPU per call. Median of RUNS runs; prints a markdown section
-# (docs/benchmarks-gateway.md, "Workers").
+# req/s and the gateway's CPU per call. Then the same load on a page the gateway answers itself
+# (GET /healthz over h2c), where no backend shares the cores, to show what the loops alone
+# carry. Median of RUNS runs; prints a markdown section (docs/benchmarks-gateway.md, "Workers").
 #
-# Usage: bench/gateway_workers.sh [BUILD_DIR]   (RUNS=3, REQUESTS=100000, CLIENTS=8, STREAMS=32,
-#        WORKERS="1 2", LOADGEN_CPU=<last core>)
+# Usage: bench/gateway_workers.sh [BUILD_DIR]   (RUNS=3, REQUESTS=100000, OWN_REQUESTS=1000000,
+#        CLIENTS=8, STREAMS=32, WORKERS="1 2", LOADGEN_CPU=<last core>)
 # The load generator is pinned: `taskset -c $LOADGEN_CPU h2load -t 1 ...`, one h2load thread on
 # one core, the same core for every path and run, so that the gateway's loops and the backend
 # share the rest (and that core, when there is no other) the same way in every run. The gateway
@@ -15,6 +16,8 @@ set -euo pipefail
 BUILD_DIR=${1:-build}
 RUNS=${RUNS:-3}
 REQUESTS=${REQUESTS:-100000}
+# /healthz costs the gateway a tenth of a proxied call: ten times the requests for a run as long.
+OWN_REQUESTS=${OWN_REQUESTS:-1000000}
 CLIENTS=${CLIENTS:-8}
 STREAMS=${STREAMS:-32}
 WORKERS=${WORKERS:-"1 2"}
@@ -67,14 +70,16 @@ wait_grpc() {
   die "nothing answered GetEvent on 127.0.0.1:$port"
 }
 
-# load URL: one pinned h2load run; fails unless every request succeeded. Sets R_QPS, R_BYTES.
+# load N URL [h2load args]: one pinned h2load run of N requests; fails unless every one
+# succeeded. Sets R_QPS, R_BYTES.
 load() {
-  local url=$1 out ok
-  out=$(timeout "$H2LOAD_TIMEOUT" "${LOADGEN[@]}" -n "$REQUESTS" -c "$CLIENTS" -m "$STREAMS" \
-    "${GRPC_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin" "$url") \
+  local n=$1 url=$2 out ok
+  shift 2
+  out=$(timeout "$H2LOAD_TIMEOUT" "${LOADGEN[@]}" -n "$n" -c "$CLIENTS" -m "$STREAMS" \
+    "$@" "$url") \
     || die "h2load did not finish in ${H2LOAD_TIMEOUT}s: $url"
   ok=$(echo "$out" | awk '/^requests:/ {print $8}')
-  [ "$ok" = "$REQUESTS" ] || { echo "$out" >&2; die "only ${ok:-0} of $REQUESTS succeeded: $url"; }
+  [ "$ok" = "$n" ] || { echo "$out" >&2; die "only ${ok:-0} of $n succeeded: $url"; }
   R_QPS=$(echo "$out" | awk '/^finished in/ {print $4}')
   R_BYTES=$(echo "$out" | sed -nE 's/^traffic:.*\(([0-9]+)\) data$/\1/p')
 }
@@ -83,7 +88,7 @@ declare -A S PORT PID
 add() { S[$1]="${S[$1]:-} $2"; }
 med() { [ -n "${S[$1]:-}" ] && bench_median ${S[$1]} || echo nan; }
 ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f", $1/$2; else print "nan" }'; }
-per_call() { echo "$1 $REQUESTS" | awk '{printf "%.1f", $1/$2}'; }
+per_call() { echo "$1 ${2:-$REQUESTS}" | awk '{printf "%.2f", $1/$2}'; }
 
 backend_port=$(bench_free_port)
 bench_serve ticket "$backend_port"
@@ -118,14 +123,22 @@ for run in $(seq 1 "$RUNS"); do
   for k in $(seq 0 $((n_paths - 1))); do
     p=${PATHS[$(((k + run - 1) % n_paths))]}
     cpu0=$(cpu_ticks "${PID[$p]}") backend0=$(cpu_ticks "$backend_pid")
-    load "http://127.0.0.1:${PORT[$p]}$GET_EVENT"
+    load "$REQUESTS" "http://127.0.0.1:${PORT[$p]}$GET_EVENT" "${GRPC_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin"
     # h2load counts HTTP 200 as success, and a gRPC error is a 200 too: same bytes or fail.
     [ -z "$expect_bytes" ] && expect_bytes=$R_BYTES
     [ "$R_BYTES" = "$expect_bytes" ] || die "$p: $R_BYTES DATA bytes, expected $expect_bytes (a failed call?)"
     add "$p.qps" "$R_QPS"
     [ "$p" != direct ] && add "$p.cpu" "$(( ($(cpu_ticks "${PID[$p]}") - cpu0) * 1000000 / CLK_TCK ))"
     add "$p.bcpu" "$(( ($(cpu_ticks "$backend_pid") - backend0) * 1000000 / CLK_TCK ))"
-    echo "run $run: $p $R_QPS req/s" >&2
+    line="$p $R_QPS req/s"
+    if [ "$p" != direct ]; then
+      cpu0=$(cpu_ticks "${PID[$p]}")
+      load "$OWN_REQUESTS" "http://127.0.0.1:${PORT[$p]}/healthz"
+      add "$p.own.qps" "$R_QPS"
+      add "$p.own.cpu" "$(( ($(cpu_ticks "${PID[$p]}") - cpu0) * 1000000 / CLK_TCK ))"
+      line+=", /healthz $R_QPS req/s"
+    fi
+    echo "run $run: $line" >&2
   done
 done
 
@@ -146,6 +159,17 @@ for p in "${PATHS[@]}"; do
   fi
 done
 echo
+echo "The same connections and streams on a page the gateway answers itself, \`GET /healthz\` over h2c, $OWN_REQUESTS requests (no backend: what the loops carry on the cores h2load leaves them):"
+echo
+echo "| path | req/s | vs workers: 1 | gateway CPU per request | per run req/s |"
+echo "|---|---|---|---|---|"
+w1_own=$(med w1.own.qps)
+for p in "${PATHS[@]}"; do
+  [ "$p" = direct ] && continue
+  qps=$(med "$p.own.qps")
+  echo "| gateway, \`workers: ${p#w}\` | ${qps%.*} | $(ratio "$qps" "$w1_own") | $(per_call "$(med "$p.own.cpu")" "$OWN_REQUESTS") us |${S[$p.own.qps]} |"
+done
+echo
 echo "Load average (1, 5, 15 min) at each run: $(printf '%s; ' "${LOADS[@]}")"
 echo
 echo "Commands:"
@@ -153,6 +177,7 @@ echo '```sh'
 echo "switchboard serve ticket --port $backend_port --log-level warn"
 for w in $WORKERS; do echo "switchboard gateway --config gateway-$w.yaml --log-level warn   # workers: $w"; done
 echo "${LOADGEN[*]} -n $REQUESTS -c $CLIENTS -m $STREAMS -H 'content-type: application/grpc' -H 'te: trailers' -d get_event.bin http://127.0.0.1:PORT$GET_EVENT"
+echo "${LOADGEN[*]} -n $OWN_REQUESTS -c $CLIENTS -m $STREAMS http://127.0.0.1:PORT/healthz"
 echo '```'
 echo
 last=$(echo "$WORKERS" | awk '{print $NF}')

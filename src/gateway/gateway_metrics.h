@@ -96,7 +96,7 @@ class GatewayMetrics {
   }
 
   mutable std::mutex mutex_;
-  Counters counters_;                   // guarded by mutex_
+  Counters counters_;                    // guarded by mutex_
   std::vector<BackendSample> backends_;  // guarded by mutex_
   std::vector<const GatewayMetrics*> group_;
   OnChange on_change_;

@@ -103,16 +103,16 @@ GatewayServer::~GatewayServer() {
 void GatewayServer::Accept() {
   GatewayWorker& target = *workers_[next_worker_];
   // The socket is made on the target's loop, so only that loop ever touches it.
-  acceptor_->async_accept(target.io().get_executor(),
-                          [this, &target](const boost::system::error_code& error,
-                                          boost::asio::ip::tcp::socket socket) {
-                            if (error == boost::asio::error::operation_aborted) return;
-                            if (!error) {
-                              next_worker_ = (next_worker_ + 1) % workers_.size();
-                              target.Serve(std::move(socket));
-                            }
-                            Accept();
-                          });
+  acceptor_->async_accept(
+      target.io().get_executor(),
+      [this, &target](const boost::system::error_code& error, boost::asio::ip::tcp::socket socket) {
+        if (error == boost::asio::error::operation_aborted) return;
+        if (!error) {
+          next_worker_ = (next_worker_ + 1) % workers_.size();
+          target.Serve(std::move(socket));
+        }
+        Accept();
+      });
 }
 
 void GatewayServer::RunOnLoops(const std::function<void(GatewayWorker&)>& task,
@@ -184,13 +184,12 @@ void GatewayServer::Stop() {
 
 absl::StatusOr<SharedRoutes> GatewayServer::Validate(const GatewayConfig& config) const {
   if (config.listen_host != config_.listen_host || config.listen_port != config_.listen_port) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("listen: changing ", config_.listen_host, ":", config_.listen_port,
-                     " needs a restart"));
+    return absl::FailedPreconditionError(absl::StrCat("listen: changing ", config_.listen_host, ":",
+                                                      config_.listen_port, " needs a restart"));
   }
   if (config.workers != config_.workers) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "workers: changing ", config_.workers, " to ", config.workers, " needs a restart"));
+    return absl::FailedPreconditionError(absl::StrCat("workers: changing ", config_.workers, " to ",
+                                                      config.workers, " needs a restart"));
   }
   if (config.descriptors != config_.descriptors) {
     return absl::FailedPreconditionError(
@@ -239,15 +238,16 @@ absl::Status GatewayServer::Reload(const GatewayConfig& config) {
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i].ok()) {
       // Validation let through what a worker's router refused: the workers now differ.
-      return absl::InternalError(
-          absl::StrCat("worker ", i, " refused a validated reload: ", results[i].status().message()));
+      return absl::InternalError(absl::StrCat(
+          "worker ", i, " refused a validated reload: ", results[i].status().message()));
     }
   }
   // Every worker applied the same configuration to the same backends: one line for all.
   const WorkerReload& first = *results.front();
-  spdlog::info("gateway reloaded services={} removed_backends=[{}] draining_connections={} workers={}",
-               config_.services.size(), absl::StrJoin(first.removed_backends, ","),
-               first.draining_connections, workers_.size());
+  spdlog::info(
+      "gateway reloaded services={} removed_backends=[{}] draining_connections={} workers={}",
+      config_.services.size(), absl::StrJoin(first.removed_backends, ","),
+      first.draining_connections, workers_.size());
   return absl::OkStatus();
 }
 

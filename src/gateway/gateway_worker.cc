@@ -25,8 +25,8 @@ GatewayWorker::GatewayWorker(int index, const GatewayConfig& config)
       upstreams_(io_, &metrics_, static_cast<int32_t>(config.limits.connection_window_bytes)) {}
 
 absl::StatusOr<std::unique_ptr<GatewayWorker>> GatewayWorker::Create(int index,
-                                                                      const GatewayConfig& config,
-                                                                      const SharedRoutes& shared) {
+                                                                     const GatewayConfig& config,
+                                                                     const SharedRoutes& shared) {
   std::unique_ptr<GatewayWorker> worker(new GatewayWorker(index, config));
   auto router = Router::Create(config, shared.pool);
   if (!router.ok()) return router.status();
@@ -39,7 +39,8 @@ absl::StatusOr<std::unique_ptr<GatewayWorker>> GatewayWorker::Create(int index,
   worker->upstreams_.SetOnConnectionLost(
       [self](const std::string& address) { self->health_->CheckNow(address); });
   worker->health_->SetOnAnswer([self] { self->PublishBackends(); });
-  worker->metrics_.SetOnChange([self](bool call_finished) { self->OnMetricsChange(call_finished); });
+  worker->metrics_.SetOnChange(
+      [self](bool call_finished) { self->OnMetricsChange(call_finished); });
   // Before the thread starts (which orders it before anything the thread does).
   worker->PublishBackends();
   boost::asio::post(worker->io_, [self] { self->health_->Sync(); });
@@ -113,8 +114,7 @@ void GatewayWorker::Shutdown() {
 
 void GatewayWorker::UseShared(const SharedRoutes& shared) {
   shared_ = shared;
-  web_ = {shared_.routes.get(), transcoder_.get(), shared_.cors.get(),
-          shared_.openapi_json.get()};
+  web_ = {shared_.routes.get(), transcoder_.get(), shared_.cors.get(), shared_.openapi_json.get()};
 }
 
 absl::StatusOr<WorkerReload> GatewayWorker::ApplyReload(const GatewayConfig& config,
@@ -166,8 +166,7 @@ void GatewayWorker::PublishBackends() {
   // Drained endpoints leave the page once their last call is done.
   draining_.erase(std::remove_if(draining_.begin(), draining_.end(),
                                  [](const auto& entry) {
-                                   return entry.second->in_flight == 0 ||
-                                          !entry.second->draining;
+                                   return entry.second->in_flight == 0 || !entry.second->draining;
                                  }),
                   draining_.end());
   for (const auto& [service, endpoint] : draining_) add(service, *endpoint);

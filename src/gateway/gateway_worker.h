@@ -15,16 +15,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "gateway/proxy/connection_list.h"
-#include "gateway/http2/downstream_h2.h"
 #include "gateway/gateway_config.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/grpcweb/cors.h"
-#include "gateway/upstream/health_checker.h"
 #include "gateway/http1/http1_session.h"
+#include "gateway/http2/downstream_h2.h"
+#include "gateway/proxy/connection_list.h"
+#include "gateway/proxy/router.h"
 #include "gateway/rest/route_table.h"
 #include "gateway/rest/transcoder.h"
-#include "gateway/proxy/router.h"
+#include "gateway/upstream/health_checker.h"
 #include "gateway/upstream/upstream_h2.h"
 #include "gateway/websocket/websocket_bridge.h"
 
@@ -54,8 +54,8 @@ class GatewayWorker {
   // Builds what the loop owns from `config` (its own balancers, its own REST transcoder over
   // the shared pool, its own backend connections and health checks); nothing runs yet.
   static absl::StatusOr<std::unique_ptr<GatewayWorker>> Create(int index,
-                                                                const GatewayConfig& config,
-                                                                const SharedRoutes& shared);
+                                                               const GatewayConfig& config,
+                                                               const SharedRoutes& shared);
   ~GatewayWorker();
   GatewayWorker(const GatewayWorker&) = delete;
   GatewayWorker& operator=(const GatewayWorker&) = delete;
@@ -88,8 +88,7 @@ class GatewayWorker {
   // Applies a configuration GatewayServer has validated, on the loop: routes, backends,
   // balancing, health checks, retries and timeouts change; calls in flight finish where they
   // are; backends that left drain. An error only if the validation missed something.
-  absl::StatusOr<WorkerReload> ApplyReload(const GatewayConfig& config,
-                                           const SharedRoutes& shared);
+  absl::StatusOr<WorkerReload> ApplyReload(const GatewayConfig& config, const SharedRoutes& shared);
 
  private:
   GatewayWorker(int index, const GatewayConfig& config);
