@@ -22,6 +22,7 @@
 #include "services/ticket/ticket_service.h"
 #include "switchboard/stock/v1/stock.grpc.pb.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
+#include "testing/tcp_connections.h"
 #include "testing/test_server.h"
 
 namespace switchboard::gateway {
@@ -107,29 +108,6 @@ std::string RequestsLine(const std::string& service, const std::string& backend,
                       "\",backend=\"", backend, "\"} ", count, "\n");
 }
 
-// Established TCP connections whose remote port is `port` (the gateway's to a backend), from
-// /proc/net/tcp.
-int ConnectionsTo(const std::string& address) {
-  const int port = std::stoi(address.substr(address.rfind(':') + 1));
-  constexpr char kEstablished[] = "01";
-  constexpr int kHex = 16;
-  std::ifstream in("/proc/net/tcp");
-  std::string line;
-  std::getline(in, line);  // header
-  int count = 0;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state;
-    fields >> slot >> local >> remote >> state;
-    const auto colon = remote.find(':');
-    if (colon == std::string::npos) continue;
-    if (std::stoi(remote.substr(colon + 1), nullptr, kHex) == port && state == kEstablished) {
-      ++count;
-    }
-  }
-  return count;
-}
-
 TEST(GatewayWorkers, ConnectionsAreDealtInTurnAndMetricsSumEveryWorker) {
   constexpr int kCallsOnFirst = 3;
   constexpr int kCallsOnSecond = 5;
@@ -143,7 +121,9 @@ TEST(GatewayWorkers, ConnectionsAreDealtInTurnAndMetricsSumEveryWorker) {
   // client connections would have sent every call over one.
   ASSERT_EQ(Calls(OwnConnection(port), kCallsOnFirst), 0);
   ASSERT_EQ(Calls(OwnConnection(port), kCallsOnSecond), 0);
-  EXPECT_EQ(ConnectionsTo(ticket.address()), kWorkers);
+  EXPECT_EQ(testing::EstablishedConnectionsTo(std::stoi(
+                ticket.address().substr(ticket.address().rfind(':') + 1))),
+            kWorkers);
   // Connections 2 and 3: one page from each worker, each with both workers' calls.
   for (int page = 0; page < kWorkers; ++page) {
     const std::string metrics = HttpGet(port, "/metrics");

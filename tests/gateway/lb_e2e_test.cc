@@ -33,6 +33,7 @@
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
 #include "testing/child_process.h"
 #include "testing/temp_dir.h"
+#include "testing/tcp_connections.h"
 #include "testing/test_server.h"
 
 namespace switchboard::gateway {
@@ -306,23 +307,6 @@ TEST(LoadBalancing, NoHealthyBackendIsUnavailableWithoutTouchingTheNetwork) {
   EXPECT_EQ(Requests(gateway->port()), before);
 }
 
-// Established TCP connections (either end) whose remote port is `port`, from /proc/net/tcp.
-int ConnectionsTo(int port) {
-  std::ifstream in("/proc/net/tcp");
-  std::string line;
-  std::getline(in, line);  // header
-  int count = 0;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state;
-    fields >> slot >> local >> remote >> state;
-    const auto colon = remote.find(':');
-    if (colon == std::string::npos) continue;
-    if (std::stoi(remote.substr(colon + 1), nullptr, 16) == port && state == "01") ++count;
-  }
-  return count;
-}
-
 int PortOf(const std::string& address) { return std::stoi(address.substr(address.rfind(':') + 1)); }
 
 TEST(LoadBalancing, RetriesOnlyIdempotentCallsOnAnotherBackend) {
@@ -594,7 +578,7 @@ TEST(LoadBalancing, SighupReloadAddsAndDrainsBackendsUnderLoad) {
   } stop_workers{stop, workers};
   ASSERT_TRUE(WaitUntil([&] { return calls >= kCallsBeforeReload; }, kWaitTimeout))
       << calls << " calls";
-  ASSERT_GE(ConnectionsTo(PortOf(a.address())), 1);
+  ASSERT_GE(switchboard::testing::EstablishedConnectionsTo(PortOf(a.address())), 1);
   std::ofstream(config_path) << GatewayYaml(port, {b.address(), c.address()});
   ASSERT_EQ(kill(gateway.pid(), SIGHUP), 0);
   const auto reloaded = Clock::now();
@@ -642,15 +626,17 @@ TEST(LoadBalancing, SighupReloadAddsAndDrainsBackendsUnderLoad) {
       << requests.at(a.address()) << " at the end, over " << calls - calls_at_reload
       << " calls since";
   // The drained connection stays while its stream runs, then closes after it.
-  EXPECT_GE(ConnectionsTo(PortOf(a.address())), 1);
+  EXPECT_GE(switchboard::testing::EstablishedConnectionsTo(PortOf(a.address())), 1);
   stream_context.TryCancel();
   const grpc::Status stream_status = reader->Finish();
   EXPECT_EQ(stream_status.error_code(), grpc::StatusCode::CANCELLED);
   const auto cancelled = Clock::now();
-  while (ConnectionsTo(PortOf(a.address())) > 0 && Clock::now() - cancelled < seconds(3)) {
+  while (switchboard::testing::EstablishedConnectionsTo(PortOf(a.address())) > 0 &&
+         Clock::now() - cancelled < seconds(3)) {
     std::this_thread::sleep_for(milliseconds(20));
   }
-  EXPECT_EQ(ConnectionsTo(PortOf(a.address())), 0) << "the drained connection did not close";
+  EXPECT_EQ(switchboard::testing::EstablishedConnectionsTo(PortOf(a.address())), 0)
+      << "the drained connection did not close";
 }
 
 }  // namespace
