@@ -73,16 +73,7 @@ HAVE_NODE=0
 command -v node >/dev/null && HAVE_NODE=1  # the idle-stream client; without it that part is skipped
 case "$BACKEND" in cpp | go) ;; *) die "BACKEND=$BACKEND: expected cpp or go" ;; esac
 
-# The binary and descriptors are copied, so a rebuild during the run cannot mix two versions.
-cp "$SWITCHBOARD" "$BENCH_TMP/switchboard"
-cp "$DESCRIPTORS" "$BENCH_TMP/switchboard.pb"
-binary_note="$(realpath --relative-to="$SCRIPT_DIR/.." "$SWITCHBOARD") built $(date -u -r "$SWITCHBOARD" '+%Y-%m-%d %H:%M UTC')"
-if git -C "$SCRIPT_DIR/.." rev-parse --short HEAD >/dev/null 2>&1; then
-  binary_note+=", tree $(git -C "$SCRIPT_DIR/.." rev-parse --short HEAD)"
-  [ -n "$(git -C "$SCRIPT_DIR/.." status --porcelain -- src 2>/dev/null)" ] && binary_note+=" + uncommitted changes under src/"
-fi
-SWITCHBOARD="$BENCH_TMP/switchboard"
-DESCRIPTORS="$BENCH_TMP/switchboard.pb"
+bench_snapshot_binary
 
 # The Go peers (grpc-go ticket server, grpc-gateway v1) are built now, from Debian's Go sources;
 # one that does not build is skipped (BACKEND=go needs its backend) with build.sh's reason.

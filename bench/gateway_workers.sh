@@ -34,16 +34,7 @@ command -v h2load >/dev/null || die "h2load not found: apt-get install -y nghttp
 command -v taskset >/dev/null || die "taskset not found: apt-get install -y util-linux"
 [ "$LOADGEN_CPU" -lt "$(nproc)" ] || die "LOADGEN_CPU=$LOADGEN_CPU: this machine has $(nproc) cores"
 
-# The binary and descriptors are copied, so a rebuild during the run cannot mix two versions.
-cp "$SWITCHBOARD" "$BENCH_TMP/switchboard"
-cp "$DESCRIPTORS" "$BENCH_TMP/switchboard.pb"
-binary_note="$(realpath --relative-to="$SCRIPT_DIR/.." "$SWITCHBOARD") built $(date -u -r "$SWITCHBOARD" '+%Y-%m-%d %H:%M UTC')"
-if git -C "$SCRIPT_DIR/.." rev-parse --short HEAD >/dev/null 2>&1; then
-  binary_note+=", tree $(git -C "$SCRIPT_DIR/.." rev-parse --short HEAD)"
-  [ -n "$(git -C "$SCRIPT_DIR/.." status --porcelain -- src 2>/dev/null)" ] && binary_note+=" + uncommitted changes under src/"
-fi
-SWITCHBOARD="$BENCH_TMP/switchboard"
-DESCRIPTORS="$BENCH_TMP/switchboard.pb"
+bench_snapshot_binary
 
 # GetEventRequest{id:"evt-1"}, length-prefixed.
 printf '\x00\x00\x00\x00\x07\x0a\x05evt-1' >"$BENCH_TMP/get_event.bin"

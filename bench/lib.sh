@@ -46,3 +46,17 @@ bench_percentile() {
 bench_machine() {
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), h2load $(h2load --version | awk '{print $2}')"
 }
+
+# Copies SWITCHBOARD and DESCRIPTORS into BENCH_TMP and points both variables at the copies, so a
+# rebuild during the run cannot mix two versions; sets binary_note (path, build time, tree).
+bench_snapshot_binary() {
+  cp "$SWITCHBOARD" "$BENCH_TMP/switchboard"
+  cp "$DESCRIPTORS" "$BENCH_TMP/switchboard.pb"
+  binary_note="$(realpath --relative-to="$SCRIPT_DIR/.." "$SWITCHBOARD") built $(date -u -r "$SWITCHBOARD" '+%Y-%m-%d %H:%M UTC')"
+  if git -C "$SCRIPT_DIR/.." rev-parse --short HEAD >/dev/null 2>&1; then
+    binary_note+=", tree $(git -C "$SCRIPT_DIR/.." rev-parse --short HEAD)"
+    [ -n "$(git -C "$SCRIPT_DIR/.." status --porcelain -- src 2>/dev/null)" ] && binary_note+=" + uncommitted changes under src/"
+  fi
+  SWITCHBOARD="$BENCH_TMP/switchboard"
+  DESCRIPTORS="$BENCH_TMP/switchboard.pb"
+}
