@@ -7,7 +7,9 @@
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -130,14 +132,26 @@ TEST_F(UserServiceTest, ConcurrentCreatesOfOneEmailHaveExactlyOneWinner) {
   constexpr int kClients = 20;
   std::vector<grpc::Status> statuses(kClients);
   std::vector<v1::User> users(kClients);
+  // Separate channels so the requests really race on separate connections. Each is connected
+  // before the race starts: a connect that needs grpc's reconnect backoff is not what this test
+  // is about, and connecting inside the race would spread the requests out in time.
+  std::vector<std::unique_ptr<v1::UserService::Stub>> stubs;
+  for (int i = 0; i < kClients; ++i) {
+    auto channel = server_.NewChannel();
+    ASSERT_TRUE(
+        channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)))
+        << "client " << i << " could not connect";
+    stubs.push_back(v1::UserService::NewStub(channel));
+  }
+  std::atomic<bool> go{false};
   std::vector<std::thread> threads;
   for (int i = 0; i < kClients; ++i) {
     threads.emplace_back([&, i] {
-      // Separate channels so the requests really race on separate connections.
-      auto stub = v1::UserService::NewStub(server_.NewChannel());
-      statuses[i] = Create(*stub, "race@example.com", "Racer " + std::to_string(i), &users[i]);
+      while (!go.load()) std::this_thread::yield();
+      statuses[i] = Create(*stubs[i], "race@example.com", "Racer " + std::to_string(i), &users[i]);
     });
   }
+  go.store(true);
   for (auto& thread : threads) thread.join();
   int ok = 0;
   int already_exists = 0;
