@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev libssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libnghttp2-dev libboost-dev libmimalloc-dev
-  nghttp2-client chromium fonts-liberation
+  nghttp2-client chromium fonts-liberation curl openssl
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  nats-server libnats-dev
 )
 # `make bench` also wants the peer proxies the gateway is measured beside, and Debian's Go
 # toolchain and sources for the Go peers bench/go/build.sh builds offline (a grpc-go ticket

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +59,32 @@ bool Alive(pid_t pid) {
   return state != 'Z' && state != 'X';
 }
 
+// The whole HTTP/1.1 response to GET `path` on 127.0.0.1:port (head and body), or "" when
+// nothing answers within a few seconds.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    const std::string request =
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      ssize_t n = 0;
+      while ((n = recv(fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, n);
+    }
+  }
+  close(fd);
+  return response;
+}
+
 // One row of the table `up` prints: "NAME  127.0.0.1:PORT  PID".
 struct TableRow {
   int port = 0;
@@ -76,6 +103,15 @@ std::map<std::string, TableRow> ParseTable(const std::string& output) {
     }
   }
   return rows;
+}
+
+// Waits until `up` has printed its table ("... healthy ..."), exited, or `limit` passed.
+void WaitForHealthy(ChildProcess& up, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (up.Output().find("healthy") == std::string::npos && up.Running() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 // Kills, when the test ends, any child of `up` still running then (only ever after a failure),
@@ -122,11 +158,7 @@ TEST(Up, StartsEveryServiceAndStopsCleanly) {
   ASSERT_TRUE(common::WaitForServing(ticket, std::chrono::seconds(30))) << up.Output();
 
   // The table is printed once everything is healthy.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (up.Output().find("healthy") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitForHealthy(up, std::chrono::seconds(30));
   const std::string output = up.Output();
   ASSERT_NE(output.find("healthy"), std::string::npos) << output;
   EXPECT_NE(output.find(ticket), std::string::npos) << output;
@@ -175,6 +207,35 @@ TEST(Up, StartsEveryServiceAndStopsCleanly) {
       << "a service outlived `switchboard up`";
 }
 
+// What a browser opening the gateway gets after `up`: the app (--web, by default the source
+// tree's web/dist that `make build` builds) at /, the API beside it on the same origin.
+TEST(Up, ServesTheWebAppAtTheGatewayRoot) {
+  testing::TempDir dir;
+  const auto ports = WriteConfig(dir.path() + "/config.yaml");
+  const std::string site = dir.path() + "/site";
+  ASSERT_EQ(mkdir(site.c_str(), 0755), 0);
+  const std::string index = "<!doctype html><title>Switchboard</title><p>the app</p>\n";
+  std::ofstream(site + "/index.html") << index;
+  LeftoverKiller leftovers;
+  ChildProcess up({SwitchboardBinary(), "up", "--config", dir.path() + "/config.yaml",
+                   "--data-dir", dir.path() + "/var", "--only", "ticket,gateway", "--web", site},
+                  dir.path() + "/up.log");
+  WaitForHealthy(up, std::chrono::seconds(30));
+  ASSERT_NE(up.Output().find("healthy"), std::string::npos) << up.Output();
+  for (const auto& [name, row] : ParseTable(up.Output())) leftovers.Add(row.pid);
+
+  const std::string page = HttpGet(ports.at("gateway"), "/");
+  EXPECT_EQ(page.rfind("HTTP/1.1 200", 0), 0u) << page;
+  EXPECT_NE(page.find("content-type: text/html"), std::string::npos) << page;
+  EXPECT_EQ(page.substr(page.size() - std::min(page.size(), index.size())), index) << page;
+  const std::string event = HttpGet(ports.at("gateway"), "/events/evt-1");
+  EXPECT_EQ(event.rfind("HTTP/1.1 200", 0), 0u) << event;
+  EXPECT_NE(event.find("\"id\":\"evt-1\""), std::string::npos) << event;
+  EXPECT_EQ(HttpGet(ports.at("gateway"), "/no-such-page.html").rfind("HTTP/1.1 404", 0), 0u);
+  const int status = up.Stop(SIGTERM, std::chrono::seconds(10));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << up.Output();
+}
+
 TEST(Up, ReportsAPortInUse) {
   testing::TempDir dir;
   const auto ports = WriteConfig(dir.path() + "/config.yaml");
@@ -220,11 +281,7 @@ TEST(Up, ReplicasShareTheLoadAndOneThatDiesIsStartedAgain) {
                    "--data-dir", dir.path() + "/var", "--only", "ticket,gateway", "--replicas",
                    "ticket=3"},
                   dir.path() + "/up.log");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (up.Output().find("healthy") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitForHealthy(up, std::chrono::seconds(30));
   ASSERT_NE(up.Output().find("healthy"), std::string::npos) << up.Output();
   for (int replica = 1; replica <= 3; ++replica) {
     EXPECT_NE(up.Output().find("ticket-" + std::to_string(replica) + "       127.0.0.1:" +
@@ -341,6 +398,39 @@ TEST(Up, ChildrenDoNotOutliveAKilledUp) {
   }
   EXPECT_FALSE(common::WaitForServing(ticket, std::chrono::milliseconds(300)))
       << "ticket outlived a killed `switchboard up`";
+}
+
+// `up --tls`: the gateway on HTTPS as well, with a certificate a client trusting only the
+// printed CA file accepts, over HTTP/2.
+TEST(Up, TlsServesTheGatewayOverHttpsWithTheLocalCa) {
+  testing::TempDir dir;
+  const auto ports = WriteConfig(dir.path() + "/config.yaml");
+  const int tls_port = FreePort();
+  LeftoverKiller leftovers;
+  ChildProcess up({SwitchboardBinary(), "up", "--config", dir.path() + "/config.yaml",
+                   "--data-dir", dir.path() + "/var", "--tls", "--tls-port",
+                   std::to_string(tls_port)},
+                  dir.path() + "/up.log");
+  WaitForHealthy(up, std::chrono::seconds(60));
+  const std::string output = up.Output();
+  ASSERT_NE(output.find("healthy"), std::string::npos) << output;
+  for (const auto& [name, row] : ParseTable(output)) leftovers.Add(row.pid);
+  const std::string ca = dir.path() + "/var/tls/ca.pem";
+  EXPECT_NE(output.find("curl --cacert " + ca), std::string::npos) << output;
+  const std::string curl = "curl -sS --max-time 10 --http2 --cacert " + ca +
+                           " -w '\\n%{http_version}' https://127.0.0.1:" +
+                           std::to_string(tls_port) + "/events/evt-1";
+  FILE* pipe = popen(curl.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string body;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) body.append(buffer, n);
+  EXPECT_EQ(pclose(pipe), 0) << body;
+  EXPECT_NE(body.find("\"id\":\"evt-1\""), std::string::npos) << body;
+  EXPECT_EQ(body.substr(body.rfind('\n') + 1), "2") << body;
+  const int status = up.Stop(SIGTERM, std::chrono::seconds(10));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << up.Output();
 }
 
 }  // namespace

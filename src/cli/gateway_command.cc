@@ -8,6 +8,7 @@
 #include "common/access_log.h"
 #include "common/shutdown_signal.h"
 #include "gateway/gateway_config.h"
+#include "absl/strings/str_cat.h"
 #include "gateway/gateway_server.h"
 #include "gateway/proxy/router.h"
 
@@ -58,8 +59,13 @@ int RunGateway(const GatewayFlags& flags) {
     std::cerr << "switchboard gateway: " << server.status().message() << "\n";
     return server.status().code() == absl::StatusCode::kUnavailable ? 1 : 2;
   }
-  spdlog::info("gateway listening address={}:{} services={} workers={}", config->listen_host,
-               (*server)->port(), config->services.size(), (*server)->workers());
+  const std::string plaintext =
+      config->plaintext ? absl::StrCat(config->listen_host, ":", (*server)->port()) : "-";
+  const std::string tls = config->tls.enabled()
+                              ? absl::StrCat(config->tls.listen_host, ":", (*server)->tls_port())
+                              : "-";
+  spdlog::info("gateway listening address={} tls_address={} services={} workers={}", plaintext,
+               tls, config->services.size(), (*server)->workers());
   int sig = 0;
   while (sig != SIGINT && sig != SIGTERM) {
     sig = common::WaitForSignal(std::chrono::seconds(1));

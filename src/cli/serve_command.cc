@@ -67,6 +67,7 @@ int RunServe(const ServeFlags& flags) {
   }
   options.peers = config->Peers();
   options.channel_policy.lb_policy = config->client_lb;
+  options.bus = config->bus;
   auto service = (*factory)(options);
   if (!service.ok()) {
     std::cerr << "switchboard serve " << flags.service << ": " << service.status().message()

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "cli/contracts.h"
+#include "cli/local_tls.h"
 #include "cli/process_group.h"
 #include "common/duration.h"
 #include "common/health_probe.h"
@@ -56,6 +57,10 @@ struct UpFlags {
   bool xds = false;
   std::string log_level;
   std::string ready_timeout = "20s";
+  std::string web;
+  bool web_given = false;  // --web '' serves no app
+  bool tls = false;        // the gateway on HTTPS too, with a local CA (cli/local_tls.h)
+  int tls_port = 8443;
 };
 
 std::string SelfPath() {
@@ -97,10 +102,29 @@ std::optional<std::string> WaitListening(ProcessGroup& group, const std::string&
                       " (--ready-timeout; it may still be starting: see its log above)");
 }
 
+// The browser app the gateway serves at its root: --web, else the built web/ of the source
+// tree this binary was built in (BUILD/switchboard -> web/dist), else ./web/dist. Empty when
+// there is none: the gateway then serves the API only.
+std::string FindWebRoot(const UpFlags& flags) {
+  if (flags.web_given) return flags.web;
+  std::error_code ec;
+  const auto exe_dir = std::filesystem::path(SelfPath()).parent_path();
+  for (const auto& candidate :
+       {exe_dir.parent_path() / "web" / "dist", std::filesystem::path("web") / "dist"}) {
+    if (std::filesystem::is_regular_file(candidate / "index.html", ec)) {
+      return std::filesystem::absolute(candidate, ec).lexically_normal().string();
+    }
+  }
+  return "";
+}
+
 // The gateway's files for this system: every compiled-in contract as a descriptor set, and a
-// config routing each running service's gRPC name to its process.
+// config routing each running service's gRPC name to its process (and serving `web_root`, if
+// any, at its root).
 absl::StatusOr<std::string> WriteGatewayFiles(const common::SystemConfig& config,
-                                              const std::set<std::string>& running) {
+                                              const std::set<std::string>& running,
+                                              const std::string& web_root,
+                                              const std::string& tls_yaml) {
   const auto dir = std::filesystem::path(config.data_dir);
   const std::string descriptors = (dir / "switchboard.pb").string();
   std::ofstream(descriptors, std::ios::binary) << DescriptorSetBytes();
@@ -124,6 +148,12 @@ absl::StatusOr<std::string> WriteGatewayFiles(const common::SystemConfig& config
     origins << YAML::Flow << config.cors_allow_origins;
     yaml += fmt::format("cors:\n  allow_origins: {}\n", origins.c_str());
   }
+  if (!web_root.empty()) {
+    YAML::Emitter root;
+    root << YAML::DoubleQuoted << web_root;
+    yaml += fmt::format("static:\n  root: {}\n", root.c_str());
+  }
+  yaml += tls_yaml;
   const std::string path = (dir / "gateway.yaml").string();
   std::ofstream out(path);
   out << yaml;
@@ -314,7 +344,36 @@ int RunUp(const UpFlags& flags) {
   }
 
   if (start_gateway) {
-    auto gateway_config = WriteGatewayFiles(*config, wanted);
+    const std::string web_root = FindWebRoot(flags);
+    if (web_root.empty() && !flags.web_given) {
+      std::cerr << "switchboard up: no web app to serve (web/dist is missing: `make build` "
+                   "builds it); the gateway serves the API only\n";
+    }
+    std::string tls_yaml;
+    std::optional<LocalTlsFiles> tls_files;
+    const std::string tls_address = fmt::format("{}:{}", config->host, flags.tls_port);
+    if (flags.tls) {
+      auto made = EnsureLocalTls(std::filesystem::path(config->data_dir) / "tls", config->host);
+      if (!made.ok()) {
+        std::cerr << "switchboard up: --tls: " << made.status().message() << "\n";
+        group.StopAll(kStopGrace, kXdsChild);
+        return 1;
+      }
+      tls_files = *made;
+      if (auto problem = PortProblem(config->host, flags.tls_port)) {
+        std::cerr << "switchboard up: cannot listen on " << tls_address
+                  << " for the gateway's TLS: " << *problem << " (set --tls-port)\n";
+        group.StopAll(kStopGrace, kXdsChild);
+        return 1;
+      }
+      YAML::Emitter cert;
+      cert << YAML::DoubleQuoted << tls_files->server_cert;
+      YAML::Emitter key;
+      key << YAML::DoubleQuoted << tls_files->server_key;
+      tls_yaml = fmt::format("tls:\n  listen: {}\n  cert_file: {}\n  key_file: {}\n",
+                             tls_address, cert.c_str(), key.c_str());
+    }
+    auto gateway_config = WriteGatewayFiles(*config, wanted, web_root, tls_yaml);
     if (!gateway_config.ok()) {
       std::cerr << "switchboard up: " << gateway_config.status().message() << "\n";
       group.StopAll(kStopGrace, kXdsChild);
@@ -335,6 +394,10 @@ int RunUp(const UpFlags& flags) {
       failed = WaitListening(group, config->host, config->gateway_port, *ready_timeout,
                              flags.ready_timeout);
     }
+    if (!failed && flags.tls) {
+      failed = WaitListening(group, config->host, flags.tls_port, *ready_timeout,
+                             flags.ready_timeout);
+    }
     if (failed) {
       std::cerr << "switchboard up: the gateway on " << address << ": " << *failed << "\n";
       group.StopAll(kStopGrace, kXdsChild);
@@ -349,8 +412,16 @@ int RunUp(const UpFlags& flags) {
                              group.children()[i].pid);
   }
   std::cout << fmt::format("\nAll {} services healthy; data in {}. Ctrl-C stops everything.\n",
-                           started.size(), config->data_dir)
-            << std::flush;
+                           started.size(), config->data_dir);
+  if (flags.tls && start_gateway) {
+    const std::string ca = (std::filesystem::path(config->data_dir) / "tls" / "ca.pem").string();
+    std::cout << fmt::format(
+        "HTTPS (HTTP/2 and HTTP/1.1): https://{0}:{1}/ with a certificate from the local CA {2}\n"
+        "  trust it per command:  curl --cacert {2} https://{0}:{1}/events\n"
+        "  or in a browser: import {2} as a certificate authority\n",
+        config->host, flags.tls_port, ca);
+  }
+  std::cout << std::flush;
 
   int exit_code = 0;
   ReplicaRestarts restarts;
@@ -403,8 +474,17 @@ void AddUpCommand(CLI::App& app, CommandRunner& runner) {
                 "services register there and reach each other through xds:///<service>");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   cmd->add_option("--ready-timeout", flags->ready_timeout, "How long each service may take to become healthy");
-  cmd->callback([flags, data_dir, &runner] {
+  cmd->add_flag("--tls", flags->tls,
+                "Serve the gateway over HTTPS too, with a certificate from a local CA made in "
+                "DATA_DIR/tls (trust DATA_DIR/tls/ca.pem once)");
+  cmd->add_option("--tls-port", flags->tls_port, "The gateway's HTTPS port with --tls (8443)")
+      ->check(CLI::Range(1, 65535));
+  CLI::Option* web = cmd->add_option(
+      "--web", flags->web,
+      "Directory the gateway serves at / (default: web/dist of the source tree; '' for none)");
+  cmd->callback([flags, data_dir, web, &runner] {
     flags->data_dir_given = data_dir->count() > 0;
+    flags->web_given = web->count() > 0;
     runner = [flags] { return RunUp(*flags); };
   });
 }

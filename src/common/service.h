@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "absl/status/statusor.h"
+#include "common/bus/bus_config.h"
 #include "common/internal_channel.h"
 
 namespace switchboard::common {
@@ -22,6 +23,7 @@ struct ServiceOptions {
   // Other services by name -> a grpc++ target reaching all their replicas.
   std::map<std::string, std::string> peers;
   ChannelPolicy channel_policy;  // how calls to peers are balanced and retried
+  bus::BusConfig bus;            // what replicas share streams through (the system config's)
 };
 
 class Service {

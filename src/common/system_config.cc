@@ -30,6 +30,34 @@ absl::StatusOr<int> ReadPort(const YAML::Node& node, const std::string& key) {
   return port;
 }
 
+// The bus block: {kind: inprocess | nats, url: nats://host:port}, every key optional.
+absl::Status ReadBus(const YAML::Node& node, bus::BusConfig& config) {
+  if (!node.IsMap()) {
+    return KeyError("bus", "expected a map, e.g. {kind: nats, url: nats://127.0.0.1:4222}");
+  }
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    const YAML::Node& value = entry.second;
+    if (key == "kind") {
+      if (!value.IsScalar() ||
+          (value.Scalar() != bus::kInProcess && value.Scalar() != bus::kNats)) {
+        return KeyError("bus.kind", absl::StrCat("\"", value.IsScalar() ? value.Scalar() : "?",
+                                                 "\" is not inprocess or nats"));
+      }
+      config.kind = value.Scalar();
+    } else if (key == "url") {
+      if (!value.IsScalar()) return KeyError("bus.url", "expected nats://host:port");
+      if (auto bad = bus::ValidateNatsUrl(value.Scalar()); !bad.ok()) {
+        return KeyError("bus.url", std::string(bad.message()));
+      }
+      config.url = value.Scalar();
+    } else {
+      return KeyError(absl::StrCat("bus.", key), "unknown key (known: kind, url)");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const std::vector<std::pair<std::string, int>>& KnownServices() {
@@ -178,6 +206,8 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
         return KeyError(key, "expected the control plane's host:port, e.g. 127.0.0.1:18000");
       }
       config.xds = value.Scalar();
+    } else if (key == "bus") {
+      if (auto bad = ReadBus(value, config.bus); !bad.ok()) return bad;
     } else if (key == "host" || key == "data_dir" || key == "log_level") {
       if (!value.IsScalar() || value.Scalar().empty()) {
         return KeyError(key, "expected a non-empty string");
@@ -239,7 +269,7 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
       return KeyError(
           key,
           "unknown key (known: host, data_dir, log_level, gateway_port, cors_allow_origins, "
-          "client_lb, xds, services)");
+          "client_lb, xds, bus, services)");
     }
   }
   if (auto valid = config.Validate(); !valid.ok()) return valid;
@@ -259,6 +289,11 @@ std::string SystemConfigToYaml(const SystemConfig& config) {
   }
   out << YAML::Key << "client_lb" << YAML::Value << config.client_lb;
   if (!config.xds.empty()) out << YAML::Key << "xds" << YAML::Value << config.xds;
+  if (config.bus.shared()) {
+    out << YAML::Key << "bus" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+        << "kind" << YAML::Value << config.bus.kind << YAML::Key << "url" << YAML::Value
+        << config.bus.url << YAML::EndMap;
+  }
   out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
   for (const auto& [name, port] : KnownServices()) {
     const ServiceEndpoint& endpoint = config.services.at(name);

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/bus/bus_config.h"
 
 namespace switchboard::common {
 
@@ -44,6 +45,9 @@ struct SystemConfig {
   // host:port of `switchboard xds`; when set, replicas register there and services reach each
   // other through it (xds:///<service>) instead of static address lists.
   std::string xds;
+  // What the streaming services' replicas share streams through (docs/shared-state.md):
+  // `bus: {kind: nats, url: nats://127.0.0.1:4222}`; the default reaches one process only.
+  bus::BusConfig bus;
   std::map<std::string, ServiceEndpoint> services;  // every known service, by name
 
   // host:port of replica 1 (the only one unless replicas are configured).

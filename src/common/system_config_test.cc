@@ -53,6 +53,31 @@ TEST(SystemConfig, CorsOriginsRoundTrip) {
   EXPECT_EQ(reread->cors_allow_origins, config->cors_allow_origins);
 }
 
+TEST(SystemConfig, TheBusIsInProcessUnlessTheFileNamesNats) {
+  EXPECT_EQ(DefaultSystemConfig().bus.kind, "inprocess");
+  EXPECT_FALSE(DefaultSystemConfig().bus.shared());
+  EXPECT_EQ(SystemConfigToYaml(DefaultSystemConfig()).find("bus"), std::string::npos);
+  const std::string path = WriteTemp("bus: {kind: nats, url: \"nats://127.0.0.1:4333\"}\n");
+  auto config = LoadSystemConfig(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->bus.shared());
+  EXPECT_EQ(config->bus.url, "nats://127.0.0.1:4333");
+  // The config `up` writes for its children carries the bus to every replica.
+  const std::string written = WriteTemp(SystemConfigToYaml(*config));
+  auto reread = LoadSystemConfig(written);
+  std::remove(written.c_str());
+  ASSERT_TRUE(reread.ok()) << reread.status();
+  EXPECT_EQ(reread->bus.kind, "nats");
+  EXPECT_EQ(reread->bus.url, "nats://127.0.0.1:4333");
+  // Naming only the kind takes the default URL.
+  const std::string kind_only = WriteTemp("bus: {kind: nats}\n");
+  auto defaulted = LoadSystemConfig(kind_only);
+  std::remove(kind_only.c_str());
+  ASSERT_TRUE(defaulted.ok()) << defaulted.status();
+  EXPECT_EQ(defaulted->bus.url, "nats://127.0.0.1:4222");
+}
+
 TEST(SystemConfig, ReplicasTakeConsecutivePortsAndOneTargetReachesAll) {
   SystemConfig config = DefaultSystemConfig();
   ASSERT_TRUE(ApplyReplicaCounts("ticket=3,stock=2", config).ok());
@@ -104,6 +129,11 @@ TEST(SystemConfig, BadFilesNameTheKey) {
       {"client_lb: random\n", "client_lb: \"random\" is not round_robin or pick_first"},
       {"cors_allow_origins: https://a.example\n", "cors_allow_origins: expected a list"},
       {"cors_allow_origins: [\"\"]\n", "cors_allow_origins: expected each origin"},
+      {"bus: nats\n", "bus: expected a map"},
+      {"bus: {kind: kafka}\n", "bus.kind: \"kafka\" is not inprocess or nats"},
+      {"bus: {kind: nats, url: 127.0.0.1:4222}\n", "bus.url: \"127.0.0.1:4222\" does not start"},
+      {"bus: {kind: nats, url: \"nats://h:0\"}\n", "bus.url: \"nats://h:0\" has no port"},
+      {"bus: {kind: nats, colour: red}\n", "bus.colour: unknown key (known: kind, url)"},
   };
   for (const auto& c : cases) {
     const std::string path = WriteTemp(c.yaml);

@@ -90,8 +90,9 @@ YAML::Node LoadYamlStrict(const std::string& text) {
   std::istringstream in(text);
   YAML::Parser parser(in);
   DuplicateKeyFinder finder;
-  while (parser.HandleNextDocument(finder)) {
-  }
+  // The first document only, the one YAML::Load returns: on some malformed streams (a lone ",")
+  // yaml-cpp 0.7 reports a next document forever (jbeder/yaml-cpp#1040), so a loop would not end.
+  parser.HandleNextDocument(finder);
   return YAML::Load(text);
 }
 

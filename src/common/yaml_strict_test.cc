@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <future>
 
 #include "common/system_config.h"
 
@@ -59,6 +62,27 @@ TEST(YamlStrict, WhatIsNotADuplicateLoadsAsYamlLoadWould) {
   }
   // Bad syntax is still yaml-cpp's own error.
   EXPECT_NE(ErrorOf("a: [1, 2\n").find("error at line"), std::string::npos);
+}
+
+// Found by fuzz/gateway_config_fuzz: a lone "," made the loader loop forever. Run on a thread of
+// its own, so that a regression fails in bounded time rather than hanging the suite.
+TEST(YamlStrict, AStrayFlowEntryEndsLikeYamlLoad) {
+  for (const char* text : {",", "a: 1\n,\n", ",\n---\nb: 2\n"}) {
+    auto loaded = std::async(std::launch::async, [text] {
+      return ErrorOf(text).empty() ? YAML::Dump(LoadYamlStrict(text)) : "error";
+    });
+    if (loaded.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      std::fprintf(stderr, "LoadYamlStrict(\"%s\") did not return within 10 s\n", text);
+      std::_Exit(1);
+    }
+    std::string expected;
+    try {
+      expected = YAML::Dump(YAML::Load(text));
+    } catch (const YAML::Exception&) {
+      expected = "error";
+    }
+    EXPECT_EQ(loaded.get(), expected) << text;
+  }
 }
 
 TEST(YamlStrict, FileErrorsStartWithThePath) {

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "common/duration.h"
 #include "common/yaml_strict.h"
+#include "gateway/auth/access_config.h"
 
 namespace switchboard::gateway {
 namespace {
@@ -186,7 +187,7 @@ absl::Status ReadService(const std::string& name, const YAML::Node& node, Servic
   if (node.IsNull()) return KeyError(where, "needs backends");
   if (auto s = CheckKeys(node, where,
                          {"backends", "lb", "timeout", "hash_header", "health_check", "outlier",
-                          "retries"});
+                          "retries", "auth", "rate_limit", "methods", "tls"});
       !s.ok()) {
     return s;
   }
@@ -222,6 +223,8 @@ absl::Status ReadService(const std::string& name, const YAML::Node& node, Servic
       return KeyError(key, absl::StrCat("\"", route->hash_header, "\" is a pseudo-header"));
     }
   }
+  if (auto s = auth::ReadRouteAuth(node, where, &route->auth); !s.ok()) return s;
+  if (auto s = limits::ReadRouteRateLimit(node, where, &route->rate_limit); !s.ok()) return s;
   if (route->lb == "ring_hash" && route->hash_header.empty()) {
     return KeyError(absl::StrCat(where, ".hash_header"), "required with lb: ring_hash");
   }
@@ -271,6 +274,66 @@ absl::Status ReadService(const std::string& name, const YAML::Node& node, Servic
       return KeyError(key, "default is longer than max");
     }
   }
+  if (node["tls"]) {
+    const std::string key = absl::StrCat(where, ".tls");
+    if (auto s = CheckKeys(node["tls"], key, {"ca_file", "cert_file", "key_file", "server_name"});
+        !s.ok()) {
+      return s;
+    }
+    UpstreamTlsConfig& tls = route->tls;
+    tls.enabled = true;
+    for (const auto& [name, field] :
+         {std::pair{"ca_file", &tls.ca_file}, std::pair{"cert_file", &tls.cert_file},
+          std::pair{"key_file", &tls.key_file}, std::pair{"server_name", &tls.server_name}}) {
+      const YAML::Node value = node["tls"][name];
+      if (!value) continue;
+      if (!value.IsScalar() || value.Scalar().empty()) {
+        return KeyError(absl::StrCat(key, ".", name), "expected a non-empty string");
+      }
+      *field = value.Scalar();
+    }
+    if (tls.cert_file.empty() != tls.key_file.empty()) {
+      return KeyError(key, "cert_file and key_file go together (a client certificate for mTLS)");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadTlsListener(const YAML::Node& node, TlsListenerConfig* out) {
+  if (auto s = CheckKeys(node, "tls",
+                         {"listen", "cert_file", "key_file", "client_ca_file", "handshake_timeout"});
+      !s.ok()) {
+    return s;
+  }
+  if (node["listen"]) {
+    auto listen = node["listen"].IsScalar() ? ParseBackend(node["listen"].Scalar())
+                                            : absl::StatusOr<Backend>(absl::InvalidArgumentError(
+                                                  "expected host:port"));
+    if (!listen.ok()) return KeyError("tls.listen", std::string(listen.status().message()));
+    out->listen_host = listen->host;
+    out->listen_port = listen->port;
+  }
+  for (const auto& [key, field] : {std::pair{"cert_file", &out->cert_file},
+                                   std::pair{"key_file", &out->key_file},
+                                   std::pair{"client_ca_file", &out->client_ca_file}}) {
+    if (!node[key]) continue;
+    if (!node[key].IsScalar() || node[key].Scalar().empty()) {
+      return KeyError(absl::StrCat("tls.", key), "expected a file path");
+    }
+    *field = node[key].Scalar();
+  }
+  if (out->cert_file.empty()) return KeyError("tls.cert_file", "missing (a PEM certificate chain)");
+  if (out->key_file.empty()) return KeyError("tls.key_file", "missing (a PEM private key)");
+  if (node["handshake_timeout"]) {
+    if (auto s = ReadDuration(node["handshake_timeout"], "tls.handshake_timeout",
+                              &out->handshake_timeout);
+        !s.ok()) {
+      return s;
+    }
+    if (out->handshake_timeout.count() <= 0) {
+      return KeyError("tls.handshake_timeout", "must be more than 0s");
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -292,8 +355,10 @@ absl::StatusOr<Backend> ParseBackend(const std::string& text) {
   return Backend{text.substr(0, colon), static_cast<uint16_t>(port)};
 }
 
+// The whole body is a try block: yaml-cpp throws where a check missed a shape (a list as a map
+// key), and a config file, read again on SIGHUP too, must be refused, never end the gateway.
 absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
-                                                 const std::string& source) {
+                                                 const std::string& source) try {
   YAML::Node root;
   try {
     root = common::LoadYamlStrict(yaml);
@@ -305,17 +370,26 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
   };
   GatewayConfig config;
   if (auto s = CheckKeys(root, "",
-                         {"listen", "workers", "descriptors", "services", "cors", "limits"});
+                         {"listen", "tls", "workers", "descriptors", "services", "cors", "limits",
+                          "static", "auth"});
       !s.ok()) {
     return fail(s);
   }
-  if (root["listen"]) {
+  if (root["listen"] && root["listen"].IsScalar() && root["listen"].Scalar().empty()) {
+    config.plaintext = false;
+  } else if (root["listen"]) {
     auto listen = root["listen"].IsScalar() ? ParseBackend(root["listen"].Scalar())
                                             : absl::StatusOr<Backend>(absl::InvalidArgumentError(
                                                   "expected host:port"));
     if (!listen.ok()) return fail(KeyError("listen", std::string(listen.status().message())));
     config.listen_host = listen->host;
     config.listen_port = listen->port;
+  }
+  if (root["tls"]) {
+    if (auto s = ReadTlsListener(root["tls"], &config.tls); !s.ok()) return fail(s);
+  }
+  if (!config.plaintext && !config.tls.enabled()) {
+    return fail(KeyError("listen", "is empty (no plaintext listener) and there is no tls: block"));
   }
   if (root["workers"]) {
     int64_t workers = 0;
@@ -348,12 +422,18 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
       config.cors_allow_origins = *origins;
     }
   }
+  if (root["static"]) {
+    if (auto s = static_files::ParseStaticConfig(root["static"], &config.static_files); !s.ok()) {
+      return fail(s);
+    }
+  }
   if (root["limits"]) {
     const YAML::Node& limits = root["limits"];
     if (auto s = CheckKeys(limits, "limits",
                            {"max_header_bytes", "max_message_bytes", "max_streams_per_connection",
                             "idle_timeout", "connection_window_bytes", "slow_client_timeout",
-                            "max_body_bytes", "shutdown_grace"});
+                            "max_body_bytes", "shutdown_grace", "max_connections",
+                            "max_connections_per_client"});
         !s.ok()) {
       return fail(s);
     }
@@ -369,6 +449,8 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
         {"connection_window_bytes", 65535, (int64_t{1} << 31) - 1,
          &config.limits.connection_window_bytes},
         {"max_body_bytes", 0, int64_t{1} << 50, &config.limits.max_body_bytes},
+        {"max_connections", 1, 1 << 24, &config.limits.max_connections},
+        {"max_connections_per_client", 1, 1 << 24, &config.limits.max_connections_per_client},
     };
     for (const auto& limit : ints) {
       if (!limits[limit.key]) continue;
@@ -400,7 +482,11 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(const std::string& yaml,
       }
     }
   }
+  if (auto s = auth::ReadAuthConfig(root["auth"], &config.auth); !s.ok()) return fail(s);
+  if (auto s = auth::SetUpAccessControl(&config); !s.ok()) return fail(s);
   return config;
+} catch (const YAML::Exception& e) {
+  return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.what()));
 }
 
 absl::StatusOr<GatewayConfig> LoadGatewayConfig(const std::string& path) {
@@ -416,7 +502,10 @@ std::string GatewayDefaultsYaml() {
   const ServiceRoute r;
   return absl::StrCat(
       "listen: ", d.listen_host, ":", d.listen_port,
-      "            # one port: HTTP/1.1 and h2c\n"
+      "            # one port: HTTP/1.1 and h2c; \"\" for none (then tls: is required)\n"
+      "# tls: {listen: ", d.tls.listen_host, ":", d.tls.listen_port,
+      ", cert_file: PEM, key_file: PEM, client_ca_file: PEM (optional, mTLS),"
+      " handshake_timeout: ", common::FormatDuration(d.tls.handshake_timeout), "}\n"
       "workers: ", d.workers,
       "                        # event loops (threads); default: this machine's cores (",
       GatewayConfig::kMinWorkers, "..", GatewayConfig::kMaxWorkers, ")\n"
@@ -439,7 +528,10 @@ std::string GatewayDefaultsYaml() {
       "}   # 0 failures: off\n",
       "#   retries: {attempts: ", r.retries.attempts,
       "}       # total tries of an idempotent call; 1 = off\n",
+      "#   auth: ", auth::AuthModeName(r.auth.mode), "                    # required | optional\n",
+      limits::RateLimitDefaultsYaml(), auth::AuthDefaultsYaml(),
       "cors:\n  allow_origins: []\n",
+      "# static: {root: DIR}             # files at / for paths no route claims (the web app)\n",
       "limits:\n",
       "  max_header_bytes: ", d.limits.max_header_bytes, "\n",
       "  max_message_bytes: ", d.limits.max_message_bytes, "\n",
@@ -451,7 +543,11 @@ std::string GatewayDefaultsYaml() {
       "  max_body_bytes: ", d.limits.max_body_bytes,
       "                 # streamed request bodies; 0: no limit\n",
       "  shutdown_grace: ", common::FormatDuration(d.limits.shutdown_grace),
-      "            # calls in flight finish within it when the gateway stops\n");
+      "            # calls in flight finish within it when the gateway stops\n",
+      "  max_connections: ", d.limits.max_connections,
+      "            # open client connections, both listeners\n",
+      "  max_connections_per_client: ", d.limits.max_connections_per_client,
+      "  # from one client address\n");
 }
 
 }  // namespace switchboard::gateway

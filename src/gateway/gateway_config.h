@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "gateway/auth/auth_config.h"
+#include "gateway/limits/rate_limit_config.h"
+#include "gateway/static_files/static_config.h"
 #include "lb/health.h"
 #include "lb/outlier.h"
 
@@ -35,6 +38,22 @@ struct RetryPolicy {
   static constexpr size_t kMaxBufferedRequestBytes = 64 * 1024;
 };
 
+// TLS to a service's backends (`tls:` under the service): the backend's certificate verified
+// against ca_file (the system's CAs when empty) for server_name (the backend's host when
+// empty); with cert_file and key_file the gateway shows its own certificate (mTLS).
+struct UpstreamTlsConfig {
+  bool enabled = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;
+  bool operator==(const UpstreamTlsConfig& other) const {
+    return enabled == other.enabled && ca_file == other.ca_file &&
+           cert_file == other.cert_file && key_file == other.key_file &&
+           server_name == other.server_name;
+  }
+};
+
 struct ServiceRoute {
   std::string name;  // full gRPC service name
   std::vector<Backend> backends;
@@ -45,6 +64,10 @@ struct ServiceRoute {
   lb::OutlierOptions outlier;
   RetryPolicy retries;
   RouteTimeouts timeouts;
+  // `auth:` and `rate_limit:`, the service's and its methods' (`methods:`).
+  auth::RouteAuth auth;
+  limits::RouteRateLimit rate_limit;
+  UpstreamTlsConfig tls;
 };
 
 struct Limits {
@@ -66,6 +89,22 @@ struct Limits {
   // How long a stopping gateway lets calls in flight finish (no new ones are taken, h2c
   // clients get GOAWAY) before it ends the rest UNAVAILABLE "the gateway is shutting down".
   std::chrono::milliseconds shutdown_grace{2000};
+  // Open client connections, both listeners together, and from one client address; a
+  // connection over either is closed at accept (a 503 first over plaintext).
+  int64_t max_connections = 10000;
+  int64_t max_connections_per_client = 1000;
+};
+
+// The TLS listener (`tls:`), beside the plaintext one or instead of it.
+struct TlsListenerConfig {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8443;
+  std::string cert_file;       // PEM chain; set means the listener is on
+  std::string key_file;        // PEM key
+  std::string client_ca_file;  // optional: clients must present a certificate from these CAs
+  // A connection whose handshake has not finished by then is closed.
+  std::chrono::milliseconds handshake_timeout{10000};
+  bool enabled() const { return !cert_file.empty(); }
 };
 
 // The number of event loops when the file does not say: one per core
@@ -82,11 +121,16 @@ struct GatewayConfig {
   static constexpr int kMaxWorkers = 64;
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
+  // `listen: ""`: no plaintext listener (then `tls:` is required).
+  bool plaintext = true;
+  TlsListenerConfig tls;
   int workers = DefaultWorkerCount();
   std::vector<std::string> descriptors;
   std::map<std::string, ServiceRoute> services;
   std::vector<std::string> cors_allow_origins;
   Limits limits;
+  static_files::StaticConfig static_files;
+  auth::AuthConfig auth;
 };
 
 // Parses YAML text; `source` names it in errors. Checks shape and values, not descriptors.

@@ -110,6 +110,20 @@ services:
   EXPECT_NE(defaults.find("retries: {attempts: 2}"), std::string::npos);
 }
 
+// Found by fuzz/gateway_config_fuzz: a list as a map key made yaml-cpp throw out of the parser,
+// which would have ended the gateway at start or on SIGHUP.
+TEST(GatewayConfig, AnyYamlShapeIsAnErrorNotAnException) {
+  const std::string cases[] = {"?\n-\n-", "? [a, b]\n: 1\n",
+                               std::string(kMinimal) + "limits: {[x]: 1}\n",
+                               "descriptors: [x.pb]\nservices: {[a.B]: {backends: [h:1]}}\n"};
+  for (const std::string& yaml : cases) {
+    absl::StatusOr<GatewayConfig> config = absl::UnknownError("not parsed");
+    EXPECT_NO_THROW(config = ParseGatewayConfig(yaml, "test.yaml")) << yaml;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << yaml;
+    EXPECT_EQ(config.status().message().rfind("test.yaml: ", 0), 0u) << config.status();
+  }
+}
+
 TEST(GatewayConfig, EveryBadValueNamesItsKey) {
   struct Case {
     std::string yaml;
@@ -130,7 +144,22 @@ TEST(GatewayConfig, EveryBadValueNamesItsKey) {
        "limits.slow_client_timeout: duration \"5\""},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nlimits: {max_body_bytes: -1}\n",
        "limits.max_body_bytes: -1 is outside"},
-      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\ntls: on\n", "tls: unknown key"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nquic: on\n", "quic: unknown key"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\ntls: on\n", "tls: expected a map"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\ntls: {cert_file: a.pem}\n",
+       "tls.key_file: missing"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\n"
+       "tls: {cert_file: a.pem, key_file: a.key, handshake_timeout: 0s}\n",
+       "tls.handshake_timeout: must be more than 0s"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\n"
+       "tls: {listen: nowhere, cert_file: a.pem, key_file: a.key}\n",
+       "tls.listen"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nlisten: \"\"\n",
+       "listen: is empty (no plaintext listener) and there is no tls: block"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], tls: {cert_file: c.pem}}}\n",
+       "services.a.B.tls: cert_file and key_file go together"},
+      {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1], tls: {verify: no}}}\n",
+       "services.a.B.tls.verify: unknown key"},
       {"descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\nworkers: 0\n",
        "workers: 0 is outside 1..64"},
       {"descriptors: [x.pb]\ncors: {allow_origins: [\"https://a.test\"]}\nservices: {a.B: {backends: "
@@ -173,6 +202,40 @@ TEST(GatewayConfig, EveryBadValueNamesItsKey) {
     EXPECT_NE(std::string(config.status().message()).find(c.mentions), std::string::npos)
         << config.status().message();
   }
+}
+
+}  // namespace
+}  // namespace switchboard::gateway
+
+namespace switchboard::gateway {
+namespace {
+
+TEST(GatewayConfig, TlsListenerAndBackendTls) {
+  auto config = ParseGatewayConfig(
+      "listen: \"\"\ndescriptors: [x.pb]\n"
+      "tls: {listen: 0.0.0.0:9443, cert_file: s.pem, key_file: s.key, client_ca_file: c.pem,"
+      " handshake_timeout: 2s}\n"
+      "services: {a.B: {backends: [h:1], tls: {ca_file: ca.pem, server_name: b.internal}}}\n",
+      "test.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->plaintext);
+  EXPECT_TRUE(config->tls.enabled());
+  EXPECT_EQ(config->tls.listen_host, "0.0.0.0");
+  EXPECT_EQ(config->tls.listen_port, 9443);
+  EXPECT_EQ(config->tls.client_ca_file, "c.pem");
+  EXPECT_EQ(config->tls.handshake_timeout, std::chrono::milliseconds(2000));
+  const UpstreamTlsConfig& upstream = config->services.at("a.B").tls;
+  EXPECT_TRUE(upstream.enabled);
+  EXPECT_EQ(upstream.ca_file, "ca.pem");
+  EXPECT_EQ(upstream.server_name, "b.internal");
+  EXPECT_TRUE(upstream.cert_file.empty());
+  // Without a tls: block the listener is off and the plaintext one on, as before.
+  auto plain = ParseGatewayConfig("descriptors: [x.pb]\nservices: {a.B: {backends: [h:1]}}\n",
+                                  "test.yaml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->plaintext);
+  EXPECT_FALSE(plain->tls.enabled());
+  EXPECT_FALSE(plain->services.at("a.B").tls.enabled);
 }
 
 }  // namespace

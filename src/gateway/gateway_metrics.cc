@@ -79,6 +79,38 @@ void GatewayMetrics::SlowClient(const std::string& protocol, const std::string& 
   Changed(false);
 }
 
+void GatewayMetrics::AuthRejected(const std::string& reason) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.auth_rejected[reason];
+  }
+  Changed(false);
+}
+
+void GatewayMetrics::RateLimited(const std::string& method) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.rate_limited[method];
+  }
+  Changed(false);
+}
+
+void GatewayMetrics::H2ConnectionError(const std::string& reason) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.h2_connection_errors[reason];
+  }
+  Changed(false);
+}
+
+void GatewayMetrics::ConnectionRefused(const std::string& limit) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.connections_refused[limit];
+  }
+  Changed(false);
+}
+
 void GatewayMetrics::PublishBackends(std::vector<BackendSample>* samples) {
   std::lock_guard<std::mutex> lock(mutex_);
   backends_.swap(*samples);
@@ -96,6 +128,12 @@ void GatewayMetrics::Counters::Add(const Counters& other) {
   for (const auto& [backend, count] : other.upstream_errors) upstream_errors[backend] += count;
   for (const auto& [service, count] : other.retries) retries[service] += count;
   for (const auto& [key, count] : other.slow_clients) slow_clients[key] += count;
+  for (const auto& [reason, count] : other.auth_rejected) auth_rejected[reason] += count;
+  for (const auto& [method, count] : other.rate_limited) rate_limited[method] += count;
+  for (const auto& [reason, count] : other.h2_connection_errors) {
+    h2_connection_errors[reason] += count;
+  }
+  for (const auto& [limit, count] : other.connections_refused) connections_refused[limit] += count;
 }
 
 namespace {
@@ -200,6 +238,37 @@ std::string GatewayMetrics::Render() const {
   for (const auto& [service, count] : total.retries) {
     absl::StrAppend(&out, "switchboard_gateway_retries_total{service=\"", Escape(service), "\"} ",
                     count, "\n");
+  }
+  out +=
+      "# HELP switchboard_gateway_auth_rejected_total Calls refused for a missing or bad token, "
+      "by reason.\n"
+      "# TYPE switchboard_gateway_auth_rejected_total counter\n";
+  for (const auto& [reason, count] : total.auth_rejected) {
+    absl::StrAppend(&out, "switchboard_gateway_auth_rejected_total{reason=\"", Escape(reason),
+                    "\"} ", count, "\n");
+  }
+  out +=
+      "# HELP switchboard_gateway_rate_limited_total Calls refused over a rate limit, by method.\n"
+      "# TYPE switchboard_gateway_rate_limited_total counter\n";
+  for (const auto& [method, count] : total.rate_limited) {
+    absl::StrAppend(&out, "switchboard_gateway_rate_limited_total{method=\"", Escape(method),
+                    "\"} ", count, "\n");
+  }
+  out +=
+      "# HELP switchboard_gateway_h2_connection_errors_total HTTP/2 client connections ended "
+      "for a protocol error or a flood, by the GOAWAY error code sent or nghttp2's reason.\n"
+      "# TYPE switchboard_gateway_h2_connection_errors_total counter\n";
+  for (const auto& [reason, count] : total.h2_connection_errors) {
+    absl::StrAppend(&out, "switchboard_gateway_h2_connection_errors_total{reason=\"",
+                    Escape(reason), "\"} ", count, "\n");
+  }
+  out +=
+      "# HELP switchboard_gateway_connections_refused_total Client connections closed at accept "
+      "over limits.max_connections or limits.max_connections_per_client.\n"
+      "# TYPE switchboard_gateway_connections_refused_total counter\n";
+  for (const auto& [limit, count] : total.connections_refused) {
+    absl::StrAppend(&out, "switchboard_gateway_connections_refused_total{limit=\"",
+                    Escape(limit), "\"} ", count, "\n");
   }
   if (rows.empty()) return out;
   struct Family {

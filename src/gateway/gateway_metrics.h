@@ -57,6 +57,14 @@ class GatewayMetrics {
   // A client dropped for stalling longer than limits.slow_client_timeout; `phase`: headers,
   // body or response.
   void SlowClient(const std::string& protocol, const std::string& phase);
+  // A call refused for its token (`reason`: auth::RejectionLabel) or over its rate limit.
+  void AuthRejected(const std::string& reason);
+  void RateLimited(const std::string& method);
+  // A client's HTTP/2 connection ended for misbehaving (`reason`: H2ConnectionErrorLabel).
+  void H2ConnectionError(const std::string& reason);
+  // A client connection closed at accept (`limit`: max_connections or
+  // max_connections_per_client).
+  void ConnectionRefused(const std::string& limit);
 
   // Set before any loop runs, then only read.
   void SetOnChange(OnChange on_change) { on_change_ = std::move(on_change); }
@@ -89,6 +97,10 @@ class GatewayMetrics {
     std::map<std::string, uint64_t> upstream_errors;
     std::map<std::string, uint64_t> retries;
     std::map<std::pair<std::string, std::string>, uint64_t> slow_clients;
+    std::map<std::string, uint64_t> auth_rejected;  // by reason
+    std::map<std::string, uint64_t> rate_limited;   // by method
+    std::map<std::string, uint64_t> h2_connection_errors;  // by reason
+    std::map<std::string, uint64_t> connections_refused;   // by limit
     void Add(const Counters& other);
   };
   void Changed(bool call_finished) const {

@@ -1,6 +1,8 @@
 #include "gateway/gateway_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <future>
 #include <thread>
@@ -8,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gateway/rest/openapi.h"
+#include "gateway/transport/tls_context.h"
+#include "gateway/upstream/upstream_tls.h"
 
 namespace switchboard::gateway {
 namespace {
@@ -15,6 +19,29 @@ namespace {
 constexpr auto kEndingWriteTime = std::chrono::milliseconds(500);
 constexpr auto kLoopAnswerTime = std::chrono::seconds(2);
 constexpr auto kDrainPollInterval = std::chrono::milliseconds(10);
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
+constexpr auto kRefusalLogInterval = std::chrono::seconds(1);
+// Descriptors beyond limits.max_connections: backend connections, files, the listeners.
+constexpr rlim_t kSpareDescriptors = 1024;
+// Written to a plaintext client over a limit without reading its request: whichever protocol
+// it speaks, it learns why (an HTTP/2 client sees a broken preface and gives up).
+constexpr char kBusyResponse[] =
+    "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: text/plain\r\n"
+    "content-length: 34\r\n\r\ntoo many connections, retry later\n";
+
+// Raises the soft descriptor limit towards the hard one, as far as limits.max_connections
+// needs: the default soft limit (often 1024) would make accept fail long before it.
+void RaiseDescriptorLimit(int64_t max_connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + kSpareDescriptors;
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < wanted) {
+    spdlog::warn("gateway: limits.max_connections is {} but only {} file descriptors are allowed",
+                 max_connections, static_cast<uint64_t>(limit.rlim_cur));
+  }
+}
 
 std::vector<std::string> ServiceNames(const GatewayConfig& config) {
   std::vector<std::string> names;
@@ -42,6 +69,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Gatewa
                                                    GatewayConfig::kMaxWorkers));
   }
   std::unique_ptr<GatewayServer> server(new GatewayServer(config));
+  server->connection_limiter_ = ConnectionLimiter::Create(
+      config.limits.max_connections, config.limits.max_connections_per_client);
+  RaiseDescriptorLimit(config.limits.max_connections);
   auto pool = Router::LoadDescriptors(config);
   if (!pool.ok()) return pool.status();
   if (auto checked = Router::CheckServices(config, **pool); !checked.ok()) return checked;
@@ -54,6 +84,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Gatewa
   shared.routes = std::make_shared<const rest::RouteTable>(std::move(*routes));
   shared.cors = std::move(*cors);
   shared.openapi_json = std::make_shared<const std::string>(rest::GenerateOpenApi(*shared.routes));
+  auto upstream_tls = MakeUpstreamTls(config);
+  if (!upstream_tls.ok()) return upstream_tls.status();
+  shared.upstream_tls = std::move(*upstream_tls);
   std::vector<const GatewayMetrics*> group;
   for (int i = 0; i < config.workers; ++i) {
     auto worker = GatewayWorker::Create(i, config, shared);
@@ -63,24 +96,28 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Gatewa
   }
   // Whichever worker answers /metrics shows the sums over all of them.
   for (auto& worker : server->workers_) worker->metrics().SetGroup(group);
-  boost::system::error_code error;
-  auto address = boost::asio::ip::make_address(config.listen_host, error);
-  if (error) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("listen: \"", config.listen_host, "\" is not an IP address"));
+  if (config.tls.enabled()) {
+    auto context = transport::MakeServerTlsContext(
+        {config.tls.cert_file, config.tls.key_file, config.tls.client_ca_file});
+    if (!context.ok()) return context.status();
+    server->tls_context_ = std::move(*context);
   }
-  boost::asio::ip::tcp::endpoint endpoint(address, config.listen_port);
-  auto& acceptor = server->acceptor_.emplace(server->workers_.front()->io());
-  acceptor.open(endpoint.protocol(), error);
-  if (!error) acceptor.set_option(boost::asio::socket_base::reuse_address(true), error);
-  if (!error) acceptor.bind(endpoint, error);
-  if (!error) acceptor.listen(boost::asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen_host, ":",
-                                               config.listen_port, ": ", error.message()));
+  if (config.plaintext) {
+    if (auto s = server->Listen(config.listen_host, config.listen_port, &server->acceptor_,
+                                &server->port_);
+        !s.ok()) {
+      return s;
+    }
+    server->Accept(*server->acceptor_, false);
   }
-  server->port_ = acceptor.local_endpoint().port();
-  server->Accept();
+  if (config.tls.enabled()) {
+    if (auto s = server->Listen(config.tls.listen_host, config.tls.listen_port,
+                                &server->tls_acceptor_, &server->tls_port_);
+        !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("tls.listen: ", s.message()));
+    }
+    server->Accept(*server->tls_acceptor_, true);
+  }
   for (auto& worker : server->workers_) worker->Start();
   server->running_ = true;
   return server;
@@ -90,6 +127,7 @@ GatewayServer::~GatewayServer() {
   Stop();
   // A server that failed to start never ran its workers; their loops stop with them.
   acceptor_.reset();
+  tls_acceptor_.reset();
   for (auto& worker : workers_) worker->Join();
 }
 
@@ -100,19 +138,112 @@ GatewayServer::~GatewayServer() {
 // i mod N (tests rely on it), and one close at Stop ends the taking of connections for all.
 // The dealing costs the first worker one accept per connection, which is small beside what a
 // connection carries.
-void GatewayServer::Accept() {
+absl::Status GatewayServer::Listen(const std::string& host, uint16_t port,
+                                   std::optional<boost::asio::ip::tcp::acceptor>* acceptor,
+                                   uint16_t* bound) {
+  boost::system::error_code error;
+  auto address = boost::asio::ip::make_address(host, error);
+  if (error) {
+    return absl::InvalidArgumentError(absl::StrCat("listen: \"", host, "\" is not an IP address"));
+  }
+  boost::asio::ip::tcp::endpoint endpoint(address, port);
+  auto& bound_acceptor = acceptor->emplace(workers_.front()->io());
+  bound_acceptor.open(endpoint.protocol(), error);
+  if (!error) bound_acceptor.set_option(boost::asio::socket_base::reuse_address(true), error);
+  if (!error) bound_acceptor.bind(endpoint, error);
+  if (!error) bound_acceptor.listen(boost::asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", host, ":", port, ": ", error.message()));
+  }
+  *bound = bound_acceptor.local_endpoint().port();
+  return absl::OkStatus();
+}
+
+void GatewayServer::Accept(boost::asio::ip::tcp::acceptor& acceptor, bool tls) {
   GatewayWorker& target = *workers_[next_worker_];
-  // The socket is made on the target's loop, so only that loop ever touches it.
-  acceptor_->async_accept(
+  // The socket is made on the target's loop, so only that loop ever touches it. Both
+  // acceptors run on the first loop, so next_worker_ needs no lock.
+  acceptor.async_accept(
       target.io().get_executor(),
-      [this, &target](const boost::system::error_code& error, boost::asio::ip::tcp::socket socket) {
+      [this, &target, &acceptor, tls](const boost::system::error_code& error,
+                                      boost::asio::ip::tcp::socket socket) {
         if (error == boost::asio::error::operation_aborted) return;
-        if (!error) {
-          next_worker_ = (next_worker_ + 1) % workers_.size();
-          target.Serve(std::move(socket));
+        if (error) {
+          AcceptLater(acceptor, tls);
+          return;
         }
-        Accept();
+        boost::system::error_code ignored;
+        const auto peer = socket.remote_endpoint(ignored);
+        ConnectionLimiter::Refusal refusal = ConnectionLimiter::Refusal::kNone;
+        auto lease = connection_limiter_->Admit(peer.address(), &refusal);
+        if (lease == nullptr) {
+          Refuse(socket, tls, refusal);
+        } else {
+          next_worker_ = (next_worker_ + 1) % workers_.size();
+          if (tls) {
+            target.ServeTls(std::move(socket), tls_context(), std::move(lease));
+          } else {
+            target.Serve(std::move(socket), std::move(lease));
+          }
+        }
+        Accept(acceptor, tls);
       });
+}
+
+void GatewayServer::AcceptLater(boost::asio::ip::tcp::acceptor& acceptor, bool tls) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(acceptor.get_executor(),
+                                                           kAcceptRetryDelay);
+  timer->async_wait([this, timer, &acceptor, tls](const boost::system::error_code& error) {
+    if (!error && acceptor.is_open()) Accept(acceptor, tls);
+  });
+}
+
+void GatewayServer::Refuse(boost::asio::ip::tcp::socket& socket, bool tls,
+                           ConnectionLimiter::Refusal refusal) {
+  const int fd = socket.native_handle();
+  if (!tls) {
+    // What the client sent already is read and dropped first: closing a socket with unread
+    // bytes resets the connection, and the reset could reach the client before the 503.
+    char discard[4096];
+    for (int i = 0; i < 4 && ::recv(fd, discard, sizeof(discard), MSG_DONTWAIT) > 0; ++i) {
+    }
+    (void)!::send(fd, kBusyResponse, sizeof(kBusyResponse) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+  boost::system::error_code ignored;
+  const auto peer = socket.remote_endpoint(ignored);
+  socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+  // The acceptors' loop is the first worker's: its metrics are written by it alone.
+  workers_.front()->metrics().ConnectionRefused(RefusalLabel(refusal));
+  ++refused_unlogged_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - refusal_logged_at_ < kRefusalLogInterval) return;
+  refusal_logged_at_ = now;
+  spdlog::warn(
+      "gateway: connection from {} refused over limits.{} ({} refused since the last such line, "
+      "{} open)",
+      peer.address().to_string(), RefusalLabel(refusal), refused_unlogged_,
+      connection_limiter_->open());
+  refused_unlogged_ = 0;
+}
+
+std::shared_ptr<boost::asio::ssl::context> GatewayServer::tls_context() {
+  std::lock_guard<std::mutex> lock(tls_mutex_);
+  return tls_context_;
+}
+
+void GatewayServer::ReloadTlsContext(const GatewayConfig& config) {
+  if (!config.tls.enabled()) return;
+  auto context = transport::MakeServerTlsContext(
+      {config.tls.cert_file, config.tls.key_file, config.tls.client_ca_file});
+  if (!context.ok()) {
+    spdlog::warn("gateway reload: TLS files kept as they were: {}",
+                 std::string(context.status().message()));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(tls_mutex_);
+  tls_context_ = std::move(*context);
 }
 
 void GatewayServer::RunOnLoops(const std::function<void(GatewayWorker&)>& task,
@@ -168,7 +299,8 @@ void GatewayServer::Stop() {
   RunOnLoops(
       [this](GatewayWorker&) {
         boost::system::error_code ignored;
-        acceptor_->close(ignored);
+        if (acceptor_) acceptor_->close(ignored);
+        if (tls_acceptor_) tls_acceptor_->close(ignored);
       },
       &listener_only);
   answering[0] = listener_only[0];
@@ -183,9 +315,16 @@ void GatewayServer::Stop() {
 }
 
 absl::StatusOr<SharedRoutes> GatewayServer::Validate(const GatewayConfig& config) const {
-  if (config.listen_host != config_.listen_host || config.listen_port != config_.listen_port) {
+  if (config.plaintext != config_.plaintext || config.listen_host != config_.listen_host ||
+      config.listen_port != config_.listen_port) {
     return absl::FailedPreconditionError(absl::StrCat("listen: changing ", config_.listen_host, ":",
                                                       config_.listen_port, " needs a restart"));
+  }
+  if (config.tls.enabled() != config_.tls.enabled() ||
+      config.tls.listen_host != config_.tls.listen_host ||
+      config.tls.listen_port != config_.tls.listen_port) {
+    return absl::FailedPreconditionError(
+        "tls.listen: turning the TLS listener on or off or moving it needs a restart");
   }
   if (config.workers != config_.workers) {
     return absl::FailedPreconditionError(absl::StrCat("workers: changing ", config_.workers, " to ",
@@ -209,6 +348,9 @@ absl::StatusOr<SharedRoutes> GatewayServer::Validate(const GatewayConfig& config
     if (!cors.ok()) return cors.status();
     next.cors = std::move(*cors);
   }
+  auto upstream_tls = MakeUpstreamTls(config);
+  if (!upstream_tls.ok()) return upstream_tls.status();
+  next.upstream_tls = std::move(*upstream_tls);
   return next;
 }
 
@@ -217,6 +359,8 @@ absl::Status GatewayServer::Reload(const GatewayConfig& config) {
   if (!running_) return absl::FailedPreconditionError("the gateway is not running");
   auto next = Validate(config);
   if (!next.ok()) return next.status();
+  connection_limiter_->SetLimits(config.limits.max_connections,
+                                 config.limits.max_connections_per_client);
   // Applied on every loop at once; each goes on serving the moment it has applied.
   auto shared_config = std::make_shared<const GatewayConfig>(config);
   auto shared_next = std::make_shared<const SharedRoutes>(*next);
@@ -242,6 +386,8 @@ absl::Status GatewayServer::Reload(const GatewayConfig& config) {
           "worker ", i, " refused a validated reload: ", results[i].status().message()));
     }
   }
+  // Only a reload every worker took gets the new certificate.
+  ReloadTlsContext(config);
   // Every worker applied the same configuration to the same backends: one line for all.
   const WorkerReload& first = *results.front();
   spdlog::info(

@@ -1,6 +1,7 @@
 #include "gateway/gateway_worker.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
@@ -8,6 +9,8 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/transport/leased_stream.h"
+#include "gateway/transport/tls_stream.h"
 
 namespace switchboard::gateway {
 namespace {
@@ -33,6 +36,11 @@ absl::StatusOr<std::unique_ptr<GatewayWorker>> GatewayWorker::Create(int index,
   worker->router_ = std::move(*router);
   worker->transcoder_ = std::make_unique<rest::Transcoder>(shared.pool.get());
   worker->UseShared(shared);
+  if (config.static_files.enabled()) {
+    auto files = static_files::StaticFiles::Create(config.static_files);
+    if (!files.ok()) return files.status();
+    worker->static_files_ = std::move(*files);
+  }
   worker->health_ =
       std::make_unique<HealthChecker>(worker->io_, worker->router_.get(), &worker->upstreams_);
   GatewayWorker* self = worker.get();
@@ -62,12 +70,29 @@ void GatewayWorker::Start() {
   pthread_setname_np(thread_.native_handle(), name.c_str());
 }
 
-void GatewayWorker::Serve(boost::asio::ip::tcp::socket socket) {
+void GatewayWorker::Serve(boost::asio::ip::tcp::socket socket,
+                          std::shared_ptr<ConnectionLease> lease) {
   // On this worker's own thread (the listener's worker, or a single-loop gateway) the
   // connection starts at once, as it always did; from another it is queued on this loop.
-  boost::asio::dispatch(io_, [this, socket = std::move(socket)]() mutable {
-    Sniff(std::make_shared<boost::asio::ip::tcp::socket>(std::move(socket)),
-          std::make_shared<std::string>());
+  boost::asio::dispatch(io_, [this, socket = std::move(socket), lease = std::move(lease)]() mutable {
+    auto shared = std::make_shared<boost::asio::ip::tcp::socket>(std::move(socket));
+    // No codec watches the connection yet: a client that sends nothing, or half the HTTP/2
+    // preface, is closed after limits.slow_client_timeout (idle_timeout when that is off), as
+    // a stalled HTTP/1.1 request head is.
+    const auto timeout = config_.limits.slow_client_timeout.count() > 0
+                             ? config_.limits.slow_client_timeout
+                             : config_.limits.idle_timeout;
+    auto deadline = std::make_shared<boost::asio::steady_timer>(io_, timeout);
+    std::weak_ptr<boost::asio::ip::tcp::socket> weak = shared;
+    deadline->async_wait([this, weak](const boost::system::error_code& error) {
+      auto stalled = weak.lock();
+      if (error || !stalled || !stalled->is_open()) return;
+      metrics_.SlowClient("unknown", "headers");
+      boost::system::error_code ignored;
+      stalled->close(ignored);
+    });
+    Sniff(std::move(shared), std::make_shared<std::string>(), std::move(lease),
+          std::move(deadline));
   });
 }
 
@@ -115,13 +140,27 @@ void GatewayWorker::Shutdown() {
 void GatewayWorker::UseShared(const SharedRoutes& shared) {
   shared_ = shared;
   web_ = {shared_.routes.get(), transcoder_.get(), shared_.cors.get(), shared_.openapi_json.get()};
+  upstreams_.SetTls(shared_.upstream_tls);
 }
 
 absl::StatusOr<WorkerReload> GatewayWorker::ApplyReload(const GatewayConfig& config,
                                                         const SharedRoutes& shared) {
   auto removed = router_->Reload(config);
   if (!removed.ok()) return removed.status();
+  if (config.static_files.root != config_.static_files.root) {
+    // Connections keep the files they started with; new ones get the new root.
+    auto files = config.static_files.enabled()
+                     ? static_files::StaticFiles::Create(config.static_files)
+                     : absl::StatusOr<std::shared_ptr<static_files::StaticFiles>>(nullptr);
+    if (files.ok()) {
+      static_files_ = std::move(*files);
+    } else {
+      spdlog::warn("gateway reload: {}; still serving {}", std::string(files.status().message()),
+                   config_.static_files.root);
+    }
+  }
   config_ = config;
+  const std::shared_ptr<const UpstreamTlsMap> old_tls = shared_.upstream_tls;
   UseShared(shared);
   // A removed backend that another service still uses keeps its connection.
   std::set<std::string> in_use;
@@ -137,6 +176,15 @@ absl::StatusOr<WorkerReload> GatewayWorker::ApplyReload(const GatewayConfig& con
     result.removed_backends.push_back(absl::StrCat(service, "/", endpoint->address));
     if (in_use.count(endpoint->address) == 0) drain.push_back(endpoint->address);
     draining_.emplace_back(service, endpoint);
+  }
+  // A backend reached over TLS before or after the reload gets a new connection with the
+  // reloaded trust, certificate and name (files may have changed under the same names); the
+  // old one finishes its calls. Otherwise a reload turning TLS on would leave calls on h2c.
+  for (const auto* tls : {old_tls.get(), shared_.upstream_tls.get()}) {
+    if (tls == nullptr) continue;
+    for (const auto& [address, unused] : *tls) {
+      if (std::find(drain.begin(), drain.end(), address) == drain.end()) drain.push_back(address);
+    }
   }
   upstreams_.Drain(drain);
   health_->Sync();
@@ -190,29 +238,75 @@ void GatewayWorker::OnMetricsChange(bool call_finished) {
 }
 
 void GatewayWorker::Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
-                          std::shared_ptr<std::string> seen) {
+                          std::shared_ptr<std::string> seen, std::shared_ptr<ConnectionLease> lease,
+                          std::shared_ptr<boost::asio::steady_timer> deadline) {
   // Reads until the bytes either are the HTTP/2 preface or cannot be: a short HTTP/1.1
   // request never waits for 24 bytes.
   auto chunk = std::make_shared<std::array<char, kH2PrefaceBytes>>();
   const size_t want = kH2PrefaceBytes - seen->size();
+  // The deadline's handler holds the socket weakly; the read holds it (and the lease) until
+  // the codec takes over or the connection is gone.
   socket->async_read_some(
       boost::asio::buffer(chunk->data(), want),
-      [this, socket, seen, chunk](const boost::system::error_code& error, size_t n) {
-        if (error) return;
+      [this, socket, seen, chunk, lease, deadline](const boost::system::error_code& error,
+                                                   size_t n) mutable {
+        if (error) {
+          deadline->cancel();
+          return;
+        }
         seen->append(chunk->data(), n);
         const bool prefix_matches = std::memcmp(seen->data(), kH2Preface, seen->size()) == 0;
         if (prefix_matches && seen->size() < kH2PrefaceBytes) {
-          Sniff(socket, seen);
+          Sniff(socket, seen, std::move(lease), std::move(deadline));
           return;
         }
-        GatewayContext context{&io_, &config_, router_.get(), &upstreams_, &metrics_, &web_};
-        if (prefix_matches) {
-          downstreams_.Add(DownstreamH2::Start(context, std::move(*socket), std::move(*seen)));
-          return;
-        }
-        Http1Context http1{context, &websockets_};
-        http1_sessions_.Add(Http1Session::Start(http1, std::move(*socket), std::move(*seen)));
+        deadline->cancel();
+        StartCodec(transport::ByteStream::Plain(std::move(*socket)), prefix_matches,
+                   std::move(*seen), std::move(lease));
       });
+}
+
+void GatewayWorker::StartCodec(transport::ByteStream stream, bool http2, std::string initial,
+                               std::shared_ptr<ConnectionLease> lease) {
+  if (lease != nullptr) stream = transport::LeasedStream::Wrap(std::move(stream), std::move(lease));
+  GatewayContext context{&io_, &config_, router_.get(), &upstreams_, &metrics_, &web_};
+  context.static_files = static_files_;
+  if (http2) {
+    downstreams_.Add(DownstreamH2::Start(context, std::move(stream), std::move(initial)));
+    return;
+  }
+  Http1Context http1{context, &websockets_};
+  http1_sessions_.Add(Http1Session::Start(http1, std::move(stream), std::move(initial)));
+}
+
+void GatewayWorker::ServeTls(boost::asio::ip::tcp::socket socket,
+                             std::shared_ptr<boost::asio::ssl::context> context,
+                             std::shared_ptr<ConnectionLease> lease) {
+  boost::asio::dispatch(io_, [this, socket = std::move(socket), context = std::move(context),
+                              lease = std::move(lease)]() mutable {
+    boost::system::error_code ignored;
+    const auto peer = socket.remote_endpoint(ignored);
+    // Held by the handshake's handler until it runs, then moved into the connection.
+    auto tls = std::make_shared<std::unique_ptr<transport::TlsStream>>(
+        std::make_unique<transport::TlsStream>(std::move(socket), std::move(context)));
+    (*tls)->StartHandshake(
+        transport::TlsStream::Handshake::server, config_.tls.handshake_timeout,
+        [this, tls, peer, lease](const boost::system::error_code& error) {
+          if (error) {
+            // A plaintext request, a client that stalls, a certificate that does not verify.
+            spdlog::info("gateway tls: handshake with {} failed: {}",
+                         absl::StrCat(peer.address().to_string(), ":", peer.port()),
+                         error == boost::asio::error::timed_out
+                             ? absl::StrCat("not finished within ",
+                                            config_.tls.handshake_timeout.count(), " ms")
+                             : error.message());
+            (*tls)->Close();
+            return;
+          }
+          const bool http2 = (*tls)->alpn() == "h2";
+          StartCodec(transport::ByteStream(std::move(*tls)), http2, {}, lease);
+        });
+  });
 }
 
 }  // namespace switchboard::gateway

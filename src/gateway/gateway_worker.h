@@ -6,6 +6,7 @@
 #include <google/protobuf/descriptor.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <future>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "gateway/connection_limiter.h"
 #include "gateway/gateway_config.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/grpcweb/cors.h"
@@ -24,7 +26,9 @@
 #include "gateway/proxy/router.h"
 #include "gateway/rest/route_table.h"
 #include "gateway/rest/transcoder.h"
+#include "gateway/static_files/static_files.h"
 #include "gateway/upstream/health_checker.h"
+#include "gateway/transport/byte_stream.h"
 #include "gateway/upstream/upstream_h2.h"
 #include "gateway/websocket/websocket_bridge.h"
 
@@ -41,6 +45,8 @@ struct SharedRoutes {
   std::shared_ptr<const rest::RouteTable> routes;
   std::shared_ptr<const grpcweb::CorsPolicy> cors;
   std::shared_ptr<const std::string> openapi_json;
+  // Backends reached over TLS; rebuilt on every reload, so replaced files are read again.
+  std::shared_ptr<const UpstreamTlsMap> upstream_tls;
 };
 
 // What one worker's reload did, for the gateway's single log line.
@@ -68,8 +74,14 @@ class GatewayWorker {
   // Starts the loop on its own thread.
   void Start();
   // Serves a connection the listener accepted for this worker (`socket` belongs to io());
-  // any thread may call: the connection starts on this worker's loop.
-  void Serve(boost::asio::ip::tcp::socket socket);
+  // any thread may call: the connection starts on this worker's loop. `lease` (its place
+  // under the connection limits) is given back when the connection closes.
+  void Serve(boost::asio::ip::tcp::socket socket, std::shared_ptr<ConnectionLease> lease = {});
+  // The same for the TLS listener: the handshake first (bounded by tls.handshake_timeout),
+  // then HTTP/2 when ALPN chose h2, else HTTP/1.1.
+  void ServeTls(boost::asio::ip::tcp::socket socket,
+                std::shared_ptr<boost::asio::ssl::context> context,
+                std::shared_ptr<ConnectionLease> lease = {});
   // Runs `task` on the loop; the future is ready once it ran.
   std::future<void> Post(std::function<void()> task);
   // Stops the loop (what is still queued is dropped) and joins its thread.
@@ -92,8 +104,14 @@ class GatewayWorker {
 
  private:
   GatewayWorker(int index, const GatewayConfig& config);
+  // Reads the first bytes to choose the codec; a client that does not send enough of them
+  // within `deadline`'s wait (limits.slow_client_timeout) is closed.
   void Sniff(std::shared_ptr<boost::asio::ip::tcp::socket> socket,
-             std::shared_ptr<std::string> seen);
+             std::shared_ptr<std::string> seen, std::shared_ptr<ConnectionLease> lease,
+             std::shared_ptr<boost::asio::steady_timer> deadline);
+  // Hands a connection to its codec; `initial` holds bytes already read from it.
+  void StartCodec(transport::ByteStream stream, bool http2, std::string initial,
+                  std::shared_ptr<ConnectionLease> lease);
   void UseShared(const SharedRoutes& shared);
   // Hands /metrics this loop's view of its backends (balancers and those still draining).
   void PublishBackends();
@@ -111,6 +129,8 @@ class GatewayWorker {
   std::unique_ptr<rest::Transcoder> transcoder_;
   // shared_ and the transcoder, as both client-facing sides' gRPC-Web and REST calls reach them.
   WebRoutes web_{};
+  // The `static:` root's files (null without one); each connection holds the one it began with.
+  std::shared_ptr<static_files::StaticFiles> static_files_;
   UpstreamPool upstreams_;
   // Open client connections, drained at Stop.
   ConnectionList<DownstreamH2> downstreams_;

@@ -31,11 +31,17 @@ class RecordingInterceptor : public grpc::experimental::Interceptor {
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      std::multimap<std::string, std::string> metadata;
+      for (const auto& [name, value] : *methods->GetRecvInitialMetadata()) {
+        metadata.emplace(std::string(name.data(), name.size()),
+                         std::string(value.data(), value.size()));
+      }
       {
         std::lock_guard<std::mutex> lock(state_->mutex);
         RecordedCall& call = state_->calls[index_];
         call.started = true;
         call.started_at = RecordedCall::Clock::now();
+        call.metadata = std::move(metadata);
       }
       state_->changed.notify_all();
     }

@@ -27,6 +27,15 @@ struct RecordedCall {
   // When its initial metadata was received (POST_RECV_INITIAL_METADATA).
   bool started = false;
   Clock::time_point started_at;
+  // The request metadata it arrived with (names lower case, as on the wire).
+  std::multimap<std::string, std::string> metadata;
+  // The values of one metadata entry, in the order they came.
+  std::vector<std::string> Metadata(const std::string& name) const {
+    std::vector<std::string> values;
+    auto [first, last] = metadata.equal_range(name);
+    for (auto it = first; it != last; ++it) values.push_back(it->second);
+    return values;
+  }
   // The status the server sent (PRE_SEND_STATUS): the handler's own when it finished the
   // call, grpc++'s when it answered the call itself (an unknown method).
   bool finished = false;

@@ -41,7 +41,7 @@ function callMetadata({ deadlineMs } = {}) {
 }
 
 export class SwitchboardClient {
-  // `gatewayUrl`: where the gateway serves HTTP/1.1, e.g. "http://127.0.0.1:8080".
+  // `gatewayUrl`: where the gateway serves HTTP/1.1: the page's own origin.
   constructor(gatewayUrl, format) {
     if (!kFormats.includes(format)) throw new Error(`format "${format}": want text or binary`);
     this.url = gatewayUrl.replace(/\/+$/, '');
@@ -65,10 +65,13 @@ export class SwitchboardClient {
       new StockRequest({ symbol }), callMetadata(options), kWatchStockPrice);
   }
 
+  // Resolves to { message, metadata }: the response and its headers (x-server-id among them).
   #unary(method, request, options) {
-    // unaryCall is what generated promise clients call (the typings' thenableCall is not
-    // exported by the runtime's build).
-    return this.base.unaryCall(this.url + method.getName(), request, callMetadata(options),
-      method);
+    return new Promise((resolve, reject) => {
+      let metadata = {};
+      const call = this.base.rpcCall(this.url + method.getName(), request, callMetadata(options),
+        method, (error, message) => (error ? reject(error) : resolve({ message, metadata })));
+      call.on('metadata', (received) => { metadata = received; });
+    });
   }
 }

@@ -24,6 +24,7 @@ std::optional<std::chrono::microseconds> ParseGrpcTimeout(std::string_view value
   if (value.back() == 'H' && number > kMaxHours) number = kMaxHours;
   if (value.back() == 'M' && number > kMaxHours * 60) number = kMaxHours * 60;
   if (value.back() == 'S' && number > kMaxHours * 3600) number = kMaxHours * 3600;
+  if (value.back() == 'm' && number > kMaxHours * 3600 * 1000) number = kMaxHours * 3600 * 1000;
   switch (value.back()) {
     case 'H': return std::chrono::duration_cast<microseconds>(std::chrono::hours(number));
     case 'M': return std::chrono::duration_cast<microseconds>(std::chrono::minutes(number));

@@ -26,6 +26,15 @@ TEST(GrpcTimeout, RejectsMalformedValues) {
   }
 }
 
+// Found by fuzz/grpc_headers_fuzz: 18 digits of milliseconds overflowed the conversion to
+// microseconds. Every unit is capped at 100 years alike.
+TEST(GrpcTimeout, CapsLongMillisecondsLikeTheOtherUnits) {
+  const std::chrono::microseconds century = std::chrono::hours(24 * 365 * 100);
+  EXPECT_EQ(ParseGrpcTimeout("506959599506995069m"), century);
+  EXPECT_EQ(ParseGrpcTimeout("999999999999999999m"), century);
+  EXPECT_EQ(ParseGrpcTimeout("999999999999999999S"), century);
+}
+
 TEST(GrpcTimeout, FormatsWithinEightDigits) {
   EXPECT_EQ(FormatGrpcTimeout(std::chrono::microseconds(0)), "1u");
   EXPECT_EQ(FormatGrpcTimeout(std::chrono::milliseconds(5000)), "5000000u");

@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/duration.h"
+#include "gateway/auth/authenticator.h"
 #include "gateway/codec/grpc_timeout.h"
 #include "gateway/codec/headers.h"
 #include "gateway/gateway_metrics.h"
@@ -25,6 +26,7 @@
 #include "gateway/proxy/local_answer.h"
 #include "gateway/proxy/router.h"
 #include "gateway/rest/errors.h"
+#include "gateway/static_files/codec_glue.h"
 #include "gateway/upstream/call_start.h"
 #include "gateway/upstream/upstream_h2.h"
 #include "gateway/websocket/websocket_bridge.h"
@@ -33,17 +35,6 @@ namespace switchboard::gateway {
 namespace {
 
 constexpr int kHttpVersionNotSupported = 505;
-
-// True when the client's end of the connection has already arrived (EOF, or a reset): a
-// peek, so a pipelined request's bytes stay where they are.
-bool ClientHungUp(int fd) {
-  char byte = 0;
-  ssize_t n = 0;
-  do {
-    n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
 
 }  // namespace
 
@@ -122,7 +113,7 @@ void Http1Session::Handle(Request request) {
       RejectRest(match.status());
       return;
     }
-    if (!query.empty()) {
+    if (!auth::OnlyTokenParameters(context_.proxy.config->auth, query)) {
       // Each frame is a whole message (with the path's fields): a query would be dropped
       // silently, so it is refused before the upgrade.
       keep_alive_ = false;
@@ -135,7 +126,7 @@ void Http1Session::Handle(Request request) {
     // The connection now belongs to the bridge.
     closed_ = true;
     exchange_done_ = true;
-    auto bridge = WebSocketBridge::Start(context_.proxy, std::move(socket_), std::move(buffer_),
+    auto bridge = WebSocketBridge::Start(context_.proxy, std::move(transport_), std::move(buffer_),
                                          std::move(request.raw), *match);
     if (context_.websockets != nullptr) context_.websockets->Add(std::move(bridge));
     return;
@@ -151,6 +142,22 @@ void Http1Session::HandleRest(const Request& request) {
   auto [path, query] = rest::SplitRequestTarget(request.target);
   auto matched = rest::MatchRestRoute(*context_.proxy.web->routes, request.method, path);
   if (auto* rejection = std::get_if<rest::RestRejection>(&matched)) {
+    // What no route claims may be a file of the `static:` root (the browser app).
+    if (auto file =
+            static_files::AnswerUnclaimed(context_.proxy.static_files.get(), rejection->status,
+                                          request.method, request.target, request.headers)) {
+      if (!body_complete_) keep_alive_ = false;
+      auto self = shared_from_this();
+      static_files::SendHttp1(
+          std::move(*file), head_only_, keep_alive_,
+          [self](std::string bytes, std::function<void()> on_written) {
+            if (self->closed_) return false;
+            self->Write(std::move(bytes), std::move(on_written));
+            return true;
+          },
+          [self](bool complete) { complete ? self->EndExchange() : self->Close(); });
+      return;
+    }
     route_ = rejection->route;
     RejectRest(rejection->status, rejection->http_status, rejection->extra);
     return;
@@ -259,7 +266,7 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
   stream->path = grpc_path;
   stream->counted = true;
   context_.proxy.metrics->CallStarted();
-  if (!body_follows && ClientHungUp(socket_.native_handle())) {
+  if (!body_follows && transport_.PeerHungUp()) {
     // The client sent its request and hung up at once, so its end came with the request.
     // Started, the call would reach the backend as HEADERS and DATA with the RST_STREAM a
     // flush behind, and grpc++ answers a unary call reset before it read the message
@@ -274,7 +281,8 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
   std::weak_ptr<ProxyStream> weak_stream = stream;
   // A streamed body lasts as long as the client takes to send it: the route's maximum.
   const CallStart start{&metadata, timeout_header.empty() ? nullptr : &timeout_header,
-                        body_follows, nullptr};
+                        body_follows, nullptr, {}, PeerAddressOf(transport_.socket()),
+                        &transport_.peer_identity()};
   const absl::Status status =
       StartBackendCall(context_.proxy, stream, start, [weak, weak_stream] {
         auto self = weak.lock();
@@ -354,9 +362,15 @@ void Http1Session::FinishRest(int grpc_code, const std::string& message) {
                                                              ? stream_->response_headers
                                                              : stream_->trailers);
   }
-  SendOutput(rest_->Finish(grpc_code, message, stream_ ? stream_->response_headers : kNone,
-                           stream_ ? stream_->trailers : kNone, trace ? &*trace : nullptr),
-             0);
+  DownstreamOutput output =
+      rest_->Finish(grpc_code, message, stream_ ? stream_->response_headers : kNone,
+                    stream_ ? stream_->trailers : kNone, trace ? &*trace : nullptr);
+  // WWW-Authenticate on a 401, Retry-After on a 429 (auth/access_control.h).
+  if (output.head && stream_) {
+    output.head->headers.insert(output.head->headers.end(), stream_->error_headers.begin(),
+                                stream_->error_headers.end());
+  }
+  SendOutput(output, 0);
 }
 
 void Http1Session::PumpGrpcWeb(ProxyStream& stream) {

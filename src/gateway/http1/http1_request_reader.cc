@@ -85,7 +85,7 @@ void Http1Session::ParseHeader() {
   // The disconnect probe's wait is already the read: it parses when bytes come.
   if (probe_pending_) return;
   auto self = shared_from_this();
-  socket_.async_read_some(buffer_.prepare(kHeaderReadBytes),
+  transport_.async_read_some(buffer_.prepare(kHeaderReadBytes),
                           [self](const boost::system::error_code& error, size_t n) {
                             if (self->closed_ || !self->reading_headers_) return;
                             if (error) {
@@ -202,7 +202,7 @@ void Http1Session::ReadBufferedBody() {
   ArmTimer();
   auto self = shared_from_this();
   http::async_read_some(
-      socket_, buffer_, *body_parser_, [self](const boost::system::error_code& error, size_t) {
+      transport_, buffer_, *body_parser_, [self](const boost::system::error_code& error, size_t) {
         if (self->closed_ || !self->body_reading_) return;
         self->body_reading_ = false;
         if (error == http::error::body_limit) {
@@ -260,7 +260,7 @@ void Http1Session::ReadStreamedBody() {
   ArmTimer();
   auto self = shared_from_this();
   http::async_read_some(
-      socket_, buffer_, *stream_parser_, [self](boost::system::error_code error, size_t) {
+      transport_, buffer_, *stream_parser_, [self](boost::system::error_code error, size_t) {
         if (self->closed_ || !self->body_reading_ || self->exchange_done_) return;
         self->body_reading_ = false;
         if (error == http::error::need_buffer) error = {};  // the chunk buffer is full

@@ -151,7 +151,7 @@ void Http1Session::Write(std::string bytes, std::function<void()> on_written) {
   // joins the same write (a gRPC-Web reply is a head, a message, trailers and an end).
   flush_posted_ = true;
   auto self = shared_from_this();
-  boost::asio::post(socket_.get_executor(), [self] {
+  boost::asio::post(transport_.get_executor(), [self] {
     self->flush_posted_ = false;
     if (!self->closed_) self->WriteMore();
   });
@@ -188,7 +188,7 @@ void Http1Session::WriteBatchFrom(std::shared_ptr<WriteBatch> batch, size_t inde
   }
   // Piece by piece, so that a client taking the response slowly still counts as progress.
   auto self = shared_from_this();
-  socket_.async_write_some(
+  transport_.WriteSome(
       buffers, [self, batch, index, offset](const boost::system::error_code& error, size_t n) {
         if (self->closed_ || error) {
           // The bytes still go back to the backend window.

@@ -28,25 +28,15 @@
 #include "gateway/websocket/websocket_bridge.h"
 
 namespace switchboard::gateway {
-namespace {
-
-constexpr size_t kDisconnectProbeBytes = 4096;
-
-}  // namespace
-
-Http1Session::Http1Session(Http1Context context, boost::asio::ip::tcp::socket socket)
+Http1Session::Http1Session(Http1Context context, transport::ByteStream stream)
     : context_(context),
-      socket_(std::move(socket)),
+      transport_(std::move(stream)),
       timer_(*context.proxy.io),
-      last_activity_(Clock::now()) {
-  boost::system::error_code ignored;
-  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-}
+      last_activity_(Clock::now()) {}
 
 std::weak_ptr<Http1Session> Http1Session::Start(Http1Context context,
-                                                boost::asio::ip::tcp::socket socket,
-                                                std::string initial) {
-  std::shared_ptr<Http1Session> session(new Http1Session(context, std::move(socket)));
+                                                transport::ByteStream stream, std::string initial) {
+  std::shared_ptr<Http1Session> session(new Http1Session(context, std::move(stream)));
   auto prepared = session->buffer_.prepare(initial.size());
   boost::asio::buffer_copy(prepared, boost::asio::buffer(initial));
   session->buffer_.commit(initial.size());
@@ -76,39 +66,30 @@ void Http1Session::EndDrain() {
 }
 
 void Http1Session::WatchForDisconnect() {
-  // While a call runs, the socket turning readable means the client hung up (cancel the
-  // backend call) or sent its next request. The same wait then serves as the next request's
-  // read: waiting rather than reading costs no speculative recv(2) that finds nothing, and
-  // nothing has to be cancelled when the response is out.
+  // While a call runs, the connection turning readable means the client hung up (cancel the
+  // backend call) or sent its next request. The same read then serves as the next request's:
+  // nothing has to be cancelled when the response is out. It reads into a buffer of its own,
+  // as buffer_ may be consumed and reused by a pipelined request's parse meanwhile.
   if (probe_pending_ || closed_) return;
   probe_pending_ = true;
   auto self = shared_from_this();
-  socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                     [self](const boost::system::error_code& error) { self->OnReadable(error); });
+  transport_.ReadWhenReady(boost::asio::buffer(probe_buffer_),
+                        [self](const boost::system::error_code& error, size_t n) {
+                          self->OnReadable(error, n);
+                        });
 }
 
-void Http1Session::OnReadable(const boost::system::error_code& wait_error) {
+void Http1Session::OnReadable(const boost::system::error_code& error, size_t n) {
   probe_pending_ = false;
   if (closed_) return;
-  ssize_t n = -1;
-  if (!wait_error) {
-    auto target = buffer_.prepare(kDisconnectProbeBytes);
-    do {
-      n = ::recv(socket_.native_handle(), target.data(), target.size(), MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      WatchForDisconnect();  // readable, then not: wait again
-      return;
-    }
-  }
-  if (n <= 0) {
+  if (error || n == 0) {
     // EOF or a socket error: between requests, nothing to answer; during a call, Close
     // cancels it.
     reading_headers_ = false;
     Close();
     return;
   }
-  buffer_.commit(static_cast<size_t>(n));
+  buffer_.commit(boost::asio::buffer_copy(buffer_.prepare(n), boost::asio::buffer(probe_buffer_, n)));
   // Waiting for the next request: parse it. During a call: a pipelined request, kept for the
   // next parse; probing stops so the buffer stays bounded.
   if (reading_headers_) ParseHeader();
@@ -231,9 +212,7 @@ void Http1Session::Close() {
     if (on_written) on_written();
   }
   CancelUpstream();
-  boost::system::error_code ignored;
-  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  transport_.Close();
 }
 
 }  // namespace switchboard::gateway

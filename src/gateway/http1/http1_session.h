@@ -3,6 +3,7 @@
 // HTTP/2 connections. One request at a time per connection (keep-alive, no pipelining).
 #pragma once
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -27,6 +28,7 @@
 #include "gateway/rest/request_stream.h"
 #include "gateway/rest/route_table.h"
 #include "gateway/rest/transcoder.h"
+#include "gateway/transport/byte_stream.h"
 
 namespace switchboard::gateway {
 
@@ -44,8 +46,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
  public:
   // The session owns itself while it has work; the listener keeps the weak pointer to drain
   // it when the gateway stops.
-  static std::weak_ptr<Http1Session> Start(Http1Context context,
-                                           boost::asio::ip::tcp::socket socket,
+  static std::weak_ptr<Http1Session> Start(Http1Context context, transport::ByteStream stream,
                                            std::string initial);
   // The gateway is stopping: a connection between requests closes now, one with a call in
   // flight answers it and then closes ("connection: close").
@@ -69,7 +70,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   using BufferedBodyParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
   using StreamedBodyParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
 
-  Http1Session(Http1Context context, boost::asio::ip::tcp::socket socket);
+  Http1Session(Http1Context context, transport::ByteStream stream);
   // Request headers, read and parsed here so that a slow sender is seen byte by byte.
   void ReadRequest();
   void ParseHeader();
@@ -135,7 +136,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void WriteBatchFrom(std::shared_ptr<WriteBatch> batch, size_t index, size_t offset);
   void EndExchange();
   void WatchForDisconnect();
-  void OnReadable(const boost::system::error_code& wait_error);
+  void OnReadable(const boost::system::error_code& error, size_t n);
   void Close();
   void CancelUpstream();
   // Response bytes taken from the backend that no write carries (a partial message).
@@ -144,8 +145,9 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void ReleaseDeferred();
 
   Http1Context context_;
-  boost::asio::ip::tcp::socket socket_;
+  transport::ByteStream transport_;
   boost::beast::flat_buffer buffer_;
+  std::array<char, 4096> probe_buffer_;  // what WatchForDisconnect reads
   boost::asio::steady_timer timer_;
   bool timer_armed_ = false;
   Clock::time_point timer_deadline_;

@@ -763,6 +763,33 @@ std::string Describe(const std::vector<switchboard::testing::RecordedCall>& call
   return text;
 }
 
+TEST(Http1Disconnect, AWebSocketClosedByItsClientEndsItsCallAtTheBackend) {
+  switchboard::testing::CallRecorder chat_calls;
+  switchboard::testing::TestServer chat{chat::MakeChatService, "{}", chat_calls.Options()};
+  auto gateway = GatewayServer::Start(
+      TestGatewayConfig({{"switchboard.chat.v1.ChatService", chat.address()}}));
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  const uint16_t port = (*gateway)->port();
+  const std::string method = "/switchboard.chat.v1.ChatService/Chat";
+  for (const bool half_closed_first : {false, true}) {
+    boost::asio::io_context io;
+    auto ws = OpenChat(io, port, "closing");
+    ws->write(boost::asio::buffer(std::string(R"({"userId":"carol","kind":"KIND_JOIN"})")));
+    ASSERT_NE(ReadUntil(*ws, R"("userId":"carol")"), "");
+    // A tab closing: a close frame, with or without the empty frame that ends the input first.
+    if (half_closed_first) ws->write(boost::asio::buffer(std::string()));
+    boost::system::error_code ignored;
+    ws->close(boost::beast::websocket::close_code::going_away, ignored);
+  }
+  const auto finished = chat_calls.WaitForFinished(method, 2, kPromptly);
+  ASSERT_EQ(finished.size(), 2u) << "a chat call outlived its WebSocket"
+                                 << Describe(chat_calls.AllCalls());
+  const std::string metrics = WaitForGatewayMetrics(
+      port, {"switchboard_gateway_open_calls 0"}, kPromptly);
+  EXPECT_NE(metrics.find("switchboard_gateway_open_calls 0"), std::string::npos) << metrics;
+}
+
+
 TEST(Http1Disconnect, ClientHangingUpDuringAUnaryCallCancelsItAtOnce) {
   switchboard::testing::CallRecorder fraud_calls;
   switchboard::testing::TestServer fraud{fraud::MakeFraudService, kFraudSettings,

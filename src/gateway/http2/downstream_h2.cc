@@ -51,8 +51,8 @@ ssize_t ReadPlainBody(nghttp2_session*, int32_t, uint8_t* buf, size_t length, ui
 
 }  // namespace
 
-DownstreamH2::DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket)
-    : H2Connection(std::move(socket)),
+DownstreamH2::DownstreamH2(GatewayContext context, transport::ByteStream stream)
+    : H2Connection(std::move(stream)),
       context_(context),
       idle_timer_(*context.io),
       last_activity_(std::chrono::steady_clock::now()),
@@ -61,6 +61,10 @@ DownstreamH2::DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket 
 DownstreamH2::~DownstreamH2() = default;
 
 void DownstreamH2::OnActivity() { last_activity_ = std::chrono::steady_clock::now(); }
+
+void DownstreamH2::OnReceiveFailed(int error) {
+  if (const char* label = H2ConnectionErrorLabel(error)) context_.metrics->H2ConnectionError(label);
+}
 
 void DownstreamH2::ArmIdleTimer() {
   const auto idle = context_.config->limits.idle_timeout;
@@ -72,7 +76,16 @@ void DownstreamH2::ArmIdleTimer() {
   idle_timer_.async_wait([weak, idle](const boost::system::error_code& error) {
     auto self = weak.lock();
     if (error || !self || self->closed()) return;
-    const bool quiet = std::chrono::steady_clock::now() - self->last_activity_ >= idle;
+    const auto now = std::chrono::steady_clock::now();
+    const auto slow = self->context_.config->limits.slow_client_timeout;
+    const bool quiet = now - self->last_activity_ >= idle;
+    if (!self->heads_started_.empty() && slow.count() > 0 &&
+        now - self->heads_started_.begin()->second >= slow) {
+      self->context_.metrics->SlowClient("unknown", "headers");
+      nghttp2_session_terminate_session(self->session(), NGHTTP2_NO_ERROR);
+      self->Flush();
+      return;
+    }
     if (quiet && self->streams_.empty()) {
       nghttp2_session_terminate_session(self->session(), NGHTTP2_NO_ERROR);
       self->Flush();
@@ -132,9 +145,8 @@ void DownstreamH2::CheckStalledResponses() {
 }
 
 std::weak_ptr<DownstreamH2> DownstreamH2::Start(GatewayContext context,
-                                                boost::asio::ip::tcp::socket socket,
-                                                std::string initial) {
-  std::shared_ptr<DownstreamH2> connection(new DownstreamH2(context, std::move(socket)));
+                                                transport::ByteStream stream, std::string initial) {
+  std::shared_ptr<DownstreamH2> connection(new DownstreamH2(context, std::move(stream)));
   connection->self_ = connection;
   nghttp2_session_callbacks* callbacks = nullptr;
   nghttp2_session_callbacks_new(&callbacks);
@@ -144,7 +156,8 @@ std::weak_ptr<DownstreamH2> DownstreamH2::Start(GatewayContext context,
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, OnStreamClose);
   nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, OnFrameSend);
-  nghttp2_option* option = NewProxyOptions();
+  nghttp2_option* option =
+      NewProxyOptions(MaxContinuationsFor(context.config->limits.max_header_bytes));
   nghttp2_session* session = nullptr;
   nghttp2_session_server_new2(&session, callbacks, connection.get(), option);
   nghttp2_option_del(option);
@@ -176,6 +189,7 @@ int DownstreamH2::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* 
   stream->down = std::static_pointer_cast<DownstreamSink>(self->shared_from_this());
   nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, stream.get());
   self->streams_[frame->hd.stream_id] = std::move(stream);
+  self->heads_started_.emplace(frame->hd.stream_id, std::chrono::steady_clock::now());
   return 0;
 }
 
@@ -211,6 +225,7 @@ int DownstreamH2::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* fra
   DownstreamH2* self = Self(user_data);
   const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+    self->heads_started_.erase(frame->hd.stream_id);
     auto it = self->streams_.find(frame->hd.stream_id);
     if (it == self->streams_.end()) return 0;
     if (end_stream) it->second->request_ended = true;
@@ -231,6 +246,12 @@ int DownstreamH2::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* fra
 }
 
 int DownstreamH2::OnFrameSend(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
+  if (frame->hd.type == NGHTTP2_GOAWAY) {
+    if (const char* label = H2ConnectionErrorLabel(frame->goaway.error_code)) {
+      Self(user_data)->context_.metrics->H2ConnectionError(label);
+    }
+    return 0;
+  }
   if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) == 0 ||
       (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)) {
     return 0;
@@ -292,6 +313,7 @@ int DownstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t, void* us
   DownstreamH2* self = Self(user_data);
   self->plain_bodies_.erase(id);
   self->waiting_since_.erase(id);
+  self->heads_started_.erase(id);
   auto it = self->streams_.find(id);
   if (it == self->streams_.end()) return 0;
   std::shared_ptr<ProxyStream> stream = it->second;
@@ -340,7 +362,8 @@ void DownstreamH2::StartCall(const std::shared_ptr<ProxyStream>& stream, const H
   std::weak_ptr<ProxyStream> weak = stream;
   auto self = shared_from_this();
   // A streamed body lasts as long as the client takes to send it: the route's maximum.
-  const CallStart start{&metadata, FindHeader(metadata, "grpc-timeout"), body_follows, drop};
+  const CallStart start{&metadata, FindHeader(metadata, "grpc-timeout"), body_follows, drop, {},
+                        PeerAddressOf(socket()), &H2Connection::stream().peer_identity()};
   const absl::Status status = StartBackendCall(context_, stream, start, [self, weak] {
     if (auto s = weak.lock()) self->OnDeadline(s);
   });

@@ -29,8 +29,7 @@ class DownstreamH2 : public H2Connection,
  public:
   // `initial` holds bytes already read while sniffing the protocol. The connection owns
   // itself until it closes; the listener keeps the weak pointer to close it at shutdown.
-  static std::weak_ptr<DownstreamH2> Start(GatewayContext context,
-                                           boost::asio::ip::tcp::socket socket,
+  static std::weak_ptr<DownstreamH2> Start(GatewayContext context, transport::ByteStream stream,
                                            std::string initial);
   ~DownstreamH2() override;
 
@@ -50,7 +49,7 @@ class DownstreamH2 : public H2Connection,
   void Shutdown() { Close(); }
 
  private:
-  DownstreamH2(GatewayContext context, boost::asio::ip::tcp::socket socket);
+  DownstreamH2(GatewayContext context, transport::ByteStream stream);
   void Dispatch(const std::shared_ptr<ProxyStream>& stream);
   // Resolves the route of stream->path, settles the deadline (grpc-timeout in `metadata`, or
   // the route's default; its maximum when the request body streams in later) and submits the
@@ -95,6 +94,8 @@ class DownstreamH2 : public H2Connection,
                     const char* content_type = "text/plain; charset=utf-8", Headers extra = {});
   void OnClosed() override;
   void OnActivity() override;
+  // Counts a flood or protocol error that ended the connection (h2_settings.h).
+  void OnReceiveFailed(int error) override;
   // Closes the connection (GOAWAY first) once it has been idle for limits.idle_timeout.
   void ArmIdleTimer();
   // Response bytes the client does not take for limits.slow_client_timeout: the call is
@@ -130,6 +131,10 @@ class DownstreamH2 : public H2Connection,
   // Streams whose response bytes wait for the client: since when, or since the last bytes it
   // took. A stream without waiting bytes has no entry.
   std::map<int32_t, std::chrono::steady_clock::time_point> waiting_since_;
+  // Streams whose request header block has begun and not ended: since when. One older than
+  // limits.slow_client_timeout when the idle timer looks ends the connection (an HTTP/2
+  // slowloris: half a HEADERS frame, then nothing or a trickle).
+  std::map<int32_t, std::chrono::steady_clock::time_point> heads_started_;
 };
 
 }  // namespace switchboard::gateway

@@ -16,6 +16,7 @@
 #include "gateway/proxy/h2_settings.h"
 #include "gateway/http2/h2_web_call.h"
 #include "gateway/rest/errors.h"
+#include "gateway/static_files/codec_glue.h"
 #include "gateway/proxy/router.h"
 #include "gateway/upstream/upstream_h2.h"
 
@@ -114,6 +115,14 @@ void DownstreamH2::DispatchRest(const std::shared_ptr<ProxyStream>& stream, H2We
   stream->path = "-";
   auto matched = rest::MatchRestRoute(*web.routes, stream->method, path);
   if (auto* rejection = std::get_if<rest::RestRejection>(&matched)) {
+    // What no route claims may be a file of the `static:` root (the browser app).
+    if (auto file =
+            static_files::AnswerUnclaimed(context_.static_files.get(), rejection->status,
+                                          stream->method, target, stream->request_headers)) {
+      static_files::SubmitH2(session(), *stream, std::move(*file), &call.file);
+      ScheduleFlush();
+      return;
+    }
     if (rejection->route != nullptr) stream->path = rejection->route->grpc_path;
     RejectWeb(*stream, call, rejection->status, rejection->http_status, rejection->extra);
     return;
@@ -388,10 +397,14 @@ void DownstreamH2::FinishRest(ProxyStream& stream, H2WebCall& call, int grpc_cod
     trace = DeadlineTraceValue(stream.budget_on_entry,
                                stream.trailers.empty() ? stream.response_headers : stream.trailers);
   }
-  SendWebOutput(stream, call,
-                call.rest->Finish(grpc_code, message, stream.response_headers, stream.trailers,
-                                  trace ? &*trace : nullptr),
-                0);
+  DownstreamOutput output = call.rest->Finish(grpc_code, message, stream.response_headers,
+                                              stream.trailers, trace ? &*trace : nullptr);
+  // WWW-Authenticate on a 401, Retry-After on a 429 (auth/access_control.h).
+  if (output.head) {
+    output.head->headers.insert(output.head->headers.end(), stream.error_headers.begin(),
+                                stream.error_headers.end());
+  }
+  SendWebOutput(stream, call, std::move(output), 0);
 }
 
 void DownstreamH2::SendWebOutput(ProxyStream& stream, H2WebCall& call, DownstreamOutput output,

@@ -14,6 +14,7 @@
 #include "gateway/rest/path_template.h"
 #include "gateway/rest/request_stream.h"
 #include "gateway/rest/rest_call.h"
+#include "gateway/static_files/body.h"
 
 namespace switchboard::gateway {
 
@@ -48,6 +49,8 @@ struct H2WebCall {
   bool out_ended = false;
   bool head_submitted = false;
   size_t held_response_bytes = 0;
+  // A file answer's body (static_files/), read by nghttp2 until the stream closes.
+  std::unique_ptr<static_files::Body> file;
 };
 
 }  // namespace switchboard::gateway

@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "gateway/gateway_config.h"
@@ -21,6 +22,9 @@ class Transcoder;
 namespace grpcweb {
 class CorsPolicy;
 }  // namespace grpcweb
+namespace static_files {
+class StaticFiles;
+}  // namespace static_files
 
 // What translating gRPC-Web and REST takes, built once from the descriptor sets.
 struct WebRoutes {
@@ -38,6 +42,8 @@ struct GatewayContext {
   GatewayMetrics* metrics;
   // Null: the HTTP/2 side serves native gRPC only.
   const WebRoutes* web = nullptr;
+  // Null: no `static:` root; else the files answer what no route claims.
+  std::shared_ptr<static_files::StaticFiles> static_files;
 };
 
 // Request bytes of a call that may wait for the backend before the client is slowed down (its

@@ -4,10 +4,7 @@
 
 namespace switchboard::gateway {
 
-H2Connection::H2Connection(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {
-  boost::system::error_code ignored;
-  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-}
+H2Connection::H2Connection(transport::ByteStream stream) : stream_(std::move(stream)) {}
 
 H2Connection::~H2Connection() {
   if (session_ != nullptr) nghttp2_session_del(session_);
@@ -27,6 +24,7 @@ void H2Connection::Feed(const uint8_t* data, size_t size) {
   const ssize_t consumed = nghttp2_session_mem_recv(session_, data, size);
   if (consumed < 0) {
     spdlog::debug("http2: receive failed: {}", nghttp2_strerror(static_cast<int>(consumed)));
+    OnReceiveFailed(static_cast<int>(consumed));
     Close();
   }
 }
@@ -34,8 +32,8 @@ void H2Connection::Feed(const uint8_t* data, size_t size) {
 void H2Connection::ReadMore() {
   if (closed_) return;
   auto self = self_;
-  socket_.async_read_some(boost::asio::buffer(read_buffer_),
-                          [this, self](const boost::system::error_code& error, size_t n) {
+  stream_.ReadSome(boost::asio::buffer(read_buffer_),
+                   [this, self](const boost::system::error_code& error, size_t n) {
                             if (closed_) return;
                             if (error) {
                               Close();
@@ -77,8 +75,8 @@ void H2Connection::WriteMore() {
   auto data = std::make_shared<std::string>();
   data->swap(write_buffer_);
   auto self = self_;
-  boost::asio::async_write(socket_, boost::asio::buffer(*data),
-                           [this, self, data](const boost::system::error_code& error, size_t) {
+  stream_.WriteAll(boost::asio::buffer(*data),
+                   [this, self, data](const boost::system::error_code& error, size_t) {
                              writing_ = false;
                              if (closed_) return;
                              if (error) {
@@ -92,13 +90,11 @@ void H2Connection::WriteMore() {
 void H2Connection::Close() {
   if (closed_) return;
   closed_ = true;
-  boost::system::error_code ignored;
-  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.Close();
   OnClosed();
   // Let pending handlers finish with the object alive, then release it.
   auto self = std::move(self_);
-  boost::asio::post(socket_.get_executor(), [self] {});
+  boost::asio::post(stream_.get_executor(), [self] {});
 }
 
 }  // namespace switchboard::gateway

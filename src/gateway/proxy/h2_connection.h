@@ -1,5 +1,5 @@
-// One HTTP/2 connection on a socket: an nghttp2 session driven by Boost.Asio reads and
-// writes. The downstream (client-facing) and upstream (backend) sides both build on it; they
+// One HTTP/2 connection on a byte stream (plaintext or TLS): an nghttp2 session driven by
+// Boost.Asio reads and writes. The downstream (client-facing) and upstream (backend) sides both build on it; they
 // differ only in the callbacks they give the session.
 #pragma once
 
@@ -10,11 +10,13 @@
 #include <memory>
 #include <string>
 
+#include "gateway/transport/byte_stream.h"
+
 namespace switchboard::gateway {
 
 class H2Connection {
  public:
-  explicit H2Connection(boost::asio::ip::tcp::socket socket);
+  explicit H2Connection(transport::ByteStream stream);
   virtual ~H2Connection();
   H2Connection(const H2Connection&) = delete;
   H2Connection& operator=(const H2Connection&) = delete;
@@ -27,13 +29,18 @@ class H2Connection {
  protected:
   // Takes ownership of `session`; feeds `initial` bytes (already read) first, then reads.
   void Start(nghttp2_session* session, std::string initial = {});
-  // Closes the socket and tells the subclass once.
+  // Closes the connection and tells the subclass once.
   void Close();
   // Called once when the connection is gone (socket error, EOF, protocol error, Close()).
   virtual void OnClosed() = 0;
   // Called after every read that delivered bytes.
   virtual void OnActivity() {}
-  boost::asio::ip::tcp::socket& socket() { return socket_; }
+  // The session refused the peer's bytes (a negative nghttp2_error); Close follows.
+  virtual void OnReceiveFailed(int /*error*/) {}
+  boost::asio::ip::tcp::socket& socket() { return stream_.socket(); }
+  transport::ByteStream& stream() { return stream_; }
+  // Puts another stream (TLS over the same socket) in place before Start.
+  void ReplaceStream(transport::ByteStream stream) { stream_ = std::move(stream); }
 
  private:
   void Feed(const uint8_t* data, size_t size);
@@ -44,7 +51,7 @@ class H2Connection {
   // Large enough for many frames per syscall, small enough to bound memory per connection.
   static constexpr size_t kMaxWriteBatchBytes = 256 * 1024;
 
-  boost::asio::ip::tcp::socket socket_;
+  transport::ByteStream stream_;
   nghttp2_session* session_ = nullptr;
   std::array<uint8_t, kReadBufferBytes> read_buffer_{};
   std::string write_buffer_;

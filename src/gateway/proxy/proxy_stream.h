@@ -85,6 +85,9 @@ struct ProxyStream {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   bool counted = false;     // counted as an open call
   int gateway_status = -1;  // a status the gateway produced itself (Fail)
+  // Headers of the gateway's own error answer over REST: WWW-Authenticate on a 401,
+  // Retry-After on a 429.
+  Headers error_headers;
 
   // Deadline, and the budget it had on arrival (for x-deadline-budget).
   std::chrono::steady_clock::time_point deadline;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/auth/access_config.h"
 
 namespace switchboard::gateway {
 
@@ -43,6 +44,7 @@ absl::Status Router::CheckServices(const GatewayConfig& config, const Pool& pool
       return absl::InvalidArgumentError(
           absl::StrCat("services.", name, ": no descriptor set defines this service"));
     }
+    if (auto s = auth::CheckMethodPolicies(route, *pool.FindServiceByName(name)); !s.ok()) return s;
     // A balancer built and dropped: the policy's own checks (weights, hash header).
     auto balancer = lb::Balancer::Create(name, BalancerOptionsOf(route), EndpointSpecsOf(route), 0);
     if (!balancer.ok()) {

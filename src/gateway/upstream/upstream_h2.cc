@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "gateway/proxy/backend_call.h"
 #include "gateway/codec/grpc_status.h"
 #include "gateway/proxy/downstream_sink.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/proxy/h2_settings.h"
 #include "gateway/proxy/router.h"
+#include "gateway/transport/tls_stream.h"
 
 namespace switchboard::gateway {
 namespace {
@@ -31,18 +34,26 @@ void FailDownstream(ProxyStream& stream, const std::string& why) {
   if (auto down = stream.down.lock()) down->Fail(stream, kGrpcUnavailable, why);
 }
 
+// A backend that accepts the connection but never finishes the handshake fails the calls
+// waiting for it after this.
+constexpr auto kTlsHandshakeTime = std::chrono::seconds(10);
+
 }  // namespace
 
 UpstreamH2::UpstreamH2(boost::asio::io_context& io, const Backend& backend, UpstreamPool* pool)
-    : H2Connection(boost::asio::ip::tcp::socket(io)), backend_(backend), pool_(pool) {}
+    : H2Connection(transport::ByteStream::Plain(boost::asio::ip::tcp::socket(io))),
+      backend_(backend),
+      pool_(pool) {}
 
 std::shared_ptr<UpstreamH2> UpstreamH2::Connect(boost::asio::io_context& io, const Backend& backend,
-                                                UpstreamPool* pool) {
+                                                UpstreamPool* pool, const UpstreamTls* tls) {
   std::shared_ptr<UpstreamH2> connection(new UpstreamH2(io, backend, pool));
   connection->self_ = connection;
   boost::system::error_code error;
   auto address = boost::asio::ip::make_address(backend.host, error);
-  auto on_connect = [connection](const boost::system::error_code& error) {
+  std::optional<UpstreamTls> with_tls;
+  if (tls != nullptr) with_tls = *tls;
+  auto on_connect = [connection, with_tls](const boost::system::error_code& error) {
     if (connection->closed()) return;
     if (error) {
       if (auto* metrics = connection->pool_->metrics()) {
@@ -51,6 +62,10 @@ std::shared_ptr<UpstreamH2> UpstreamH2::Connect(boost::asio::io_context& io, con
       connection->FailQueued("cannot connect to " + connection->backend_.ToString() + ": " +
                              error.message());
       connection->Close();
+      return;
+    }
+    if (with_tls) {
+      connection->StartTls(*with_tls);
       return;
     }
     connection->OnConnected();
@@ -73,6 +88,29 @@ std::shared_ptr<UpstreamH2> UpstreamH2::Connect(boost::asio::io_context& io, con
         });
   }
   return connection;
+}
+
+void UpstreamH2::StartTls(const UpstreamTls& tls) {
+  boost::system::error_code ignored;
+  socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  auto stream = std::make_unique<transport::TlsStream>(std::move(socket()), tls.context);
+  transport::TlsStream& handshaking = *stream;
+  ReplaceStream(transport::ByteStream(std::move(stream)));
+  auto self = shared_from_this();
+  handshaking.StartHandshake(
+      transport::TlsStream::Handshake::client, kTlsHandshakeTime,
+      [self](const boost::system::error_code& error) {
+        if (self->closed()) return;
+        if (error) {
+          if (auto* metrics = self->pool_->metrics()) metrics->UpstreamError(self->backend_.ToString());
+          self->FailQueued("TLS handshake with " + self->backend_.ToString() +
+                           " failed: " + error.message());
+          self->Close();
+          return;
+        }
+        self->OnConnected();
+      },
+      tls.server_name.empty() ? backend_.host : tls.server_name);
 }
 
 void UpstreamH2::OnConnected() {
@@ -363,7 +401,12 @@ std::shared_ptr<UpstreamH2> UpstreamPool::Get(const std::string& address) {
   if (!connection || connection->closed() || connection->going_away()) {
     // Addresses come from a validated configuration.
     auto backend = ParseBackend(address);
-    connection = UpstreamH2::Connect(io_, backend.ok() ? *backend : Backend{}, this);
+    const UpstreamTls* tls = nullptr;
+    if (tls_) {
+      auto found = tls_->find(address);
+      if (found != tls_->end()) tls = &found->second;
+    }
+    connection = UpstreamH2::Connect(io_, backend.ok() ? *backend : Backend{}, this, tls);
   }
   return connection;
 }

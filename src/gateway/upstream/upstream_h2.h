@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -42,10 +43,20 @@ struct UpstreamCall {
   bool delivered = false;  // the client side has been handed response headers
 };
 
+// How to reach one backend over TLS: the context (CAs, client certificate) and the name its
+// certificate must carry.
+struct UpstreamTls {
+  std::shared_ptr<boost::asio::ssl::context> context;
+  std::string server_name;
+};
+// Backend address ("host:port") -> its TLS; an address not in it is h2c.
+using UpstreamTlsMap = std::map<std::string, UpstreamTls>;
+
 class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<UpstreamH2> {
  public:
+  // `tls` null: h2c.
   static std::shared_ptr<UpstreamH2> Connect(boost::asio::io_context& io, const Backend& backend,
-                                             UpstreamPool* pool);
+                                             UpstreamPool* pool, const UpstreamTls* tls = nullptr);
 
   // Sends the request of `call` (headers now, body as it arrives).
   void Submit(const std::shared_ptr<UpstreamCall>& call);
@@ -68,6 +79,7 @@ class UpstreamH2 : public H2Connection, public std::enable_shared_from_this<Upst
  private:
   UpstreamH2(boost::asio::io_context& io, const Backend& backend, UpstreamPool* pool);
   void OnConnected();
+  void StartTls(const UpstreamTls& tls);
   void FailQueued(const std::string& why);
   void SubmitNow(const std::shared_ptr<UpstreamCall>& call);
   void OnClosed() override;
@@ -114,6 +126,9 @@ class UpstreamPool {
   // Backends no longer configured: their connections take no new calls and close after
   // their last one.
   void Drain(const std::vector<std::string>& addresses);
+  // Which backends are reached over TLS (from the services' `tls:`); connections made from
+  // now on use it.
+  void SetTls(std::shared_ptr<const UpstreamTlsMap> tls) { tls_ = std::move(tls); }
   // Closes every backend connection (at shutdown, on the loop thread).
   void CloseAll();
   // Told when an established connection to a backend is lost (for an early health check).
@@ -143,6 +158,7 @@ class UpstreamPool {
   int32_t connection_window_;
   std::map<std::string, std::shared_ptr<UpstreamH2>> connections_;
   std::function<void(const std::string&)> on_connection_lost_;
+  std::shared_ptr<const UpstreamTlsMap> tls_;
 };
 
 }  // namespace switchboard::gateway

@@ -26,10 +26,10 @@ constexpr size_t kMaxCloseReasonBytes = 123;  // RFC 6455 5.5: control frames ca
 
 }  // namespace
 
-WebSocketBridge::WebSocketBridge(GatewayContext context, boost::asio::ip::tcp::socket socket,
+WebSocketBridge::WebSocketBridge(GatewayContext context, transport::ByteStream stream,
                                  const rest::RouteMatch& match)
     : context_(context),
-      ws_(std::move(socket)),
+      ws_(std::move(stream)),
       route_(*match.route),
       bindings_(match.bindings),
       decoder_(static_cast<size_t>(context.config->limits.max_message_bytes)) {
@@ -37,16 +37,20 @@ WebSocketBridge::WebSocketBridge(GatewayContext context, boost::asio::ip::tcp::s
   route_.body = "*";
   route_.body_field = nullptr;
   ws_.read_message_max(static_cast<size_t>(context.config->limits.max_message_bytes));
+  // Bounds the opening and closing handshakes (a client that never answers our close frame);
+  // an idle conversation is left alone, as chats and price feeds are quiet for long.
+  ws_.set_option(
+      boost::beast::websocket::stream_base::timeout::suggested(boost::beast::role_type::server));
 }
 
 std::weak_ptr<WebSocketBridge> WebSocketBridge::Start(GatewayContext context,
-                                                      boost::asio::ip::tcp::socket socket,
+                                                      transport::ByteStream stream,
                                                       boost::beast::flat_buffer buffer,
                                                       boost::beast::http::request<
                                                           boost::beast::http::string_body>
                                                           request,
                                                       const rest::RouteMatch& match) {
-  std::shared_ptr<WebSocketBridge> bridge(new WebSocketBridge(context, std::move(socket), match));
+  std::shared_ptr<WebSocketBridge> bridge(new WebSocketBridge(context, std::move(stream), match));
   bridge->read_buffer_ = std::move(buffer);
   auto shared_request =
       std::make_shared<boost::beast::http::request<boost::beast::http::string_body>>(
@@ -70,8 +74,7 @@ void WebSocketBridge::EndDrain() {
 void WebSocketBridge::Shutdown() {
   closing_ = true;  // pending reads and writes find the bridge finished
   Finish();
-  boost::system::error_code ignored;
-  ws_.next_layer().close(ignored);
+  ws_.next_layer().Close();
 }
 
 void WebSocketBridge::OnAccepted(
@@ -93,7 +96,11 @@ void WebSocketBridge::OnAccepted(
   std::weak_ptr<WebSocketBridge> weak = shared_from_this();
   // A conversation lasts as long as the route's maximum deadline allows: its messages keep
   // coming after the start, as a streamed body's do.
-  const CallStart start{&metadata, nullptr, /*body_follows=*/true, nullptr};
+  const std::string_view target(request.target().data(), request.target().size());
+  const CallStart start{&metadata, nullptr, /*body_follows=*/true, nullptr,
+                        rest::SplitRequestTarget(target).second,
+                        PeerAddressOf(ws_.next_layer().socket()),
+                        &ws_.next_layer().peer_identity()};
   const absl::Status status = StartBackendCall(context_, stream, start, [weak] {
     if (auto self = weak.lock(); self && self->stream_) {
       self->Fail(*self->stream_, kGrpcDeadlineExceeded, "deadline exceeded at the gateway");
@@ -118,9 +125,11 @@ void WebSocketBridge::ReadFrame() {
   ws_.async_read(read_buffer_, [self](const boost::system::error_code& error, size_t) {
     if (self->closing_) return;
     if (error == websocket::error::closed) {
-      // The browser is done sending: half-close the call, keep delivering responses.
-      self->stream_->request_ended = true;
-      if (auto up = self->stream_->up.lock()) up->ResumeRequest(*self->stream_);
+      // The client's close frame: Beast has answered it and closed the connection, so nothing
+      // more can reach the client. The call ends here (CANCELLED, unless the backend had
+      // already ended it), or it would stay open at the backend and in the gateway's count.
+      if (!self->stream_->response_ended) self->stream_->gateway_status = kGrpcCancelled;
+      self->Finish();
       return;
     }
     if (error) {
@@ -276,8 +285,7 @@ void WebSocketBridge::Finish() {
   stream->counted = false;
   stream->finished = true;
   stream->down_closed = true;
-  boost::system::error_code ignored;
-  ws_.next_layer().close(ignored);
+  ws_.next_layer().Close();
 }
 
 }  // namespace switchboard::gateway

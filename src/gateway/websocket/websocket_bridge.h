@@ -18,6 +18,7 @@
 #include "gateway/proxy/gateway_context.h"
 #include "gateway/proxy/proxy_stream.h"
 #include "gateway/rest/route_table.h"
+#include "gateway/transport/byte_stream.h"
 
 namespace switchboard::gateway {
 
@@ -25,7 +26,7 @@ class WebSocketBridge : public DownstreamSink, public std::enable_shared_from_th
  public:
   // Takes over an upgraded connection: `request` is the Upgrade request, `route` its match.
   // The bridge owns itself until the connection ends.
-  static std::weak_ptr<WebSocketBridge> Start(GatewayContext context, boost::asio::ip::tcp::socket socket,
+  static std::weak_ptr<WebSocketBridge> Start(GatewayContext context, transport::ByteStream stream,
                     boost::beast::flat_buffer buffer,
                     boost::beast::http::request<boost::beast::http::string_body> request,
                     const rest::RouteMatch& match);
@@ -39,7 +40,7 @@ class WebSocketBridge : public DownstreamSink, public std::enable_shared_from_th
   void Shutdown();
 
  private:
-  WebSocketBridge(GatewayContext context, boost::asio::ip::tcp::socket socket,
+  WebSocketBridge(GatewayContext context, transport::ByteStream stream,
                   const rest::RouteMatch& match);
   void OnAccepted(const boost::beast::http::request<boost::beast::http::string_body>& request);
   void ReadFrame();
@@ -49,7 +50,7 @@ class WebSocketBridge : public DownstreamSink, public std::enable_shared_from_th
   void Finish();
 
   GatewayContext context_;
-  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+  boost::beast::websocket::stream<transport::ByteStream> ws_;
   boost::beast::flat_buffer read_buffer_;
   rest::Route route_;  // the matched route, taking each frame as its whole body
   std::vector<rest::PathBinding> bindings_;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/system_config.h"
+#include "services/chat/chat_validation.h"
 
 namespace switchboard::chat {
 namespace {
@@ -24,7 +25,14 @@ absl::StatusOr<ChatConfig> ReadChatConfig(const YAML::Node& node) {
   config.member_queue = settings.Int("member_queue", config.member_queue, 1, kMaxMemberQueue);
   config.max_members = settings.Int("max_members", config.max_members, 1, kMaxMaxMembers);
   config.max_rooms = settings.Int("max_rooms", config.max_rooms, 1, kMaxMaxRooms);
+  config.default_room = settings.String("default_room", config.default_room);
   if (auto s = settings.Finish(); !s.ok()) return s;
+  if (config.default_room.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(kContext, ".default_room: must not be empty"));
+  }
+  if (grpc::Status bad = ValidateRoom(config.default_room, "default_room"); !bad.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(kContext, ".", bad.error_message()));
+  }
   // A joining member gets the history and its own join event in its queue at once.
   if (config.history >= config.member_queue) {
     return absl::InvalidArgumentError(

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
 
@@ -15,6 +16,7 @@ struct ChatConfig {
   static constexpr int64_t kDefaultMemberQueue = 1024;
   static constexpr int64_t kDefaultMaxMembers = 10000;
   static constexpr int64_t kDefaultMaxRooms = 1000;
+  static constexpr char kDefaultRoom[] = "general";
 
   // Messages replayed to a member on join; below member_queue, since the replay goes through
   // the member's queue.
@@ -27,6 +29,9 @@ struct ChatConfig {
   int64_t max_members = kDefaultMaxMembers;
   // Rooms kept in memory; an empty room is forgotten to make space.
   int64_t max_rooms = kDefaultMaxRooms;
+  // The room of a stream that names none (no x-chat-room, no room in its first message), so
+  // a client that sends only user_id and text still chats.
+  std::string default_room = kDefaultRoom;
 };
 
 // Reads the block; an unknown key or bad value is an error naming it ("services.chat.x").

@@ -17,18 +17,21 @@ TEST(ChatConfig, DefaultsWithAnEmptyOrAbsentBlock) {
     EXPECT_EQ(config->member_queue, 1024);
     EXPECT_EQ(config->max_members, 10000);
     EXPECT_EQ(config->max_rooms, 1000);
+    EXPECT_EQ(config->default_room, "general");
   }
 }
 
 TEST(ChatConfig, OverridesAreRead) {
   auto config = ReadChatConfig(YAML::Load(
-      "{history: 0, max_text_bytes: 1048576, member_queue: 1, max_members: 3, max_rooms: 4}"));
+      "{history: 0, max_text_bytes: 1048576, member_queue: 1, max_members: 3, max_rooms: 4,"
+      " default_room: lobby}"));
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->history, 0);
   EXPECT_EQ(config->max_text_bytes, 1024 * 1024);
   EXPECT_EQ(config->member_queue, 1);
   EXPECT_EQ(config->max_members, 3);
   EXPECT_EQ(config->max_rooms, 4);
+  EXPECT_EQ(config->default_room, "lobby");
 }
 
 TEST(ChatConfig, BadSettingsAreNamed) {
@@ -42,7 +45,10 @@ TEST(ChatConfig, BadSettingsAreNamed) {
        " the queue)"},
       {"{colour: red}",
        "services.chat.colour: unknown setting (known: port, history, max_text_bytes, member_queue,"
-       " max_members, max_rooms)"},
+       " max_members, max_rooms, default_room)"},
+      {"{default_room: ''}", "services.chat.default_room: must not be empty"},
+      {"{default_room: 'a b'}",
+       "services.chat.default_room \"a b\": only letters, digits, '_', '.' and '-' are allowed"},
   };
   for (const auto& c : cases) {
     auto config = ReadChatConfig(YAML::Load(c.yaml));

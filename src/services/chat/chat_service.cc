@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<common::Service>> MakeChatServiceWithClock(
   StreamLimits stream;
   stream.max_text_bytes = static_cast<size_t>(config->max_text_bytes);
   stream.member_queue = static_cast<size_t>(config->member_queue);
+  stream.default_room = config->default_room;
   return std::unique_ptr<common::Service>(new ChatService(hub, stream, std::move(now_ms)));
 }
 

@@ -56,6 +56,7 @@ class ChatClient {
     message.set_kind(kind);
     return stream_->Write(message);
   }
+  bool SendMessage(const Message& message) { return stream_->Write(message); }
   bool Join(const std::string& user_id, const std::string& room = "") {
     return Send(user_id, "", room, Message::KIND_JOIN);
   }
@@ -184,6 +185,41 @@ TEST_F(ChatServiceTest, TwoMembersExchangeMessages) {
   EXPECT_TRUE(alice.Finish().ok());
   EXPECT_TRUE(bob.WaitForEvent(Message::KIND_LEAVE, "alice"));
   EXPECT_TRUE(bob.Finish().ok());
+}
+
+// A client written from the contract alone sends only user_id, text and timestamp: it joins the
+// default room, where a member that named the room meets it.
+TEST_F(ChatServiceTest, AMessageWithNoRoomJoinsTheDefaultRoom) {
+  ChatClient named(stub_.get(), "general");
+  ASSERT_TRUE(named.Join("alice"));
+  ASSERT_TRUE(named.WaitForEvent(Message::KIND_JOIN, "alice"));
+  ChatClient unnamed(stub_.get());
+  Message bare;
+  bare.set_user_id("bob");
+  bare.set_text("hi");
+  bare.set_timestamp(NowMs());
+  ASSERT_TRUE(unnamed.SendMessage(bare));
+  ASSERT_TRUE(named.WaitForTexts(1));
+  ASSERT_TRUE(unnamed.WaitForTexts(1));
+  EXPECT_EQ(named.Texts()[0].user_id(), "bob");
+  EXPECT_EQ(named.Texts()[0].room(), "general");
+  EXPECT_EQ(unnamed.Texts()[0].room(), "general");
+  EXPECT_TRUE(unnamed.Finish().ok());
+  EXPECT_TRUE(named.Finish().ok());
+}
+
+TEST(ChatServiceDefaultRoom, TheDefaultRoomIsConfigurable) {
+  switchboard::testing::TestServer server(MakeChatService, "{default_room: lobby}");
+  auto stub = v1::ChatService::NewStub(server.NewChannel());
+  ChatClient named(stub.get(), "lobby");
+  ASSERT_TRUE(named.Join("alice"));
+  ASSERT_TRUE(named.WaitForEvent(Message::KIND_JOIN, "alice"));
+  ChatClient unnamed(stub.get());
+  ASSERT_TRUE(unnamed.Send("bob", "hi"));
+  ASSERT_TRUE(named.WaitForTexts(1));
+  EXPECT_EQ(named.Texts()[0].room(), "lobby");
+  EXPECT_TRUE(unnamed.Finish().ok());
+  EXPECT_TRUE(named.Finish().ok());
 }
 
 TEST_F(ChatServiceTest, TimestampsComeFromTheInjectedClock) {
@@ -324,7 +360,6 @@ TEST_F(ChatServiceTest, InvalidInputEndsTheStream) {
     std::string mentions;
   } cases[] = {
       {"bad metadata room", "bad room!", {}, "x-chat-room"},
-      {"no room", "", {{"alice", "hi", ""}}, "room"},
       {"long room", "", {{"alice", "hi", std::string(65, 'r')}}, "room"},
       {"bad room chars", "", {{"alice", "hi", "a/b"}}, "room"},
       {"metadata and message differ", "lobby", {{"alice", "hi", "other"}}, "room"},

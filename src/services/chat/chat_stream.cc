@@ -75,7 +75,8 @@ void ChatStream::OnReadDone(bool ok) {
 }
 
 grpc::Status ChatStream::HandleFirst() {
-  grpc::Status status = ChooseRoom(metadata_room_, request_.room(), &room_name_);
+  grpc::Status status =
+      ChooseRoom(metadata_room_, request_.room(), limits_.default_room, &room_name_);
   if (!status.ok()) return status;
   status = ValidateUserId(request_.user_id());
   if (!status.ok()) return status;

@@ -26,7 +26,8 @@ constexpr char kRoomMetadataKey[] = "x-chat-room";
 
 struct StreamLimits {
   size_t max_text_bytes = 1;
-  size_t member_queue = 1;  // messages waiting to be written before the member is dropped
+  size_t member_queue = 1;   // messages waiting to be written before the member is dropped
+  std::string default_room;  // joined by a stream that names no room
 };
 
 using ChatWriter =

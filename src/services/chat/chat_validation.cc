@@ -90,7 +90,7 @@ grpc::Status ValidateContent(const v1::ChatMessage& message, bool first, size_t 
 }
 
 grpc::Status ChooseRoom(const std::string& metadata_room, const std::string& message_room,
-                        std::string* room) {
+                        const std::string& default_room, std::string* room) {
   if (!metadata_room.empty() && !message_room.empty() && metadata_room != message_room) {
     return Invalid(absl::StrCat("room ", Quoted(message_room), " differs from x-chat-room ",
                                 Quoted(metadata_room)));
@@ -98,6 +98,10 @@ grpc::Status ChooseRoom(const std::string& metadata_room, const std::string& mes
   if (!metadata_room.empty()) {
     *room = metadata_room;
     return ValidateRoom(metadata_room, "x-chat-room");
+  }
+  if (message_room.empty()) {
+    *room = default_room;
+    return ValidateRoom(default_room, "default_room");
   }
   *room = message_room;
   return ValidateRoom(message_room, "room");

@@ -26,8 +26,9 @@ grpc::Status ValidateContent(const v1::ChatMessage& message, bool first, size_t 
                              bool* posts_text);
 
 // The room a stream joins: the x-chat-room metadata value (empty when absent) or else the
-// first message's `room`; both given and different is an error.
+// first message's `room`, or else `default_room` when neither names one; both given and
+// different is an error.
 grpc::Status ChooseRoom(const std::string& metadata_room, const std::string& message_room,
-                        std::string* room);
+                        const std::string& default_room, std::string* room);
 
 }  // namespace switchboard::chat

@@ -86,18 +86,18 @@ TEST(ChatValidation, Content) {
 
 TEST(ChatValidation, ChooseRoom) {
   std::string room;
-  EXPECT_TRUE(ChooseRoom("meta", "", &room).ok());
+  EXPECT_TRUE(ChooseRoom("meta", "", "general", &room).ok());
   EXPECT_EQ(room, "meta");
-  EXPECT_TRUE(ChooseRoom("", "msg", &room).ok());
+  EXPECT_TRUE(ChooseRoom("", "msg", "general", &room).ok());
   EXPECT_EQ(room, "msg");
-  EXPECT_TRUE(ChooseRoom("same", "same", &room).ok());
-  grpc::Status differ = ChooseRoom("a", "b", &room);
+  EXPECT_TRUE(ChooseRoom("same", "same", "general", &room).ok());
+  grpc::Status differ = ChooseRoom("a", "b", "general", &room);
   EXPECT_EQ(differ.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(differ.error_message().find("x-chat-room"), std::string::npos);
-  grpc::Status none = ChooseRoom("", "", &room);
-  EXPECT_EQ(none.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(none.error_message().find("room"), std::string::npos);
-  grpc::Status bad_meta = ChooseRoom("bad room", "", &room);
+  // Neither names a room: the default one.
+  EXPECT_TRUE(ChooseRoom("", "", "general", &room).ok());
+  EXPECT_EQ(room, "general");
+  grpc::Status bad_meta = ChooseRoom("bad room", "", "general", &room);
   EXPECT_NE(bad_meta.error_message().find("x-chat-room"), std::string::npos);
 }
 

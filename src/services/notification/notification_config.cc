@@ -7,6 +7,9 @@ namespace {
 
 constexpr int64_t kMaxSubscriberQueue = 65536;
 constexpr int64_t kMaxMaxSubscribers = 1000000;
+constexpr int64_t kMaxResumeMax = 1000000;
+constexpr std::chrono::milliseconds kMinResumeWindow{1000};
+constexpr std::chrono::hours kMaxResumeWindow{24};
 
 }  // namespace
 
@@ -17,6 +20,9 @@ absl::StatusOr<NotificationConfig> ReadNotificationConfig(const YAML::Node& node
       settings.Int("subscriber_queue", config.subscriber_queue, 1, kMaxSubscriberQueue);
   config.max_subscribers =
       settings.Int("max_subscribers", config.max_subscribers, 1, kMaxMaxSubscribers);
+  config.resume_window =
+      settings.Duration("resume_window", config.resume_window, kMinResumeWindow, kMaxResumeWindow);
+  config.resume_max = settings.Int("resume_max", config.resume_max, 1, kMaxResumeMax);
   if (auto s = settings.Finish(); !s.ok()) return s;
   return config;
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/bus/bus.h"
 #include "common/service.h"
 
 namespace switchboard::notification {
@@ -31,5 +32,10 @@ absl::StatusOr<std::unique_ptr<common::Service>> MakeNotificationService(
 // As MakeNotificationService, with the clock that stamps notifications.
 absl::StatusOr<std::unique_ptr<NotificationService>> NewNotificationService(
     const common::ServiceOptions& options, UnixMillisClock clock);
+
+// The same on a bus shared with other replicas (nullptr: none, as above): Notify publishes
+// there and every replica fans out what the bus delivers to its own subscribers.
+absl::StatusOr<std::unique_ptr<NotificationService>> NewNotificationService(
+    const common::ServiceOptions& options, UnixMillisClock clock, std::shared_ptr<bus::Bus> bus);
 
 }  // namespace switchboard::notification

@@ -78,6 +78,30 @@ TEST(SubscriberRegistry, LimitIsResourceExhaustedAndFreedByRemove) {
   EXPECT_TRUE(registry.Add("u3", &c).ok());
 }
 
+TEST(SubscriberRegistry, ResumingGetsWhatWasMissedThenLiveOnes) {
+  SubscriberRegistry registry(10, {}, [] { return int64_t{0}; });
+  FakeSubscriber first, resumed;
+  ASSERT_TRUE(registry.Add("alice", &first).ok());
+  for (const char* id : {"n1", "n2", "n3"}) {
+    v1::Notification notification = For("alice", id);
+    notification.set_id(id);
+    registry.Publish(notification);
+  }
+  // Sent before this replica started: kept for resuming, delivered to no one.
+  v1::Notification history = For("alice", "n4");
+  history.set_id("n4");
+  EXPECT_EQ(registry.Publish(history, /*deliver=*/false), 0);
+  EXPECT_EQ(first.received, (std::vector<std::string>{"n1", "n2", "n3"}));
+  ASSERT_TRUE(registry.Add("alice", &resumed, "n1").ok());
+  EXPECT_EQ(resumed.received, (std::vector<std::string>{"n2", "n3", "n4"}));
+  registry.Publish(For("alice", "n5"));
+  EXPECT_EQ(resumed.received.back(), "n5");
+  FakeSubscriber lost;
+  EXPECT_EQ(registry.Add("alice", &lost, "gone").code(), absl::StatusCode::kOutOfRange);
+  EXPECT_FALSE(lost.registered);
+  EXPECT_EQ(registry.CountFor("alice"), 2u);
+}
+
 TEST(SubscriberRegistry, ShutdownEndsEveryoneAndRefusesNewcomers) {
   SubscriberRegistry registry(10);
   FakeSubscriber a, b, late;

@@ -48,7 +48,23 @@ void MarketFeed::Tick() {
   }
 }
 
-absl::Status MarketFeed::Publish(const std::string& symbol, float price, int64_t timestamp_ms) {
+std::vector<v1::PriceUpdate> MarketFeed::StepWalks() {
+  std::vector<v1::PriceUpdate> steps;
+  if (closed_) return steps;
+  const int64_t now = options_.clock();
+  for (SymbolState* state : generated_) {
+    std::lock_guard<std::mutex> lock(state->mutex);
+    v1::PriceUpdate step;
+    step.set_symbol(state->symbol);
+    step.set_price(ToCents(state->walk->Step()));
+    step.set_timestamp(std::max(now, state->latest.timestamp()));
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+absl::Status MarketFeed::ValidateTick(const std::string& symbol, float price,
+                                      int64_t timestamp_ms) {
   if (auto invalid = ValidateSymbol(symbol); !invalid.ok()) return invalid;
   if (!std::isfinite(price) || price <= 0) {
     return absl::InvalidArgumentError(
@@ -58,6 +74,21 @@ absl::Status MarketFeed::Publish(const std::string& symbol, float price, int64_t
     return absl::InvalidArgumentError(
         absl::StrCat("timestamp: ", timestamp_ms, " for ", symbol, " must not be negative"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status MarketFeed::CheckRoomFor(const std::string& symbol) const {
+  std::shared_lock<std::shared_mutex> lock(symbols_mutex_);
+  if (symbols_.count(symbol) > 0 || symbols_.size() < options_.max_symbols) {
+    return absl::OkStatus();
+  }
+  return absl::ResourceExhaustedError(absl::StrCat("symbol ", symbol, ": already tracking ",
+                                                   symbols_.size(),
+                                                   " symbols, the limit (max_symbols)"));
+}
+
+absl::Status MarketFeed::Publish(const std::string& symbol, float price, int64_t timestamp_ms) {
+  if (auto invalid = ValidateTick(symbol, price, timestamp_ms); !invalid.ok()) return invalid;
   if (closed_) return absl::UnavailableError(kShuttingDownMessage);
   auto state = FindOrAdd(symbol);
   if (!state.ok()) return state.status();

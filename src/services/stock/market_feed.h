@@ -46,10 +46,19 @@ class MarketFeed {
   // ticker thread calls this; tests call it directly to be deterministic.
   void Tick();
 
+  // The next step of every generated symbol, without setting or fanning it out: what the
+  // replica leading a shared feed publishes on the bus (each replica then applies it with
+  // Publish).
+  std::vector<v1::PriceUpdate> StepWalks();
+
   // A tick from outside (PublishPrices): `price` must be finite and > 0, `timestamp_ms` >= 0
   // (0 = now). An unknown but valid symbol is added, up to max_symbols. A generated symbol's
   // walk continues from the published price.
   absl::Status Publish(const std::string& symbol, float price, int64_t timestamp_ms);
+  // The checks Publish makes before it changes anything.
+  static absl::Status ValidateTick(const std::string& symbol, float price, int64_t timestamp_ms);
+  // RESOURCE_EXHAUSTED when `symbol` is new and max_symbols are already tracked.
+  absl::Status CheckRoomFor(const std::string& symbol) const;
 
   // NOT_FOUND for a symbol that is neither configured nor published.
   absl::StatusOr<v1::PriceUpdate> Latest(const std::string& symbol) const;

@@ -24,9 +24,9 @@ void OpenPublishers::CloseAll() {
   }
 }
 
-PublishReactor::PublishReactor(MarketFeed* feed, OpenPublishers* open,
+PublishReactor::PublishReactor(const TickSink* sink, OpenPublishers* open,
                                v1::PublishPricesResponse* response)
-    : feed_(feed), open_(open), response_(response) {
+    : sink_(sink), open_(open), response_(response) {
   // Registered before taking our own lock: CloseAll takes the registry lock, then ours.
   const bool added = open_->Add(this);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -51,7 +51,7 @@ void PublishReactor::OnReadDone(bool ok) {
     FinishLocked(grpc::Status::OK);
     return;
   }
-  const absl::Status published = feed_->Publish(tick_.symbol(), tick_.price(), tick_.timestamp());
+  const absl::Status published = (*sink_)(tick_);
   if (!published.ok()) {
     FinishLocked(grpc::Status(static_cast<grpc::StatusCode>(published.code()),
                               absl::StrCat("chunk ", accepted_, ": ", published.message())));

@@ -5,6 +5,7 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <unordered_set>
 
@@ -14,6 +15,10 @@
 namespace switchboard::stock {
 
 class PublishReactor;
+
+// Where an accepted tick goes: the market feed, or the bus all replicas' feeds read. Checks the
+// tick and returns why it was refused.
+using TickSink = std::function<absl::Status(const v1::PriceUpdate& tick)>;
 
 // The PublishPrices streams still open, so a shutdown can end publishers that never hang up.
 class OpenPublishers {
@@ -32,7 +37,8 @@ class OpenPublishers {
 
 class PublishReactor final : public grpc::ServerReadReactor<v1::PriceUpdate> {
  public:
-  PublishReactor(MarketFeed* feed, OpenPublishers* open, v1::PublishPricesResponse* response);
+  // `sink` outlives every stream.
+  PublishReactor(const TickSink* sink, OpenPublishers* open, v1::PublishPricesResponse* response);
 
   // Thread-safe; ends the stream with `status` unless it has already ended.
   void Close(const grpc::Status& status);
@@ -43,7 +49,7 @@ class PublishReactor final : public grpc::ServerReadReactor<v1::PriceUpdate> {
   void OnDone() override;
   void FinishLocked(const grpc::Status& status);
 
-  MarketFeed* const feed_;
+  const TickSink* const sink_;
   OpenPublishers* const open_;
   v1::PublishPricesResponse* const response_;
   std::mutex mutex_;  // orders the read callbacks against Close from the shutdown thread

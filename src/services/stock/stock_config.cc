@@ -16,6 +16,8 @@ constexpr std::chrono::hours kMaxTickInterval{1};
 constexpr int64_t kMaxStreamQueue = 1024;
 constexpr int64_t kMaxMaxStreams = 1000000;
 constexpr int64_t kMaxMaxSymbols = 1000000;
+constexpr std::chrono::milliseconds kMinLeaderLease{300};
+constexpr std::chrono::minutes kMaxLeaderLease{1};
 
 absl::Status SettingError(const std::string& key, const std::string& message) {
   return absl::InvalidArgumentError(absl::StrCat(kContext, ".", key, ": ", message));
@@ -33,6 +35,8 @@ absl::StatusOr<StockConfig> ParseStockConfig(const YAML::Node& settings) {
   config.stream_queue = reader.Int("stream_queue", config.stream_queue, 1, kMaxStreamQueue);
   config.max_streams = reader.Int("max_streams", config.max_streams, 1, kMaxMaxStreams);
   config.max_symbols = reader.Int("max_symbols", config.max_symbols, 1, kMaxMaxSymbols);
+  config.leader_lease =
+      reader.Duration("leader_lease", config.leader_lease, kMinLeaderLease, kMaxLeaderLease);
   if (auto status = reader.Finish(); !status.ok()) return status;
 
   std::set<std::string> seen;

@@ -5,6 +5,8 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "common/bus/open_bus.h"
+#include "common/ids.h"
 #include "common/status.h"
 #include "services/stock/publish_reactor.h"
 #include "services/stock/symbol.h"
@@ -17,8 +19,9 @@ namespace switchboard::stock {
 // publish_reactor.h); all price state lives in the MarketFeed.
 class StockGrpcService final : public v1::StockService::CallbackService {
  public:
-  StockGrpcService(MarketFeed* feed, const StockConfig& config)
+  StockGrpcService(MarketFeed* feed, const TickSink* sink, const StockConfig& config)
       : feed_(feed),
+        sink_(sink),
         stream_queue_(static_cast<size_t>(config.stream_queue)),
         max_streams_(config.max_streams) {}
 
@@ -65,7 +68,7 @@ class StockGrpcService final : public v1::StockService::CallbackService {
 
   grpc::ServerReadReactor<v1::PriceUpdate>* PublishPrices(
       grpc::CallbackServerContext* /*context*/, v1::PublishPricesResponse* response) override {
-    return new PublishReactor(feed_, &publishers_, response);
+    return new PublishReactor(sink_, &publishers_, response);
   }
 
   void CloseAllPublishers() { publishers_.CloseAll(); }
@@ -73,6 +76,7 @@ class StockGrpcService final : public v1::StockService::CallbackService {
 
  private:
   MarketFeed* const feed_;
+  const TickSink* const sink_;
   const size_t stream_queue_;
   const int64_t max_streams_;
   std::atomic<int64_t> open_watches_{0};
@@ -81,12 +85,29 @@ class StockGrpcService final : public v1::StockService::CallbackService {
 
 StockService::StockService(const StockConfig& config, StockDeps deps)
     : feed_(MarketFeedOptions{static_cast<uint64_t>(config.seed), config.symbols,
-                              static_cast<size_t>(config.max_symbols), std::move(deps.clock)}),
-      grpc_service_(std::make_unique<StockGrpcService>(&feed_, config)) {
+                              static_cast<size_t>(config.max_symbols), deps.clock}) {
+  if (deps.bus != nullptr) {
+    shared_ = std::make_unique<SharedFeed>(&feed_, std::move(deps.bus), common::NewId("stock"),
+                                           config.leader_lease, deps.clock);
+    sink_ = [shared = shared_.get()](const v1::PriceUpdate& tick) { return shared->Ingest(tick); };
+  } else {
+    sink_ = [feed = &feed_](const v1::PriceUpdate& tick) {
+      return feed->Publish(tick.symbol(), tick.price(), tick.timestamp());
+    };
+  }
+  grpc_service_ = std::make_unique<StockGrpcService>(&feed_, &sink_, config);
   if (deps.run_ticker) {
-    ticker_ = std::make_unique<Ticker>(config.tick_interval, [this] { feed_.Tick(); });
+    ticker_ = std::make_unique<Ticker>(config.tick_interval, [this] {
+      if (shared_) {
+        shared_->Tick();
+      } else {
+        feed_.Tick();
+      }
+    });
   }
 }
+
+absl::Status StockService::Start() { return shared_ ? shared_->Start() : absl::OkStatus(); }
 
 StockService::~StockService() = default;
 
@@ -97,6 +118,7 @@ int64_t StockService::open_watch_streams() const { return grpc_service_->open_wa
 void StockService::BeginShutdown() {
   if (ticker_) ticker_->Stop();
   grpc_service_->CloseAllPublishers();
+  if (shared_) shared_->Stop();
   feed_.Close();
   spdlog::info("stock: shutting down; {} price updates dropped for slow watchers",
                feed_.DroppedTotal());
@@ -106,12 +128,18 @@ absl::StatusOr<std::unique_ptr<StockService>> NewStockService(const common::Serv
                                                               StockDeps deps) {
   auto config = ParseStockConfig(options.settings);
   if (!config.ok()) return config.status();
-  return std::make_unique<StockService>(*config, std::move(deps));
+  auto service = std::make_unique<StockService>(*config, std::move(deps));
+  if (auto started = service->Start(); !started.ok()) return started;
+  return service;
 }
 
 absl::StatusOr<std::unique_ptr<common::Service>> MakeStockService(
     const common::ServiceOptions& options) {
-  auto service = NewStockService(options, StockDeps{});
+  auto bus = bus::OpenSharedBus(options.bus, options.name);
+  if (!bus.ok()) return bus.status();
+  StockDeps deps;
+  deps.bus = std::move(*bus);
+  auto service = NewStockService(options, std::move(deps));
   if (!service.ok()) return service.status();
   return std::unique_ptr<common::Service>(std::move(*service));
 }

@@ -6,8 +6,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/bus/bus.h"
 #include "common/service.h"
 #include "services/stock/market_feed.h"
+#include "services/stock/publish_reactor.h"
+#include "services/stock/shared_feed.h"
 #include "services/stock/stock_config.h"
 #include "services/stock/ticker.h"
 
@@ -18,6 +21,8 @@ struct StockDeps {
   UnixMillisClock clock = SystemUnixMillis;
   // False: prices move only when a test calls feed().Tick().
   bool run_ticker = true;
+  // A bus shared with other replicas (shared_feed.h); nullptr: this process's own feed.
+  std::shared_ptr<bus::Bus> bus;
 };
 
 class StockGrpcService;
@@ -25,6 +30,9 @@ class StockGrpcService;
 class StockService final : public common::Service {
  public:
   StockService(const StockConfig& config, StockDeps deps);
+  // With a bus: declares the shared feed and starts applying it; UNAVAILABLE when the bus
+  // refuses.
+  absl::Status Start();
   ~StockService() override;
 
   std::vector<grpc::Service*> GrpcServices() override;
@@ -36,9 +44,13 @@ class StockService final : public common::Service {
   // Price updates dropped so far because watchers read too slowly.
   int64_t dropped_total() const { return feed_.DroppedTotal(); }
   int64_t open_watch_streams() const;
+  // Null without a bus.
+  SharedFeed* shared_feed() { return shared_.get(); }
 
  private:
   MarketFeed feed_;
+  std::unique_ptr<SharedFeed> shared_;  // with a bus: where ticks and published prices go
+  TickSink sink_;
   std::unique_ptr<StockGrpcService> grpc_service_;
   std::unique_ptr<Ticker> ticker_;  // last: stopped (destroyed) before what it ticks
 };

@@ -21,7 +21,7 @@ namespace {
 using testing::FakeClock;
 using testing::Watcher;
 
-const std::vector<std::string> kDefaultSymbols = {"ACME", "GRPC", "HTTP", "PROTO", "QUIC"};
+const std::vector<std::string> kDefaultSymbols = {"AAPL", "ACME", "GRPC", "HTTP", "PROTO", "QUIC"};
 
 grpc::Status GetPrice(v1::StockService::Stub* stub, const std::string& symbol,
                       v1::PriceUpdate* price) {
@@ -73,6 +73,17 @@ class StockServiceTest : public ::testing::Test {
   switchboard::testing::TestServer server_;
   std::unique_ptr<v1::StockService::Stub> stub_;
 };
+
+// The contract's own example, WatchStockPrice {symbol: "AAPL"}, works on a default config.
+TEST_F(StockServiceTest, TheContractsExampleSymbolIsTradedByDefault) {
+  Watcher watcher(stub_.get(), "AAPL");
+  ASSERT_TRUE(watcher.WaitForCount(1));
+  TickAt(100);
+  ASSERT_TRUE(watcher.WaitForCount(2));
+  const auto updates = watcher.updates();
+  EXPECT_EQ(updates[0].symbol(), "AAPL");
+  EXPECT_GT(updates[1].price(), 0);
+}
 
 TEST_F(StockServiceTest, GetPriceReturnsTheLatestPrice) {
   v1::PriceUpdate price;

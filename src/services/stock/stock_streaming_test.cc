@@ -186,7 +186,7 @@ TEST(StockShutdown, ShutdownWithOpenStreamsIsPrompt) {
   switchboard::testing::TestServer server(MakeStockService, "{tick_interval: 5ms}", host_options);
   auto stub = v1::StockService::NewStub(server.NewChannel());
   constexpr int kWatchers = 50;
-  const std::vector<std::string> symbols = {"ACME", "GRPC", "HTTP", "PROTO", "QUIC"};
+  const std::vector<std::string> symbols = {"AAPL", "ACME", "GRPC", "HTTP", "PROTO", "QUIC"};
   std::vector<std::unique_ptr<Watcher>> watchers;
   for (int i = 0; i < kWatchers; ++i) {
     watchers.push_back(std::make_unique<Watcher>(stub.get(), symbols[i % symbols.size()]));

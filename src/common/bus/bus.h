@@ -1,0 +1,81 @@
+// The bus replicas share streams through: publish bytes on a subject, subscribe to a subject
+// or a wildcard with a callback. Subjects are NATS-style: tokens separated by '.', `*` matches
+// one token and `>` the rest. Two implementations: InProcessBus (one process) and NatsBus.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace switchboard::bus {
+
+struct Message {
+  std::string subject;
+  std::string data;
+  // The bus's order of a retained subject, the same on every replica (JetStream's stream
+  // sequence); 0 for a subject no stream retains.
+  uint64_t sequence = 0;
+};
+
+// Runs on the subscription's own delivery thread, one message at a time, in bus order.
+using Handler = std::function<void(const Message&)>;
+
+// A stream keeps the messages of its subjects for a while, so a subscriber can replay them and
+// every subscriber sees them in one order (their sequence).
+struct StreamSpec {
+  std::string name;      // [A-Za-z0-9_-]+
+  std::string subjects;  // one pattern, e.g. "sb.notify.>"
+  std::chrono::milliseconds max_age{std::chrono::minutes(5)};
+  int64_t max_messages = 100000;            // kept in all
+  int64_t max_messages_per_subject = 1000;  // kept per subject
+};
+
+struct SubscribeOptions {
+  static constexpr size_t kDefaultQueueMessages = 65536;
+  static constexpr size_t kDefaultQueueBytes = 64 << 20;
+  // Messages (and bytes) waiting for the handler; beyond them new messages are dropped and
+  // counted, so a slow handler never grows memory or blocks a publisher.
+  size_t queue_messages = kDefaultQueueMessages;
+  size_t queue_bytes = kDefaultQueueBytes;
+  // For subjects a stream retains: deliver what it still holds first, then live messages.
+  bool replay = false;
+};
+
+class Subscription {
+ public:
+  // Unsubscribes: once it returns no handler call is running or will start. Must not be
+  // called from the subscription's own handler.
+  virtual ~Subscription() = default;
+  // Messages dropped so far because the handler fell behind.
+  virtual int64_t Dropped() const = 0;
+};
+
+class Bus {
+ public:
+  virtual ~Bus() = default;
+  // Declares (or updates) a stream; publishing on its subjects then returns once stored.
+  virtual absl::Status Retain(const StreamSpec& spec) = 0;
+  // UNAVAILABLE when the bus cannot take it (disconnected), INVALID_ARGUMENT for a bad
+  // subject.
+  virtual absl::Status Publish(absl::string_view subject, absl::string_view data) = 0;
+  virtual absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
+      absl::string_view pattern, Handler handler, SubscribeOptions options = {}) = 0;
+  // A lease on `name` ([A-Za-z0-9_-]+) that one holder at a time has, for `ttl` after its
+  // last successful call: true when `holder` has it now (taken while free, or renewed), false
+  // while another holder's has not expired. Elects the one replica doing something for all.
+  virtual absl::StatusOr<bool> HoldLease(const std::string& name, const std::string& holder,
+                                         std::chrono::milliseconds ttl) = 0;
+  // False while the connection to a bus server is down (reconnecting).
+  virtual bool Connected() const = 0;
+  // For logs and errors: "inprocess" or the server URL.
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace switchboard::bus

@@ -1,0 +1,201 @@
+// Rate limits at the real `switchboard gateway` process in front of a real ticket service:
+// exact counts (a burst of N, then 429 with Retry-After over REST, RESOURCE_EXHAUSTED over
+// native gRPC), buckets per client key, and nothing of a refused call reaching the backend.
+#include <arpa/inet.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/codec/headers.h"
+#include "gateway/testing/gateway_test_support.h"
+#include "gateway/testing/h2c_test_client.h"
+#include "services/ticket/ticket_service.h"
+#include "switchboard/ticket/v1/ticket.grpc.pb.h"
+#include "testing/call_recorder.h"
+#include "testing/child_process.h"
+#include "testing/temp_dir.h"
+#include "testing/test_server.h"
+
+namespace switchboard::gateway {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kGetEvent[] = "/switchboard.ticket.v1.TicketService/GetEvent";
+constexpr char kListEvents[] = "/switchboard.ticket.v1.TicketService/ListEvents";
+constexpr auto kIoTimeout = seconds(10);
+// The service's limit: a burst of kBurst, then one call per 1 / kRate seconds, slow enough
+// that no token comes back while a test runs (Retry-After is 5 s).
+constexpr int kBurst = 3;
+constexpr double kRate = 0.2;
+// ListEvents' own limit, per x-api-key.
+constexpr int kListBurst = 2;
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lowercase names
+  std::string body;
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+// One HTTP/1.1 request on its own connection (Connection: close), read to EOF within
+// kIoTimeout.
+HttpResponse HttpGet(int port, const std::string& target, const Headers& headers = {}) {
+  HttpResponse response;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{static_cast<time_t>(kIoTimeout.count()), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    return response;
+  }
+  std::string request = absl::StrCat("GET ", target, " HTTP/1.1\r\nhost: 127.0.0.1\r\n");
+  for (const auto& [name, value] : headers) absl::StrAppend(&request, name, ": ", value, "\r\n");
+  request += "connection: close\r\n\r\n";
+  (void)!::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string received;
+  char buffer[16384];
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0) received.append(buffer, n);
+  ::close(fd);
+  const size_t end = received.find("\r\n\r\n");
+  if (received.size() < 12 || end == std::string::npos) return response;
+  (void)absl::SimpleAtoi(received.substr(9, 3), &response.status);
+  size_t line = received.find("\r\n") + 2;
+  while (line < end) {
+    const size_t next = received.find("\r\n", line);
+    const std::string field = received.substr(line, next - line);
+    const size_t colon = field.find(':');
+    if (colon != std::string::npos) {
+      response.headers[absl::AsciiStrToLower(field.substr(0, colon))] =
+          std::string(absl::StripAsciiWhitespace(field.substr(colon + 1)));
+    }
+    line = next + 2;
+  }
+  response.body = received.substr(end + 4);
+  return response;
+}
+
+class RateLimitE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_ = switchboard::testing::FreePort();
+    const std::string config = dir_.path() + "/gateway.yaml";
+    std::ofstream(config) << "listen: 127.0.0.1:" << port_ << "\nworkers: " << TestGatewayWorkers()
+                          << "\ndescriptors: [" SB_DESCRIPTOR_SET "]\n"
+                          << "services:\n"
+                          << "  switchboard.ticket.v1.TicketService:\n"
+                          << "    backends: [" << ticket_.address() << "]\n"
+                          << "    rate_limit: {requests_per_second: " << kRate
+                          << ", burst: " << kBurst << ", key: client_ip}\n"
+                          << "    methods:\n"
+                          << "      ListEvents: {rate_limit: {requests_per_second: " << kRate
+                          << ", burst: " << kListBurst << ", key: 'header:x-api-key'}}\n";
+    gateway_ = std::make_unique<switchboard::testing::ChildProcess>(
+        std::vector<std::string>{switchboard::testing::SwitchboardBinary(), "gateway", "--config",
+                                 config},
+        dir_.path() + "/gateway.log");
+    const auto give_up = Clock::now() + seconds(20);
+    while (gateway_->Output().find("gateway listening") == std::string::npos &&
+           gateway_->Running() && Clock::now() < give_up) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    ASSERT_NE(gateway_->Output().find("gateway listening"), std::string::npos)
+        << gateway_->Output();
+  }
+
+  switchboard::testing::CallRecorder recorder_;
+  switchboard::testing::TestServer ticket_{ticket::MakeTicketService, "{}", recorder_.Options()};
+  switchboard::testing::TempDir dir_;
+  int port_ = 0;
+  std::unique_ptr<switchboard::testing::ChildProcess> gateway_;
+};
+
+TEST_F(RateLimitE2eTest, RestGetsItsBurstThen429WithRetryAfter) {
+  for (int i = 0; i < kBurst; ++i) {
+    const HttpResponse ok = HttpGet(port_, "/events/evt-1");
+    ASSERT_EQ(ok.status, 200) << i << ": " << ok.body;
+    EXPECT_EQ(ok.Header("retry-after"), "");
+  }
+  for (int i = 0; i < 2; ++i) {
+    const HttpResponse refused = HttpGet(port_, "/events/evt-1");
+    EXPECT_EQ(refused.status, 429) << refused.body;
+    int retry_after = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(refused.Header("retry-after"), &retry_after))
+        << refused.Header("retry-after");
+    // One token takes 1 / kRate = 5 s; a fraction of one came back since the burst.
+    EXPECT_GE(retry_after, 4);
+    EXPECT_LE(retry_after, 5);
+    EXPECT_NE(refused.body.find("\"code\":8"), std::string::npos) << refused.body;
+    EXPECT_NE(refused.body.find("rate limit"), std::string::npos) << refused.body;
+  }
+  // Over h2c too, from the same address: the same bucket, still empty.
+  gateway::testing::H2cClient h2(static_cast<uint16_t>(port_));
+  const gateway::testing::H2Response h2_refused = h2.Call("GET", "/events/evt-1");
+  EXPECT_EQ(h2_refused.status, 429) << h2_refused.body;
+  EXPECT_FALSE(h2_refused.Header("retry-after").empty());
+  EXPECT_EQ(recorder_.Started(kGetEvent), kBurst);
+  const HttpResponse metrics = HttpGet(port_, "/metrics");
+  EXPECT_NE(metrics.body.find(absl::StrCat("switchboard_gateway_rate_limited_total{method=\"",
+                                           kGetEvent, "\"} 3")),
+            std::string::npos)
+      << metrics.body;
+}
+
+TEST_F(RateLimitE2eTest, NativeGrpcGetsResourceExhausted) {
+  auto stub = ticket::v1::TicketService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+  auto call = [&] {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + seconds(5));
+    ticket::v1::GetEventRequest request;
+    request.set_id("evt-1");
+    ticket::v1::Event event;
+    return stub->GetEvent(&context, request, &event);
+  };
+  for (int i = 0; i < kBurst; ++i) {
+    const grpc::Status status = call();
+    ASSERT_TRUE(status.ok()) << i << ": " << status.error_message();
+  }
+  const grpc::Status refused = call();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("per client_ip"), std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(recorder_.Started(kGetEvent), kBurst);
+}
+
+TEST_F(RateLimitE2eTest, AMethodsOwnLimitHasABucketPerKey) {
+  for (const char* key : {"team-a", "team-b"}) {
+    for (int i = 0; i < kListBurst; ++i) {
+      const HttpResponse ok = HttpGet(port_, "/events", {{"x-api-key", key}});
+      ASSERT_EQ(ok.status, 200) << key << " " << i << ": " << ok.body;
+    }
+    const HttpResponse refused = HttpGet(port_, "/events", {{"x-api-key", key}});
+    EXPECT_EQ(refused.status, 429) << key << ": " << refused.body;
+  }
+  EXPECT_EQ(recorder_.Started(kListEvents), 2 * kListBurst);
+  // The service's own limit is untouched by ListEvents' calls.
+  EXPECT_EQ(HttpGet(port_, "/events/evt-1").status, 200);
+}
+
+}  // namespace
+}  // namespace switchboard::gateway
