@@ -74,7 +74,8 @@ void GatewayWorker::Serve(boost::asio::ip::tcp::socket socket,
                           std::shared_ptr<ConnectionLease> lease) {
   // On this worker's own thread (the listener's worker, or a single-loop gateway) the
   // connection starts at once, as it always did; from another it is queued on this loop.
-  boost::asio::dispatch(io_, [this, socket = std::move(socket), lease = std::move(lease)]() mutable {
+  boost::asio::dispatch(io_, [this, socket = std::move(socket),
+                              lease = std::move(lease)]() mutable {
     auto shared = std::make_shared<boost::asio::ip::tcp::socket>(std::move(socket));
     // No codec watches the connection yet: a client that sends nothing, or half the HTTP/2
     // preface, is closed after limits.slow_client_timeout (idle_timeout when that is off), as

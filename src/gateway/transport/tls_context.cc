@@ -51,6 +51,8 @@ absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> BaseContext(
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   SSL_CTX_set_options(
       native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // OpenSSL's own record buffers go back while a connection is idle, as most are.
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
     return absl::InternalError(absl::StrCat("TLS cipher list: ", OpenSslError()));
   }
