@@ -1,5 +1,6 @@
 #include "cli/local_tls.h"
 
+#include <arpa/inet.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -10,6 +11,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -50,6 +52,32 @@ absl::Status WritePem(const std::filesystem::path& path, mode_t mode,
   std::filesystem::rename(temporary, path, error);
   if (error) return absl::UnavailableError(absl::StrCat("cannot write ", path.string()));
   return absl::OkStatus();
+}
+
+// The key (readable by its owner only) and the certificates after one another in one file.
+absl::Status WriteKeyAndChain(const std::filesystem::path& key_path, EVP_PKEY* key,
+                              const std::filesystem::path& chain_path,
+                              const std::vector<X509*>& chain) {
+  if (auto s = WritePem(key_path, 0600,
+                        [&](FILE* f) {
+                          return PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr,
+                                                      nullptr);
+                        });
+      !s.ok()) {
+    return s;
+  }
+  return WritePem(chain_path, 0644, [&](FILE* f) {
+    for (X509* certificate : chain) {
+      if (PEM_write_X509(f, certificate) != 1) return 0;
+    }
+    return 1;
+  });
+}
+
+bool IsIpAddress(const std::string& host) {
+  in6_addr address{};
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &address) == 1;
 }
 
 Key ReadKey(const std::filesystem::path& path) {
@@ -149,16 +177,7 @@ absl::StatusOr<LocalTlsFiles> EnsureLocalTls(const std::filesystem::path& dir,
                       {NID_subject_key_identifier, "hash"}});
     if (!made.ok()) return made.status();
     ca = std::move(*made);
-    if (auto s = WritePem(ca_key_path, 0600,
-                          [&](FILE* f) {
-                            return PEM_write_PrivateKey(f, ca_key.get(), nullptr, nullptr, 0,
-                                                        nullptr, nullptr);
-                          });
-        !s.ok()) {
-      return s;
-    }
-    if (auto s = WritePem(ca_cert, 0644, [&](FILE* f) { return PEM_write_X509(f, ca.get()); });
-        !s.ok()) {
+    if (auto s = WriteKeyAndChain(ca_key_path, ca_key.get(), ca_cert, {ca.get()}); !s.ok()) {
       return s;
     }
     new_ca = true;
@@ -173,9 +192,7 @@ absl::StatusOr<LocalTlsFiles> EnsureLocalTls(const std::filesystem::path& dir,
     server_key = std::move(*key);
     std::string names = "IP:127.0.0.1,IP:::1,DNS:localhost";
     if (host != "127.0.0.1" && host != "::1" && host != "localhost" && !host.empty()) {
-      const bool is_ip = host.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos &&
-                         host.find_first_of(".:") != std::string::npos;
-      names += absl::StrCat(",", is_ip ? "IP:" : "DNS:", host);
+      names += absl::StrCat(",", IsIpAddress(host) ? "IP:" : "DNS:", host);
     }
     auto made = Sign(server_key.get(), "Switchboard gateway", kServerDays, ca.get(), ca_key.get(),
                      {{NID_basic_constraints, "critical,CA:FALSE"},
@@ -184,21 +201,9 @@ absl::StatusOr<LocalTlsFiles> EnsureLocalTls(const std::filesystem::path& dir,
                       {NID_subject_alt_name, names}});
     if (!made.ok()) return made.status();
     server = std::move(*made);
-    if (auto s = WritePem(server_key_path, 0600,
-                          [&](FILE* f) {
-                            return PEM_write_PrivateKey(f, server_key.get(), nullptr, nullptr, 0,
-                                                        nullptr, nullptr);
-                          });
-        !s.ok()) {
-      return s;
-    }
     // The chain a client needs: the gateway's certificate, then the CA's.
-    if (auto s = WritePem(server_cert, 0644,
-                          [&](FILE* f) {
-                            return PEM_write_X509(f, server.get()) && PEM_write_X509(f, ca.get())
-                                       ? 1
-                                       : 0;
-                          });
+    if (auto s = WriteKeyAndChain(server_key_path, server_key.get(), server_cert,
+                                  {server.get(), ca.get()});
         !s.ok()) {
       return s;
     }
