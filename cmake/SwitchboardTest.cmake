@@ -1,12 +1,13 @@
 # sb_add_test(NAME name LABEL label SOURCES ... LIBS ...): one GoogleTest binary registered with
 # ctest under a label (unit, e2e, interop, browser), every test case its own ctest entry.
 
-# The suites that feed the gateway every kind of bad input; `make test` also runs them once in an
+# The suites that feed the gateway every kind of bad input (tokens and JWKS too); `make test` also runs them once in an
 # AddressSanitizer build (SWITCHBOARD_ASAN=ON: built by the target `asan_tests`, labelled
 # `asan` there).
 set(SB_ASAN_TESTS
   gateway_framing_test gateway_config_test gateway_rest_test gateway_grpcweb_test
-  gateway_native_proxy_test gateway_http1_test gateway_h2c_web_test interop_cases_test)
+  gateway_native_proxy_test gateway_http1_test gateway_h2c_web_test interop_cases_test
+  gateway_auth_test gateway_limits_test)
 if(NOT TARGET asan_tests)
   add_custom_target(asan_tests)
 endif()
