@@ -79,4 +79,6 @@ sb_add_fuzzer(NAME http1_request LIBS sb_gateway)
 # The gateway's YAML config.
 sb_add_fuzzer(NAME gateway_config LIBS sb_gateway)
 
-# Authentication (auth/): the JWT and JWKS targets go here, beside their decoders.
+# Authentication (auth/): a client's token against a fixed key set, and an operator's JWKS.
+sb_add_fuzzer(NAME jwt LIBS sb_gateway_auth)
+sb_add_fuzzer(NAME jwks LIBS sb_gateway_auth)

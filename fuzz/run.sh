@@ -38,7 +38,7 @@ fi
 # input is a JSON message.
 dictionary_of() {
   case "$1" in
-    rest_transcoder | websocket_message) echo "$root/fuzz/dict/json.dict" ;;
+    rest_transcoder | websocket_message | jwks) echo "$root/fuzz/dict/json.dict" ;;
     *) [ -f "$root/fuzz/dict/$1.dict" ] && echo "$root/fuzz/dict/$1.dict" ;;
   esac
   return 0
