@@ -28,6 +28,7 @@
 #include "gateway/codec/headers.h"
 #include "gateway/testing/gateway_test_support.h"
 #include "gateway/testing/h2c_test_client.h"
+#include "gateway/testing/http1_get.h"
 #include "services/chat/chat_service.h"
 #include "services/ticket/ticket_service.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
@@ -50,7 +51,6 @@ constexpr char kAudience[] = "switchboard";
 constexpr char kGetEvent[] = "/switchboard.ticket.v1.TicketService/GetEvent";
 constexpr char kListEvents[] = "/switchboard.ticket.v1.TicketService/ListEvents";
 constexpr char kChat[] = "/switchboard.chat.v1.ChatService/Chat";
-constexpr auto kIoTimeout = seconds(10);
 constexpr auto kFrameWithin = milliseconds(5000);
 
 int64_t NowUnix() { return static_cast<int64_t>(std::time(nullptr)); }
@@ -120,57 +120,8 @@ common::HostOptions MetadataLog::Options() {
   return options;
 }
 
-struct HttpResponse {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lowercase names
-  std::string body;
-  std::string Header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
-
-// One HTTP/1.1 request on its own connection (Connection: close), read to EOF within
-// kIoTimeout.
-HttpResponse HttpGet(int port, const std::string& target, const Headers& headers = {}) {
-  HttpResponse response;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{static_cast<time_t>(kIoTimeout.count()), 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(fd);
-    return response;
-  }
-  std::string request = absl::StrCat("GET ", target, " HTTP/1.1\r\nhost: 127.0.0.1\r\n");
-  for (const auto& [name, value] : headers) absl::StrAppend(&request, name, ": ", value, "\r\n");
-  request += "connection: close\r\n\r\n";
-  (void)!::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string received;
-  char buffer[16384];
-  ssize_t n = 0;
-  while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0) received.append(buffer, n);
-  ::close(fd);
-  const size_t end = received.find("\r\n\r\n");
-  if (received.size() < 12 || end == std::string::npos) return response;
-  (void)absl::SimpleAtoi(received.substr(9, 3), &response.status);
-  size_t line = received.find("\r\n") + 2;
-  while (line < end) {
-    const size_t next = received.find("\r\n", line);
-    const std::string field = received.substr(line, next - line);
-    const size_t colon = field.find(':');
-    if (colon != std::string::npos) {
-      response.headers[absl::AsciiStrToLower(field.substr(0, colon))] =
-          std::string(absl::StripAsciiWhitespace(field.substr(colon + 1)));
-    }
-    line = next + 2;
-  }
-  response.body = received.substr(end + 4);
-  return response;
-}
+using switchboard::gateway::testing::HttpGet;
+using switchboard::gateway::testing::HttpResponse;
 
 class AuthE2eTest : public ::testing::Test {
  protected:
