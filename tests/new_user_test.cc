@@ -13,6 +13,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <mutex>
 #include <random>
 #include <regex>
 #include <set>
@@ -68,13 +69,22 @@ bool PortFree(int port) {
   return free;
 }
 
-// A first port with `count` free ports from it.
+// A first port with `count` free ports from it, none of them among the ports this process has
+// handed out already: a block is only free, not held, so the next service's port could
+// otherwise be a replica's.
 int FreePorts(int count) {
+  static std::mutex mutex;
+  static std::set<int> handed_out;
+  std::lock_guard<std::mutex> lock(mutex);
   while (true) {
     const int first = testing::FreePort();
     bool all = true;
-    for (int i = 1; i < count && all; ++i) all = PortFree(first + i);
-    if (all) return first;
+    for (int i = 0; i < count && all; ++i) {
+      all = handed_out.count(first + i) == 0 && (i == 0 || PortFree(first + i));
+    }
+    if (!all) continue;
+    for (int i = 0; i < count; ++i) handed_out.insert(first + i);
+    return first;
   }
 }
 
