@@ -15,6 +15,9 @@ struct DownstreamOutput {
   std::optional<ResponseHead> head;
   std::string body;
   bool end_stream = false;
+  // The translation failed the call itself (a backend response it cannot translate): the gRPC
+  // code it answered with, for the metrics and the access log; -1 otherwise.
+  int gateway_status = -1;
 };
 
 }  // namespace switchboard::gateway

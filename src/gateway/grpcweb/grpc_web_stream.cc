@@ -430,7 +430,7 @@ DownstreamOutput GrpcWebStream::OnResponseTrailers(const Headers& trailers) {
   return out;
 }
 
-DownstreamOutput GrpcWebStream::Fail(const absl::Status& status) {
+DownstreamOutput GrpcWebStream::Fail(const absl::Status& status, const Headers& /*extra*/) {
   DownstreamOutput out;
   FailInto(status, &out);
   return out;

@@ -16,6 +16,7 @@
 #include "cors.h"
 #include "gateway/codec/grpc_framing.h"
 #include "gateway/codec/headers.h"
+#include "gateway/codec/translation.h"
 #include "gateway/codec/translation_output.h"
 
 namespace switchboard::gateway::grpcweb {
@@ -38,21 +39,16 @@ struct StreamOptions {
   const CorsPolicy* cors = nullptr;
 };
 
-// What the upstream (native gRPC, HTTP/2) request carries. The upstream session adds the
-// pseudo-headers itself: :method POST, :scheme, and :path / :authority from here.
-struct UpstreamRequest {
-  std::string path;       // ":path" as the browser sent it: "/<package>.<Service>/<Method>"
-  std::string authority;  // ":authority", or Host from HTTP/1.1; may be empty
-  // te: trailers, grpc-timeout (verbatim, when sent), content-type: application/grpc,
-  // grpc-accept-encoding (the browser's, or identity), the other call-definition headers
-  // (grpc-encoding, grpc-message-type, user-agent), then custom metadata in arrival order.
-  // Lowercase names. Dropped: pseudo-headers, hop-by-hop headers (and those a Connection header
-  // names), host, content-length, accept, accept-encoding, expect, x-grpc-web (a signal for
-  // proxies only), names that are not valid gRPC metadata names and values that are not
-  // printable ASCII (PROTOCOL-HTTP2.md allows throwing those away). x-user-agent is kept: it
-  // is ordinary metadata carrying the web client's version ("grpc-web-javascript/0.1").
-  Headers headers;
-};
+// The native request a gRPC-Web one becomes (codec/translation.h). Its headers: te: trailers,
+// grpc-timeout (verbatim, when sent), content-type: application/grpc, grpc-accept-encoding (the
+// browser's, or identity), the other call-definition headers (grpc-encoding,
+// grpc-message-type, user-agent), then custom metadata in arrival order. Lowercase names.
+// Dropped: pseudo-headers, hop-by-hop headers (and those a Connection header names), host,
+// content-length, accept, accept-encoding, expect, x-grpc-web (a signal for proxies only),
+// names that are not valid gRPC metadata names and values that are not printable ASCII
+// (PROTOCOL-HTTP2.md allows throwing those away). x-user-agent is kept: it is ordinary
+// metadata carrying the web client's version ("grpc-web-javascript/0.1").
+using gateway::UpstreamRequest;
 
 // The per-call translator. Use from one thread (the connection's event loop).
 //
@@ -66,9 +62,12 @@ struct UpstreamRequest {
 //             gateway's own errors thereby reach the browser as gRPC-Web statuses.
 // Once an output has end_stream the call is over: cancel the upstream stream if it is still
 // open (RST_STREAM CANCEL). Later hooks return empty outputs.
-class GrpcWebStream {
+class GrpcWebStream : public Translation {
  public:
   explicit GrpcWebStream(const StreamOptions& options);
+
+  const char* protocol() const override { return "grpc-web"; }
+  bool adds_cors_headers() const override { return true; }
 
   // ---- Request side: browser -> backend ----
 
@@ -80,7 +79,8 @@ class GrpcWebStream {
   // INVALID_ARGUMENT for a missing :path or a content type that is not gRPC-Web (answered
   // with HTTP 415, as PROTOCOL-HTTP2.md asks of servers). grpc-timeout is passed on verbatim,
   // not judged here: the proxy owns deadlines (gateway/grpc_timeout.h) for both protocols.
-  absl::Status OnRequestHeaders(const Headers& request_headers, UpstreamRequest* upstream);
+  absl::Status OnRequestHeaders(const Headers& request_headers,
+                                UpstreamRequest* upstream) override;
 
   // Appends to `upstream_body` every complete native gRPC frame `bytes` completes: the bytes
   // as sent in binary mode, base64-decoded ones in text mode. A partial frame is held (at most
@@ -89,7 +89,8 @@ class GrpcWebStream {
   // (compressed), or a body ending inside a frame or a base64 group; RESOURCE_EXHAUSTED for a
   // frame over max_message_bytes. After an error `upstream_body` may hold frames appended by
   // this call; reset the upstream stream rather than send them.
-  absl::Status OnRequestData(std::string_view bytes, bool end_stream, std::string* upstream_body);
+  absl::Status OnRequestData(std::string_view bytes, bool end_stream,
+                             std::string* upstream_body) override;
 
   // ---- Response side: backend -> browser ----
 
@@ -111,7 +112,7 @@ class GrpcWebStream {
   // (doc/http-grpc-status-mapping.md: 400 INTERNAL, 401 UNAUTHENTICATED, 403
   // PERMISSION_DENIED, 404 UNIMPLEMENTED, 429/502/503/504 UNAVAILABLE, other UNKNOWN; a 200
   // with another content type INTERNAL).
-  DownstreamOutput OnResponseHeaders(const ResponseHead& upstream, bool end_stream);
+  DownstreamOutput OnResponseHeaders(const ResponseHead& upstream, bool end_stream) override;
 
   // Upstream DATA. Binary mode: the frames byte for byte; text mode: one padded base64 unit per
   // call, so each call's output can be flushed on its own. Only whole frames are emitted (a
@@ -119,7 +120,7 @@ class GrpcWebStream {
   // frame boundary. end_stream here means the upstream ended without trailers: INTERNAL.
   // Fails the call with INTERNAL for a frame with flags other than 0 or 1, RESOURCE_EXHAUSTED
   // for one over max_message_bytes.
-  DownstreamOutput OnResponseData(std::string_view bytes, bool end_stream);
+  DownstreamOutput OnResponseData(std::string_view bytes, bool end_stream) override;
 
   // The upstream's trailers, as the final body frame: flag 0x80, payload "key:value\r\n" per
   // trailer, lowercase keys, grpc-status first, then grpc-message, then the rest in order.
@@ -127,13 +128,16 @@ class GrpcWebStream {
   // encoding, but a raw value may hold CR LF and break the block, and neither Envoy nor the JS
   // client does it. Missing or malformed grpc-status: UNKNOWN, per PROTOCOL-HTTP2.md's "must
   // synthesize". Trailers arriving inside a message, or over max_header_bytes: INTERNAL.
-  DownstreamOutput OnResponseTrailers(const Headers& trailers);
+  DownstreamOutput OnResponseTrailers(const Headers& trailers) override;
 
   // Ends the call with `status` (DEADLINE_EXCEEDED, UNAVAILABLE, a request-side error ...).
   // Before the head was sent: a head like trailers-only (grpc-status and grpc-message in the
   // headers, empty body). After: a trailer frame. grpc-message is the status message cut to
   // kMaxLocalMessageBytes, made valid UTF-8 and percent-encoded (EncodeGrpcMessage).
-  DownstreamOutput Fail(const absl::Status& status);
+  // `extra` is left out: the status travels in grpc-status (WWW-Authenticate and the like mean
+  // nothing to a gRPC-Web client).
+  DownstreamOutput Fail(const absl::Status& status, const Headers& extra) override;
+  DownstreamOutput Fail(const absl::Status& status) { return Fail(status, {}); }
 
   bool head_sent() const { return head_sent_; }
   bool finished() const { return finished_; }

@@ -26,6 +26,7 @@
 #include "gateway/proxy/local_answer.h"
 #include "gateway/proxy/router.h"
 #include "gateway/rest/errors.h"
+#include "gateway/rest/rest_call.h"
 #include "gateway/static_files/codec_glue.h"
 #include "gateway/upstream/call_start.h"
 #include "gateway/upstream/upstream_h2.h"
@@ -54,16 +55,19 @@ Headers Http1Session::WithPseudoHeaders(Request& request, HeaderUse use) {
   return headers;
 }
 
-void Http1Session::FailExchange(int http_status, const absl::Status& status) {
+void Http1Session::FailExchange(const absl::Status& status) {
   if (exchange_done_) return;
-  const int code = static_cast<int>(status.code());
   CancelUpstream();
-  if (stream_) stream_->gateway_status = code;
-  if (mode_ == Mode::kRestStream && head_sent_) {
-    FinishRest(code, std::string(status.message()));
+  if (stream_) {
+    stream_->gateway_status = static_cast<int>(status.code());
+    SendOutput(translation_->Fail(status, {}), 0);
     return;
   }
-  SendSimple(http_status, "application/json", rest::JsonErrorBody(status));
+  SendSimple(rest::HttpStatusFromStatus(status), "application/json", rest::JsonErrorBody(status));
+}
+
+const char* Http1Session::ProtocolName() const {
+  return translation_ ? translation_->protocol() : "rest";
 }
 
 void Http1Session::RecordRejected(const char* protocol, const std::string& grpc_path,
@@ -76,8 +80,7 @@ void Http1Session::RecordRejected(const char* protocol, const std::string& grpc_
 }
 
 void Http1Session::RejectRest(const absl::Status& status, int http_status, const Headers& extra) {
-  RecordRejected("rest", route_ != nullptr ? route_->grpc_path : std::string("-"),
-                 static_cast<int>(status.code()));
+  RecordRejected(ProtocolName(), "-", static_cast<int>(status.code()));
   SendSimple(http_status != 0 ? http_status : rest::HttpStatusFromStatus(status),
              "application/json", rest::JsonErrorBody(status), extra);
 }
@@ -91,12 +94,7 @@ void Http1Session::Handle(Request request) {
       return;
     }
   }
-  const std::string* content_type = request.Header("content-type");
-  if (content_type != nullptr && grpcweb::IsGrpcWebContentType(*content_type)) {
-    HandleGrpcWeb(request);
-    return;
-  }
-  if (content_type != nullptr && grpcweb::IsNativeGrpcContentType(*content_type)) {
+  if (protocol_->pass_through) {
     // gRPC's own framing needs HTTP/2 (trailers, streams); on HTTP/1.1 the path would only be
     // looked up as a REST route and answered 404.
     RejectRest(absl::UnimplementedError(
@@ -117,10 +115,12 @@ void Http1Session::Handle(Request request) {
       // Each frame is a whole message (with the path's fields): a query would be dropped
       // silently, so it is refused before the upgrade.
       keep_alive_ = false;
-      route_ = match->route;
-      RejectRest(absl::InvalidArgumentError(absl::StrCat(
-          "query \"", std::string(query).substr(0, 100),
-          "\": a WebSocket stream takes its messages from the frames only, no query parameters")));
+      RecordRejected("rest", match->route->grpc_path, kGrpcInvalidArgument);
+      SendSimple(400, "application/json",
+                 rest::JsonErrorBody(absl::InvalidArgumentError(absl::StrCat(
+                     "query \"", std::string(query).substr(0, 100),
+                     "\": a WebSocket stream takes its messages from the frames only, no query "
+                     "parameters"))));
       return;
     }
     // The connection now belongs to the bridge.
@@ -135,102 +135,49 @@ void Http1Session::Handle(Request request) {
     SendSimple(page->status, page->content_type, page->body, page->headers);
     return;
   }
-  HandleRest(request);
+  HandleTranslated(request);
 }
 
-void Http1Session::HandleRest(const Request& request) {
-  auto [path, query] = rest::SplitRequestTarget(request.target);
-  auto matched = rest::MatchRestRoute(*context_.proxy.web->routes, request.method, path);
-  if (auto* rejection = std::get_if<rest::RestRejection>(&matched)) {
-    // What no route claims may be a file of the `static:` root (the browser app).
-    if (auto file =
-            static_files::AnswerUnclaimed(context_.proxy.static_files.get(), rejection->status,
-                                          request.method, request.target, request.headers)) {
-      if (!body_complete_) keep_alive_ = false;
-      auto self = shared_from_this();
-      static_files::SendHttp1(
-          std::move(*file), head_only_, keep_alive_,
-          [self](std::string bytes, std::function<void()> on_written) {
-            if (self->closed_) return false;
-            self->Write(std::move(bytes), std::move(on_written));
-            return true;
-          },
-          [self](bool complete) { complete ? self->EndExchange() : self->Close(); });
-      return;
-    }
-    route_ = rejection->route;
-    RejectRest(rejection->status, rejection->http_status, rejection->extra);
-    return;
-  }
-  const auto& match = std::get<rest::RouteMatch>(matched);
-  route_ = match.route;
-  auto message = context_.proxy.web->transcoder->TranscodeRequest(*route_, match.bindings, query,
-                                                                  request.body);
-  if (!message.ok()) {
-    RejectRest(message.status());
-    return;
-  }
-  std::string frame;
-  AppendFrame(0, *message, &frame);
-  mode_ = route_->server_streaming ? Mode::kRestStream : Mode::kRestUnary;
-  rest_.emplace(*context_.proxy.web->transcoder, *route_,
-                rest::WantsServerSentEvents(request.headers),
-                static_cast<size_t>(context_.proxy.config->limits.max_message_bytes));
-  const std::string* timeout = request.Header("grpc-timeout");
-  Proxy(route_->grpc_path, rest::RestRequestMetadata(request.headers),
-        timeout != nullptr ? *timeout : std::string(), std::move(frame));
-}
-
-void Http1Session::HandleGrpcWeb(Request& request) {
-  mode_ = Mode::kGrpcWeb;
-  grpcweb::StreamOptions options;
-  options.max_message_bytes = static_cast<size_t>(context_.proxy.config->limits.max_message_bytes);
-  options.max_header_bytes = static_cast<size_t>(context_.proxy.config->limits.max_header_bytes);
-  options.cors = context_.proxy.web->cors;
-  grpc_web_.emplace(options);
-  const Headers with_pseudo = WithPseudoHeaders(request, HeaderUse::kTake);
-  grpcweb::UpstreamRequest upstream;
-  absl::Status status = grpc_web_->OnRequestHeaders(with_pseudo, &upstream);
+void Http1Session::HandleTranslated(const Request& request) {
   std::string body;
-  if (status.ok()) status = grpc_web_->OnRequestData(request.body, true, &body);
+  absl::Status status = header_status_;
+  if (status.ok()) status = translation_->OnRequestData(request.body, true, &body);
   if (!status.ok()) {
+    // What no route claims may be a file of the `static:` root (the browser app).
+    if (!header_status_.ok() && protocol_->unclaimed_may_be_file) {
+      if (auto file =
+              static_files::AnswerUnclaimed(context_.proxy.static_files.get(), header_status_,
+                                            request.method, request.target, request.headers)) {
+        if (!body_complete_) keep_alive_ = false;
+        auto self = shared_from_this();
+        static_files::SendHttp1(
+            std::move(*file), head_only_, keep_alive_,
+            [self](std::string bytes, std::function<void()> on_written) {
+              if (self->closed_) return false;
+              self->Write(std::move(bytes), std::move(on_written));
+              return true;
+            },
+            [self](bool complete) { complete ? self->EndExchange() : self->Close(); });
+        return;
+      }
+    }
     // The method label only for a path that is a route: a client's paths must not grow the
     // metrics without bound.
     const bool routed =
-        !upstream.path.empty() && context_.proxy.router->Resolve(upstream.path).ok();
-    RecordRejected("grpc-web", routed ? upstream.path : std::string("-"),
+        !upstream_.path.empty() && context_.proxy.router->Resolve(upstream_.path).ok();
+    RecordRejected(ProtocolName(), routed ? upstream_.path : std::string("-"),
                    static_cast<int>(status.code()));
-    SendOutput(grpc_web_->Fail(status), 0);
+    SendOutput(translation_->Fail(status, {}), 0);
     return;
   }
   // The backend request leaves grpc-timeout out of the metadata and sets its own.
-  const std::string* timeout = FindHeader(upstream.headers, "grpc-timeout");
-  Proxy(upstream.path, upstream.headers, timeout != nullptr ? *timeout : std::string(),
+  const std::string* timeout = FindHeader(upstream_.headers, "grpc-timeout");
+  Proxy(upstream_.path, upstream_.headers, timeout != nullptr ? *timeout : std::string(),
         std::move(body));
 }
 
-void Http1Session::StartStreamedRest(Request request, const rest::RouteMatch& match,
-                                     rest::StreamedBodyKind kind) {
+void Http1Session::StartStreamedCall(const Request& request) {
   const Limits& limits = context_.proxy.config->limits;
-  route_ = match.route;
-  auto [path, query] = rest::SplitRequestTarget(request.target);
-  auto created =
-      rest::RequestStream::Create(*context_.proxy.web->transcoder, *route_, match.bindings, query,
-                                  kind, static_cast<size_t>(limits.max_message_bytes));
-  if (!created.ok()) {
-    RejectRest(created.status());
-    return;
-  }
-  request_stream_ = std::move(*created);
-  const auto length = header_parser_->content_length();
-  if (limits.max_body_bytes > 0 && length &&
-      *length > static_cast<uint64_t>(limits.max_body_bytes)) {
-    RejectRest(absl::ResourceExhaustedError(absl::StrCat(
-                   "request body of ", *length, " bytes is larger than limits.max_body_bytes (",
-                   limits.max_body_bytes, ")")),
-               413);
-    return;
-  }
   if (!body_complete_) {
     stream_parser_ = std::make_unique<StreamedBodyParser>(std::move(*header_parser_));
     if (limits.max_body_bytes > 0) {
@@ -239,13 +186,8 @@ void Http1Session::StartStreamedRest(Request request, const rest::RouteMatch& ma
       stream_parser_->body_limit(kNoBodyLimit);
     }
   }
-  mode_ = route_->server_streaming ? Mode::kRestStream : Mode::kRestUnary;
-  rest_.emplace(*context_.proxy.web->transcoder, *route_,
-                rest::WantsServerSentEvents(request.headers),
-                static_cast<size_t>(limits.max_message_bytes));
-  const std::string* timeout = request.Header("grpc-timeout");
-  if (!Proxy(route_->grpc_path, rest::RestRequestMetadata(request.headers),
-             timeout != nullptr ? *timeout : std::string(), "",
+  const std::string* timeout = FindHeader(upstream_.headers, "grpc-timeout");
+  if (!Proxy(upstream_.path, upstream_.headers, timeout != nullptr ? *timeout : std::string(), "",
              /*body_follows=*/true)) {
     return;
   }
@@ -280,15 +222,18 @@ bool Http1Session::Proxy(const std::string& grpc_path, const Headers& metadata,
   std::weak_ptr<Http1Session> weak = shared_from_this();
   std::weak_ptr<ProxyStream> weak_stream = stream;
   // A streamed body lasts as long as the client takes to send it: the route's maximum.
-  const CallStart start{&metadata, timeout_header.empty() ? nullptr : &timeout_header,
-                        body_follows, nullptr, {}, PeerAddressOf(transport_.socket()),
+  const CallStart start{&metadata,
+                        timeout_header.empty() ? nullptr : &timeout_header,
+                        body_follows,
+                        nullptr,
+                        {},
+                        PeerAddressOf(transport_.socket()),
                         &transport_.peer_identity()};
-  const absl::Status status =
-      StartBackendCall(context_.proxy, stream, start, [weak, weak_stream] {
-        auto self = weak.lock();
-        auto s = weak_stream.lock();
-        if (self && s && self->stream_ == s) self->OnDeadline();
-      });
+  const absl::Status status = StartBackendCall(context_.proxy, stream, start, [weak, weak_stream] {
+    auto self = weak.lock();
+    auto s = weak_stream.lock();
+    if (self && s && self->stream_ == s) self->OnDeadline();
+  });
   if (!status.ok()) {
     Fail(*stream, static_cast<int>(status.code()), std::string(status.message()));
     return false;
@@ -304,93 +249,39 @@ void Http1Session::OnDeadline() {
 
 void Http1Session::StartResponse(ProxyStream& stream, bool end_stream) {
   if (stream_.get() != &stream || exchange_done_) return;
-  if (mode_ == Mode::kGrpcWeb) {
-    ResponseHead head = ResponseHeadOf(stream.response_headers);
-    if (end_stream && stream.trace) SetDeadlineTrace(stream.budget_on_entry, head.headers);
-    SendOutput(grpc_web_->OnResponseHeaders(head, end_stream), 0);
-    return;
-  }
-  if (end_stream) {
-    // Trailers-only: the status is in these headers.
-    auto [code, message] = rest::GrpcStatusOf(stream.response_headers);
-    FinishRest(code, message);
-    return;
-  }
-  SendOutput(rest_->OnResponseHeaders(stream.response_headers), 0);
+  ResponseHead head = ResponseHeadOf(stream.response_headers);
+  if (end_stream && stream.trace) SetDeadlineTrace(stream.budget_on_entry, head.headers);
+  SendOutput(translation_->OnResponseHeaders(head, end_stream), 0);
 }
 
 void Http1Session::ResumeResponse(ProxyStream& stream) {
   if (stream_.get() != &stream || exchange_done_) return;
-  if (mode_ == Mode::kGrpcWeb) {
-    PumpGrpcWeb(stream);
-  } else {
-    PumpRest(stream);
-  }
+  PumpResponse(stream);
 }
 
-void Http1Session::PumpRest(ProxyStream& stream) {
-  std::string bytes(stream.response_body.size(), '\0');
-  const size_t n =
-      stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
-  auto output = rest_->OnResponseData(std::string_view(bytes.data(), n));
-  if (!output.ok()) {
-    Fail(stream, kGrpcInternal, std::string(output.status().message()));
-    return;
-  }
-  if (!output->body.empty()) {
-    SendChunk(output->body, n);
-  } else {
-    GiveBackUnsent(n);
-  }
-  if (stream.response_ended && stream.response_body.empty()) {
-    auto [code, message] = rest::GrpcStatusOf(stream.trailers);
-    FinishRest(code, message);
-  }
-}
-
-void Http1Session::FinishRest(int grpc_code, const std::string& message) {
-  if (exchange_done_) return;
-  if (!rest_) {
-    SendSimple(rest::HttpStatusFromGrpcCode(grpc_code), "application/json",
-               rest::JsonErrorBody(grpc_code, message));
-    return;
-  }
-  static const Headers kNone;
-  std::optional<std::string> trace;
-  if (stream_ && stream_->trace) {
-    trace = DeadlineTraceValue(stream_->budget_on_entry, stream_->trailers.empty()
-                                                             ? stream_->response_headers
-                                                             : stream_->trailers);
-  }
-  DownstreamOutput output =
-      rest_->Finish(grpc_code, message, stream_ ? stream_->response_headers : kNone,
-                    stream_ ? stream_->trailers : kNone, trace ? &*trace : nullptr);
-  // WWW-Authenticate on a 401, Retry-After on a 429 (auth/access_control.h).
-  if (output.head && stream_) {
-    output.head->headers.insert(output.head->headers.end(), stream_->error_headers.begin(),
-                                stream_->error_headers.end());
-  }
-  SendOutput(output, 0);
-}
-
-void Http1Session::PumpGrpcWeb(ProxyStream& stream) {
+void Http1Session::PumpResponse(ProxyStream& stream) {
   std::string bytes(stream.response_body.size(), '\0');
   const size_t n =
       stream.response_body.Take(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
   const bool ended = stream.response_ended && stream.response_body.empty();
-  if (n > 0 || (ended && stream.trailers.empty())) {
-    SendOutput(grpc_web_->OnResponseData(std::string_view(bytes.data(), n),
-                                         ended && stream.trailers.empty()),
-               n);
+  const bool ended_without_trailers = ended && stream.trailers.empty();
+  if (n > 0 || ended_without_trailers) {
+    SendOutput(
+        translation_->OnResponseData(std::string_view(bytes.data(), n), ended_without_trailers), n);
   }
   if (ended && !stream.trailers.empty() && !exchange_done_) {
     Headers trailers = stream.trailers;
     if (stream.trace) SetDeadlineTrace(stream.budget_on_entry, trailers);
-    SendOutput(grpc_web_->OnResponseTrailers(trailers), 0);
+    SendOutput(translation_->OnResponseTrailers(trailers), 0);
   }
 }
 
 void Http1Session::SendOutput(const DownstreamOutput& output, size_t consumed) {
+  if (output.gateway_status >= 0 && stream_) {
+    // The translation failed the call itself (a backend response it cannot translate).
+    CancelUpstream();
+    stream_->gateway_status = output.gateway_status;
+  }
   if (output.head) {
     if (output.end_stream) {
       SendSimple(output.head->status, "", output.body, output.head->headers);
@@ -406,11 +297,18 @@ void Http1Session::Fail(ProxyStream& stream, int grpc_code, const std::string& m
   if (stream_.get() != &stream || exchange_done_) return;
   CancelUpstream();
   stream.gateway_status = grpc_code;
-  if (mode_ == Mode::kGrpcWeb && grpc_web_) {
-    SendOutput(grpc_web_->Fail(absl::Status(static_cast<absl::StatusCode>(grpc_code), message)), 0);
-    return;
+  // WWW-Authenticate on a 401, Retry-After on a 429 (auth/access_control.h), and the deadline
+  // trace the client asked for.
+  Headers extra = stream.error_headers;
+  if (stream.trace) {
+    extra.emplace_back(
+        "x-deadline-budget",
+        DeadlineTraceValue(stream.budget_on_entry,
+                           stream.trailers.empty() ? stream.response_headers : stream.trailers));
   }
-  FinishRest(grpc_code, message);
+  SendOutput(
+      translation_->Fail(absl::Status(static_cast<absl::StatusCode>(grpc_code), message), extra),
+      0);
 }
 
 void Http1Session::GiveBackUnsent(size_t n) {

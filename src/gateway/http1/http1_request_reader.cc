@@ -86,22 +86,22 @@ void Http1Session::ParseHeader() {
   if (probe_pending_) return;
   auto self = shared_from_this();
   transport_.async_read_some(buffer_.prepare(kHeaderReadBytes),
-                          [self](const boost::system::error_code& error, size_t n) {
-                            if (self->closed_ || !self->reading_headers_) return;
-                            if (error) {
-                              // EOF between requests, or a client gone mid-header: nothing to
-                              // answer.
-                              self->reading_headers_ = false;
-                              self->Close();
-                              return;
-                            }
-                            self->buffer_.commit(n);
-                            if (!self->header_started_) {
-                              self->header_started_ = Clock::now();
-                              self->ArmTimer();
-                            }
-                            self->ParseHeader();
-                          });
+                             [self](const boost::system::error_code& error, size_t n) {
+                               if (self->closed_ || !self->reading_headers_) return;
+                               if (error) {
+                                 // EOF between requests, or a client gone mid-header: nothing to
+                                 // answer.
+                                 self->reading_headers_ = false;
+                                 self->Close();
+                                 return;
+                               }
+                               self->buffer_.commit(n);
+                               if (!self->header_started_) {
+                                 self->header_started_ = Clock::now();
+                                 self->ArmTimer();
+                               }
+                               self->ParseHeader();
+                             });
 }
 
 void Http1Session::ResetExchange(const Request& request) {
@@ -110,11 +110,7 @@ void Http1Session::ResetExchange(const Request& request) {
   head_only_ = request.method == "HEAD";
   exchange_done_ = false;
   head_sent_ = false;
-  grpc_web_.reset();
-  rest_.reset();
   stream_.reset();
-  route_ = nullptr;
-  request_stream_.reset();
   const std::string* origin = request.Header("origin");
   origin_ = origin != nullptr ? *origin : std::string();
 }
@@ -131,6 +127,10 @@ void Http1Session::OnHeader() {
   }
   request.keep_alive = header.keep_alive();
   body_complete_ = header_parser_->is_done();
+  protocol_ = nullptr;
+  translation_.reset();
+  upstream_ = UpstreamRequest();
+  header_status_ = absl::OkStatus();
   ResetExchange(request);
   const Limits& limits = context_.proxy.config->limits;
   if (header.version() >= 11 && request.Header("host") == nullptr) {
@@ -141,21 +141,23 @@ void Http1Session::OnHeader() {
     return;
   }
 
-  // A client-streaming method with an NDJSON or raw body: streamed, never buffered whole.
-  const std::string* content_type = request.Header("content-type");
-  const bool grpc_web = content_type != nullptr && grpcweb::IsGrpcWebContentType(*content_type);
-  // (Only a request with a body still to come, a content type or PUT can be one: a GET is
-  // not looked up twice.)
-  if (!grpc_web && request.Header("upgrade") == nullptr &&
-      (!body_complete_ || content_type != nullptr || request.method == "PUT")) {
-    auto [path, query] = rest::SplitRequestTarget(request.target);
-    auto match = context_.proxy.web->routes->Lookup(request.method, path);
-    if (match.ok()) {
-      auto kind = rest::StreamedBodyKindOf(*match->route, request.method, content_type);
-      if (kind) {
-        StartStreamedRest(std::move(request), *match, *kind);
-        return;
+  // The protocol by content type, and what its translation makes of the headers; its errors
+  // are answered once the body is read (the connection stays usable), except for a body that
+  // is a stream of messages (a client-streaming method's NDJSON or raw body): never buffered
+  // whole, so answered or started now.
+  protocol_ = &ProtocolFor(request.Header("content-type"));
+  if (!protocol_->pass_through && request.Header("upgrade") == nullptr) {
+    translation_ = protocol_->create(context_.proxy);
+    header_status_ =
+        translation_->OnRequestHeaders(WithPseudoHeaders(request, HeaderUse::kCopy), &upstream_);
+    if (upstream_.body_is_stream) {
+      if (header_status_.ok()) {
+        StartStreamedCall(request);
+      } else {
+        RecordRejected(ProtocolName(), upstream_.path, static_cast<int>(header_status_.code()));
+        SendOutput(translation_->Fail(header_status_, {}), 0);
       }
+      return;
     }
   }
   if (body_complete_) {
@@ -265,11 +267,11 @@ void Http1Session::ReadStreamedBody() {
         self->body_reading_ = false;
         if (error == http::error::need_buffer) error = {};  // the chunk buffer is full
         if (error == http::error::body_limit) {
-          self->FailExchange(413, rest::WithHttpStatus(
-                                      absl::ResourceExhaustedError(absl::StrCat(
-                                          "request body is larger than limits.max_body_bytes (",
-                                          self->context_.proxy.config->limits.max_body_bytes, ")")),
-                                      413));
+          self->FailExchange(
+              rest::WithHttpStatus(absl::ResourceExhaustedError(absl::StrCat(
+                                       "request body is larger than limits.max_body_bytes (",
+                                       self->context_.proxy.config->limits.max_body_bytes, ")")),
+                                   413));
           return;
         }
         if (error) {
@@ -285,7 +287,7 @@ void Http1Session::ReadStreamedBody() {
             return;
           }
           self->FailExchange(
-              400, absl::InvalidArgumentError("malformed HTTP request body: " + error.message()));
+              absl::InvalidArgumentError("malformed HTTP request body: " + error.message()));
           return;
         }
         self->body_progress_ = Clock::now();
@@ -297,10 +299,9 @@ void Http1Session::ReadStreamedBody() {
 
 void Http1Session::OnStreamedBytes(std::string_view data) {
   std::string frames;
-  absl::Status status = request_stream_->Feed(data, &frames);
-  if (status.ok() && body_complete_) status = request_stream_->Finish(&frames);
+  const absl::Status status = translation_->OnRequestData(data, body_complete_, &frames);
   if (!status.ok()) {
-    FailExchange(rest::HttpStatusFromStatus(status), status);
+    FailExchange(status);
     return;
   }
   stream_->request_body.Append(frames.data(), frames.size());

@@ -58,7 +58,8 @@ void Http1Session::SendSimple(int status, const std::string& content_type, const
   const bool has_cors = std::any_of(extra.begin(), extra.end(), [](const auto& header) {
     return header.first == "access-control-allow-origin";
   });
-  if (context_.proxy.web->cors != nullptr && !origin_.empty() && mode_ != Mode::kGrpcWeb &&
+  if (context_.proxy.web->cors != nullptr && !origin_.empty() &&
+      !(translation_ && translation_->adds_cors_headers()) &&
       !has_cors) {
     Headers cors;
     context_.proxy.web->cors->AddResponseHeaders(origin_, &cors);
@@ -120,7 +121,7 @@ void Http1Session::EndExchange() {
   CancelUpstream();
   if (stream_) {
     if (stream_->counted) {
-      RecordCall(*context_.proxy.metrics, mode_ == Mode::kGrpcWeb ? "grpc-web" : "rest", *stream_);
+      RecordCall(*context_.proxy.metrics, ProtocolName(), *stream_);
       stream_->counted = false;
     }
     stream_->finished = true;

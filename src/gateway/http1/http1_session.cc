@@ -164,7 +164,7 @@ void Http1Session::OnTimer() {
 void Http1Session::OnSlowClient(const char* phase) {
   const std::string timeout =
       common::FormatDuration(context_.proxy.config->limits.slow_client_timeout);
-  const std::string protocol = mode_ == Mode::kGrpcWeb ? "grpc-web" : "rest";
+  const std::string protocol = ProtocolName();
   const std::string method = stream_ && !exchange_done_ ? stream_->path : std::string("-");
   context_.proxy.metrics->SlowClient(protocol, phase);
   spdlog::warn("access slow_client protocol={} phase={} method={} timeout={}", protocol, phase,
@@ -182,9 +182,10 @@ void Http1Session::OnSlowClient(const char* phase) {
   }
   if (which == "body") {
     body_reading_ = false;
-    FailExchange(
-        408, absl::DeadlineExceededError(absl::StrCat(
-                 "request body made no progress for limits.slow_client_timeout (", timeout, ")")));
+    FailExchange(rest::WithHttpStatus(
+        absl::DeadlineExceededError(absl::StrCat(
+            "request body made no progress for limits.slow_client_timeout (", timeout, ")")),
+        408));
     return;
   }
   // The client does not take the response: cancel the call and reset the connection.

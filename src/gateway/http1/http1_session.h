@@ -22,12 +22,9 @@
 #include "gateway/proxy/downstream_sink.h"
 #include "gateway/codec/grpc_framing.h"
 #include "gateway/grpcweb/cors.h"
-#include "gateway/grpcweb/grpc_web_stream.h"
+#include "gateway/codec/translation.h"
 #include "gateway/proxy/proxy_stream.h"
-#include "gateway/rest/rest_call.h"
-#include "gateway/rest/request_stream.h"
-#include "gateway/rest/route_table.h"
-#include "gateway/rest/transcoder.h"
+#include "gateway/proxy/protocols.h"
 #include "gateway/transport/byte_stream.h"
 
 namespace switchboard::gateway {
@@ -63,7 +60,6 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void Consumed(ProxyStream& stream, size_t n) override;
 
  private:
-  enum class Mode { kRestUnary, kRestStream, kGrpcWeb };
   struct Request;
   using Clock = std::chrono::steady_clock;
   using HeaderParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
@@ -77,16 +73,19 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void OnHeader();
   // A body read whole (bounded by limits.max_message_bytes) before the call starts.
   void ReadBufferedBody();
-  // A body streamed to a client-streaming method as it arrives (rest/request_stream.h).
-  void StartStreamedRest(Request request, const rest::RouteMatch& match,
-                         rest::StreamedBodyKind kind);
+  // A body that is a stream of messages (UpstreamRequest::body_is_stream), forwarded as it
+  // arrives.
+  void StartStreamedCall(const Request& request);
   void ReadStreamedBody();
   void OnStreamedBytes(std::string_view data);
   void SendContinueIfExpected(const Request& request);
   void ResetExchange(const Request& request);
   void Handle(Request request);
-  void HandleRest(const Request& request);
-  void HandleGrpcWeb(Request& request);
+  // A request of a translated protocol (proxy/protocols.h) whose body was read whole.
+  void HandleTranslated(const Request& request);
+  // The protocol's name in metrics and logs: the translation's, else "rest" (what a plain
+  // HTTP/1.1 request is taken for).
+  const char* ProtocolName() const;
   enum class HeaderUse { kCopy, kTake };
   static Headers WithPseudoHeaders(Request& request, HeaderUse use);
   // Starts the backend call for the current exchange; with `body_follows` the request body
@@ -94,8 +93,9 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   bool Proxy(const std::string& grpc_path, const Headers& metadata, const std::string& timeout,
              std::string body, bool body_follows = false);
   void OnDeadline();
-  // Ends the exchange with an error the gateway produced, cancelling the backend call.
-  void FailExchange(int http_status, const absl::Status& status);
+  // Ends the exchange with an error the gateway produced (its HTTP status, where one is
+  // answered, from rest::WithHttpStatus or the code), cancelling the backend call.
+  void FailExchange(const absl::Status& status);
   // A request answered by the gateway itself, no backend called: still one call in /metrics
   // and the access log ("-" for the method when no route matched; protocol "http1" when the
   // request was not even readable).
@@ -110,11 +110,9 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void ArmTimer();
   void OnTimer();
   void OnSlowClient(const char* phase);
-  // REST: turns what the backend sent so far into the HTTP response.
-  void PumpRest(ProxyStream& stream);
-  void PumpGrpcWeb(ProxyStream& stream);
-  void FinishRest(int grpc_code, const std::string& message);
-  // Sends what a translation (gRPC-Web or REST) gives: head, body, end.
+  // Turns what the backend sent so far into the client's response, through the translation.
+  void PumpResponse(ProxyStream& stream);
+  // Sends what the translation gives: head, body, end.
   void SendOutput(const DownstreamOutput& output, size_t consumed);
 
   // Response writing: a complete response, or a chunked one piece by piece.
@@ -166,7 +164,6 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   std::unique_ptr<BufferedBodyParser> body_parser_;
   std::unique_ptr<StreamedBodyParser> stream_parser_;
   std::unique_ptr<Request> pending_request_;  // headers read, body being buffered
-  std::unique_ptr<rest::RequestStream> request_stream_;
   std::string read_chunk_;  // one read of a streamed body
 
   std::deque<PendingWrite> writes_;
@@ -181,13 +178,15 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
 
   // The exchange in progress.
   std::shared_ptr<ProxyStream> stream_;
-  Mode mode_ = Mode::kRestUnary;
-  const rest::Route* route_ = nullptr;
+  // The request's protocol and its translation, chosen when its headers arrived (none for an
+  // upgrade or native gRPC), with what the translation made of the headers.
+  const Protocol* protocol_ = nullptr;
+  std::unique_ptr<Translation> translation_;
+  UpstreamRequest upstream_;
+  absl::Status header_status_;
   bool head_sent_ = false;
   bool head_only_ = false;  // a HEAD request: answers carry no body
   bool exchange_done_ = true;
-  std::optional<rest::RestResponse> rest_;
-  std::optional<grpcweb::GrpcWebStream> grpc_web_;
   std::string origin_;
 };
 

@@ -337,11 +337,11 @@ int DownstreamH2::OnStreamClose(nghttp2_session*, int32_t id, uint32_t, void* us
 }
 
 void DownstreamH2::Dispatch(const std::shared_ptr<ProxyStream>& stream) {
-  const bool grpc = absl::StartsWith(stream->content_type, "application/grpc") &&
-                    !absl::StartsWith(stream->content_type, "application/grpc-web");
-  if (!grpc) {
+  const Protocol& protocol =
+      ProtocolFor(stream->content_type.empty() ? nullptr : &stream->content_type);
+  if (!protocol.pass_through) {
     if (context_.web != nullptr) {
-      DispatchWeb(stream);
+      DispatchWeb(stream, protocol);
       return;
     }
     RespondPlain(stream->down_id, 415,
@@ -472,7 +472,7 @@ void DownstreamH2::Consumed(ProxyStream& stream, size_t n) {
 void DownstreamH2::Fail(ProxyStream& stream, int grpc_code, const std::string& message) {
   if (stream.finished || stream.down_closed || closed()) return;
   if (H2WebCall* call = WebCallOf(stream.down_id)) {
-    FailWeb(stream, *call, grpc_code, message);
+    FailWeb(stream, *call, absl::Status(static_cast<absl::StatusCode>(grpc_code), message));
     return;
   }
   if (auto up = stream.up.lock(); up && !stream.up_closed) up->Cancel(stream);

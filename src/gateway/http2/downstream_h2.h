@@ -16,12 +16,12 @@
 #include "gateway/proxy/proxy_stream.h"
 #include "gateway/proxy/call_record.h"
 #include "gateway/proxy/gateway_context.h"
-#include "gateway/rest/rest_call.h"
+#include "gateway/codec/translation_output.h"
+#include "gateway/proxy/protocols.h"
 
 namespace switchboard::gateway {
 
 struct H2WebCall;
-
 
 class DownstreamH2 : public H2Connection,
                      public DownstreamSink,
@@ -58,31 +58,27 @@ class DownstreamH2 : public H2Connection,
                  bool body_follows, bool (*drop)(std::string_view name));
   void OnDeadline(const std::shared_ptr<ProxyStream>& stream);
 
-  // ---- gRPC-Web and REST (downstream_h2_web.cc) ----
+  // ---- Translated calls: gRPC-Web, REST (downstream_h2_web.cc) ----
   H2WebCall* WebCallOf(int32_t id);
-  // The request headers are complete: a local answer, a rejection, or a translated call.
-  void DispatchWeb(const std::shared_ptr<ProxyStream>& stream);
-  void DispatchRest(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call);
+  // The request headers are complete: a local answer, a rejection, or a translated call of
+  // `protocol`.
+  void DispatchWeb(const std::shared_ptr<ProxyStream>& stream, const Protocol& protocol);
   // Request DATA (or its end, with empty `data`) of a translated call.
   void OnWebRequestData(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call,
                         std::string_view data, bool end);
-  void StartBufferedRest(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call);
-  // Gives a unary REST body limits.slow_client_timeout to arrive whole (408 after that).
+  // Gives a body the call needs whole limits.slow_client_timeout to arrive (408 after that).
   void AwaitBufferedBody(const std::shared_ptr<ProxyStream>& stream);
-  // Frees `call`'s buffered body.
+  // Takes `call`'s held body off the connection's budget.
   void ReleaseBufferedBody(H2WebCall& call);
-  // Bytes of unary REST bodies one connection buffers at a time (429 past that).
+  // Bytes of bodies held whole one connection allows at a time (429 past that).
   size_t BufferedBodyBudget() const;
   // StartCall for a translated call, whose request frames come from the translation.
   void StartTranslatedCall(const std::shared_ptr<ProxyStream>& stream, H2WebCall& call,
                            const Headers& metadata, bool body_follows);
-  // An answer from the gateway itself, counted as a call of `call`'s protocol.
-  void RejectWeb(ProxyStream& stream, H2WebCall& call, const absl::Status& status,
-                 int http_status = 0, const Headers& extra = {});
   void StartWebResponse(ProxyStream& stream, H2WebCall& call, bool end_stream);
   void PumpWebResponse(ProxyStream& stream, H2WebCall& call);
-  void FailWeb(ProxyStream& stream, H2WebCall& call, int grpc_code, const std::string& message);
-  void FinishRest(ProxyStream& stream, H2WebCall& call, int grpc_code, const std::string& message);
+  // Ends a translated call with `status` (the gateway's own, or the translation's).
+  void FailWeb(ProxyStream& stream, H2WebCall& call, const absl::Status& status);
   // Sends what a translation gives; `consumed` backend bytes are given back once the client
   // has taken the output.
   void SendWebOutput(ProxyStream& stream, H2WebCall& call, DownstreamOutput output, size_t consumed);

@@ -1,43 +1,30 @@
-// The state of one gRPC-Web or REST call on a client's HTTP/2 connection, beside its
-// ProxyStream: the translation, the request body still to be turned into backend frames, and
-// the translated response bytes waiting for the client.
+// The state of one translated call (gRPC-Web, REST: proxy/protocols.h) on a client's HTTP/2
+// connection, beside its ProxyStream: the translation, and the translated response bytes
+// waiting for the client.
 #pragma once
 
 #include <cstddef>
 #include <memory>
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "gateway/grpcweb/grpc_web_stream.h"
+#include "gateway/codec/translation.h"
 #include "gateway/proxy/proxy_stream.h"
-#include "gateway/rest/path_template.h"
-#include "gateway/rest/request_stream.h"
-#include "gateway/rest/rest_call.h"
 #include "gateway/static_files/body.h"
 
 namespace switchboard::gateway {
 
 struct H2WebCall {
-  enum class Kind { kGrpcWeb, kRest };
-  Kind kind = Kind::kRest;
-  const char* protocol() const { return kind == Kind::kGrpcWeb ? "grpc-web" : "rest"; }
+  std::unique_ptr<Translation> translation;
+  const char* protocol() const { return translation->protocol(); }
 
-  std::optional<grpcweb::GrpcWebStream> grpc_web;
-
-  // REST: the route, the path's bindings and the query. A unary body is buffered whole
-  // (bounded by limits.max_message_bytes) and transcoded at its end; a streamed one (NDJSON,
-  // raw bytes) goes through `request_stream` as it arrives.
-  const rest::Route* route = nullptr;
-  std::vector<rest::PathBinding> bindings;
-  std::string query;
-  std::string request_body;
-  std::unique_ptr<rest::RequestStream> request_stream;
-  uint64_t request_body_bytes = 0;  // of a streamed body so far, for limits.max_body_bytes
-  std::optional<rest::RestResponse> rest;
-  std::string origin;  // for the CORS headers of a REST answer
+  std::string origin;      // for the CORS headers of a translation that adds none itself
   bool head_only = false;  // a HEAD request: the answer's head without its body
 
+  // A call that needs its whole body (call_needs_whole_body) starts at the body's end, with
+  // this metadata; until then its translation holds the body, counted here against the
+  // connection's budget.
+  Headers metadata;
+  size_t buffered_body_bytes = 0;
   bool call_started = false;  // the backend call was submitted
   // Request bytes the client sent that its stream window has not been given back yet: held
   // while the backend is behind, so that the client slows down.
