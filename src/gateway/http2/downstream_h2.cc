@@ -1,3 +1,7 @@
+// The client side of HTTP/2: nghttp2's callbacks, native gRPC passed through, flow control
+// and the connection's timers. One file on purpose, above 500 lines: the callbacks share the
+// stream map and the window accounting, and split apart they would each need the other's
+// invariants restated (translated calls are in downstream_h2_web.cc).
 #include "gateway/http2/downstream_h2.h"
 
 #include <spdlog/spdlog.h>
