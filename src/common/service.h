@@ -39,6 +39,10 @@ class Service {
   // chats, xDS streams): its BeginShutdown runs as soon as the server stops taking calls, as
   // waiting out the grace for them would only delay the stop.
   virtual bool HasEndlessStreams() const { return false; }
+  // Given once the server runs: sets the server's grpc.health.v1 status, for a service that
+  // cannot serve while something it needs is away (chat while its bus is down). Never called
+  // once BeginShutdown has begun.
+  virtual void AttachHealth(std::function<void(bool serving)> set_serving) { (void)set_serving; }
 };
 
 // Builds a service from its options; fails with a message naming a bad setting.

@@ -84,6 +84,9 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(const std::strin
   grpc::HealthCheckServiceInterface* health = host->server_->GetHealthCheckService();
   for (const std::string& name : names) health->SetServingStatus(name, true);
   health->SetServingStatus(true);
+  for (Service* service : host->services_) {
+    service->AttachHealth([server = host.get()](bool serving) { server->SetServing(serving); });
+  }
   return host;
 }
 
@@ -92,7 +95,9 @@ ServiceHost::~ServiceHost() { Shutdown(); }
 std::string ServiceHost::address() const { return absl::StrCat(host_, ":", port_); }
 
 void ServiceHost::SetServing(bool serving) {
-  if (shut_down_ || server_ == nullptr) return;
+  // Also called from a service's own thread (AttachHealth): stopping_ is the atomic twin of
+  // shut_down_.
+  if (stopping_->load() || server_ == nullptr) return;
   server_->GetHealthCheckService()->SetServingStatus(serving);
 }
 

@@ -48,6 +48,18 @@ struct SubscribeOptions {
   bool replay = false;
 };
 
+// Told false when the connection to the bus server is lost and true when it is back, on one of
+// the bus's threads. Keep it quick and do not call into the bus from it: it runs under the
+// watch's lock, so that ending the watch waits for a call in progress.
+using ConnectionHandler = std::function<void(bool connected)>;
+
+// Ends the watch when destroyed: once the destructor returns no handler call is running or will
+// start. Must not be destroyed from its own handler.
+class ConnectionWatch {
+ public:
+  virtual ~ConnectionWatch() = default;
+};
+
 class Subscription {
  public:
   // Unsubscribes: once it returns no handler call is running or will start. Must not be
@@ -72,8 +84,15 @@ class Bus {
   // while another holder's has not expired. Elects the one replica doing something for all.
   virtual absl::StatusOr<bool> HoldLease(const std::string& name, const std::string& holder,
                                          std::chrono::milliseconds ttl) = 0;
+  // The sequence of the last message a stream retains on `subject` (no wildcards), 0 when it
+  // holds none; FAILED_PRECONDITION when no stream retains the subject, UNAVAILABLE while
+  // disconnected. With Subscribe(replay), tells a subscriber when it has caught up.
+  virtual absl::StatusOr<uint64_t> LastSequence(absl::string_view subject) = 0;
   // False while the connection to a bus server is down (reconnecting).
   virtual bool Connected() const = 0;
+  // Calls `handler` on every change of Connected() from now on (the in-process bus never
+  // changes); a service uses it to say NOT_SERVING while its bus is down.
+  virtual std::unique_ptr<ConnectionWatch> WatchConnection(ConnectionHandler handler) = 0;
   // For logs and errors: "inprocess" or the server URL.
   virtual std::string Describe() const = 0;
 };

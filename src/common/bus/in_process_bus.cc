@@ -199,6 +199,25 @@ absl::StatusOr<bool> InProcessBus::HoldLease(const std::string& name, const std:
   return true;
 }
 
+absl::StatusOr<uint64_t> InProcessBus::LastSequence(absl::string_view subject) {
+  if (auto bad = ValidateSubject(subject, /*wildcards=*/false); !bad.ok()) return bad;
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stream* stream = StreamFor(subject);
+  if (stream == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("subject ", subject, " is in no retained stream"));
+  }
+  TrimLocked(*stream);
+  for (auto it = stream->kept.rbegin(); it != stream->kept.rend(); ++it) {
+    if (it->message.subject == subject) return it->message.sequence;
+  }
+  return uint64_t{0};
+}
+
+std::unique_ptr<ConnectionWatch> InProcessBus::WatchConnection(ConnectionHandler /*handler*/) {
+  return std::make_unique<ConnectionWatch>();
+}
+
 void InProcessBus::Remove(Queue* queue) {
   std::lock_guard<std::mutex> lock(mutex_);
   queues_.erase(std::remove_if(queues_.begin(), queues_.end(),

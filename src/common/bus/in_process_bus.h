@@ -33,7 +33,10 @@ class InProcessBus final : public Bus {
                                                           SubscribeOptions options) override;
   absl::StatusOr<bool> HoldLease(const std::string& name, const std::string& holder,
                                  std::chrono::milliseconds ttl) override;
+  absl::StatusOr<uint64_t> LastSequence(absl::string_view subject) override;
   bool Connected() const override { return true; }
+  // Always connected: the handler is never called.
+  std::unique_ptr<ConnectionWatch> WatchConnection(ConnectionHandler handler) override;
   std::string Describe() const override { return "inprocess"; }
 
   class Queue;  // one subscription's pending messages and its delivery thread

@@ -136,5 +136,20 @@ TEST(InProcessBus, NothingArrivesAfterUnsubscribing) {
   EXPECT_EQ(r.data(), (std::vector<std::string>{"1"}));
 }
 
+TEST(InProcessBus, LastSequenceIsPerSubjectAndZeroWhenNone) {
+  InProcessBus bus;
+  StreamSpec spec;
+  spec.name = "ROOMS";
+  spec.subjects = "sb.room.>";
+  ASSERT_TRUE(bus.Retain(spec).ok());
+  EXPECT_EQ(*bus.LastSequence("sb.room.a"), 0u);
+  ASSERT_TRUE(bus.Publish("sb.room.a", "1").ok());
+  ASSERT_TRUE(bus.Publish("sb.room.b", "2").ok());
+  EXPECT_EQ(*bus.LastSequence("sb.room.a"), 1u);
+  EXPECT_EQ(*bus.LastSequence("sb.room.b"), 2u);
+  EXPECT_EQ(bus.LastSequence("sb.other").status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(bus.LastSequence("sb.room.*").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace switchboard::bus

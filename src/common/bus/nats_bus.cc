@@ -46,7 +46,39 @@ struct NatsBus::Delivery {
   Handler handler;
 };
 
+// The connection handlers, called from the connection's disconnected and reconnected callbacks
+// under `mutex`, so that ending a watch (under the same mutex) waits for a call in progress.
+struct NatsBus::Watchers {
+  std::mutex mutex;
+  int64_t next_id = 0;
+  std::map<int64_t, ConnectionHandler> handlers;
+
+  void Notify(bool connected) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto& [id, handler] : handlers) handler(connected);
+  }
+};
+
 namespace {
+
+class NatsConnectionWatch final : public ConnectionWatch {
+ public:
+  NatsConnectionWatch(std::shared_ptr<NatsBus::Watchers> watchers, int64_t id)
+      : watchers_(std::move(watchers)), id_(id) {}
+  ~NatsConnectionWatch() override {
+    std::lock_guard<std::mutex> lock(watchers_->mutex);
+    watchers_->handlers.erase(id_);
+  }
+
+ private:
+  std::shared_ptr<NatsBus::Watchers> watchers_;
+  const int64_t id_;
+};
+
+// The subscription's completion callback: the library no longer calls its handler.
+void ReleaseDelivery(void* closure) {
+  delete static_cast<std::shared_ptr<NatsBus::Delivery>*>(closure);
+}
 
 void OnMessage(natsConnection* /*connection*/, natsSubscription* /*sub*/, natsMsg* msg,
                void* closure) {
@@ -64,14 +96,23 @@ void OnMessage(natsConnection* /*connection*/, natsSubscription* /*sub*/, natsMs
   if (!delivery->closed) delivery->handler(message);
 }
 
-void OnDisconnected(natsConnection* /*connection*/, void* closure) {
+}  // namespace
+
+void NatsBus::OnDisconnected(natsConnection* /*connection*/, void* closure) {
   auto* bus = static_cast<NatsBus*>(closure);
-  if (!bus->closing()) spdlog::warn("bus {}: disconnected; reconnecting", bus->Describe());
+  if (bus->closing()) return;
+  spdlog::warn("bus {}: disconnected; reconnecting", bus->Describe());
+  bus->watchers_->Notify(false);
 }
 
-void OnReconnected(natsConnection* /*connection*/, void* closure) {
-  spdlog::info("bus {}: reconnected", static_cast<NatsBus*>(closure)->Describe());
+void NatsBus::OnReconnected(natsConnection* /*connection*/, void* closure) {
+  auto* bus = static_cast<NatsBus*>(closure);
+  bus->reconnects_.fetch_add(1);
+  spdlog::info("bus {}: reconnected", bus->Describe());
+  if (!bus->closing()) bus->watchers_->Notify(true);
 }
+
+namespace {
 
 class NatsSubscription final : public Subscription {
  public:
@@ -116,13 +157,7 @@ absl::StatusOr<std::unique_ptr<NatsBus>> NatsBus::Connect(const NatsOptions& opt
   // UNAVAILABLE knows the message was not sent, rather than seeing it go out later.
   natsOptions_SetReconnectBufSize(opts, kNoReconnectBuffer);
   natsOptions_SetDisconnectedCB(opts, OnDisconnected, bus.get());
-  natsOptions_SetReconnectedCB(
-      opts,
-      [](natsConnection* connection, void* closure) {
-        static_cast<NatsBus*>(closure)->reconnects_.fetch_add(1);
-        OnReconnected(connection, closure);
-      },
-      bus.get());
+  natsOptions_SetReconnectedCB(opts, OnReconnected, bus.get());
   natsConnection* connection = nullptr;
   natsStatus s = natsConnection_Connect(&connection, opts);
   natsOptions_Destroy(opts);
@@ -144,7 +179,8 @@ absl::StatusOr<std::unique_ptr<NatsBus>> NatsBus::Connect(const NatsOptions& opt
   return bus;
 }
 
-NatsBus::NatsBus(NatsOptions options) : options_(std::move(options)) {}
+NatsBus::NatsBus(NatsOptions options)
+    : options_(std::move(options)), watchers_(std::make_shared<Watchers>()) {}
 
 NatsBus::~NatsBus() {
   closing_ = true;
@@ -168,6 +204,44 @@ bool NatsBus::Retained(absl::string_view subject_or_pattern) {
     if (pattern == subject_or_pattern) return true;
   }
   return false;
+}
+
+std::unique_ptr<ConnectionWatch> NatsBus::WatchConnection(ConnectionHandler handler) {
+  std::lock_guard<std::mutex> lock(watchers_->mutex);
+  const int64_t id = watchers_->next_id++;
+  watchers_->handlers.emplace(id, std::move(handler));
+  return std::make_unique<NatsConnectionWatch>(watchers_, id);
+}
+
+std::string NatsBus::StreamOf(absl::string_view subject) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (size_t i = 0; i < retained_.size(); ++i) {
+    if (SubjectMatches(retained_[i], subject)) return stream_names_[i];
+  }
+  return "";
+}
+
+absl::StatusOr<uint64_t> NatsBus::LastSequence(absl::string_view subject) {
+  if (auto bad = ValidateSubject(subject, /*wildcards=*/false); !bad.ok()) return bad;
+  const std::string stream = StreamOf(subject);
+  if (stream.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("subject ", subject, " is in no retained stream"));
+  }
+  if (!Connected()) {
+    return absl::UnavailableError(absl::StrCat("bus ", options_.url, ": not connected"));
+  }
+  const std::string subj(subject);
+  natsMsg* last = nullptr;
+  jsErrCode error = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetLastMsg(&last, jetstream_, stream.c_str(), subj.c_str(), nullptr, &error);
+  if (s == NATS_OK) {
+    const uint64_t sequence = natsMsg_GetSequence(last);
+    natsMsg_Destroy(last);
+    return sequence;
+  }
+  if (error == JSNoMessageFoundErr || s == NATS_NOT_FOUND) return uint64_t{0};
+  return NatsError(absl::StrCat("bus ", options_.url, ": last message on ", subj), s, error);
 }
 
 absl::Status NatsBus::Retain(const StreamSpec& spec) {
@@ -195,7 +269,11 @@ absl::Status NatsBus::Retain(const StreamSpec& spec) {
     return NatsError(absl::StrCat("bus ", options_.url, ": stream ", spec.name), s, error);
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  for (size_t i = 0; i < retained_.size(); ++i) {
+    if (stream_names_[i] == spec.name) return absl::OkStatus();  // declared again: same stream
+  }
   retained_.push_back(spec.subjects);
+  stream_names_.push_back(spec.name);
   return absl::OkStatus();
 }
 
@@ -298,9 +376,14 @@ absl::StatusOr<std::unique_ptr<Subscription>> NatsBus::Subscribe(absl::string_vi
   }
   natsSubscription_SetPendingLimits(sub, static_cast<int>(options.queue_messages),
                                     static_cast<int>(options.queue_bytes));
-  {
+  // The library may call the handler once more after the subscription is destroyed; it says
+  // when it is done with it, and the delivery goes then, so subscribing and unsubscribing (a
+  // chat room per subscription) does not grow memory.
+  auto* kept = new std::shared_ptr<Delivery>(delivery);
+  if (natsSubscription_SetOnCompleteCB(sub, ReleaseDelivery, kept) != NATS_OK) {
+    delete kept;
     std::lock_guard<std::mutex> lock(mutex_);
-    deliveries_.push_back(delivery);
+    deliveries_.push_back(delivery);  // kept until the bus goes instead
   }
   return std::unique_ptr<Subscription>(new NatsSubscription(sub, std::move(delivery)));
 }

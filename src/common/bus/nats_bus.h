@@ -47,7 +47,9 @@ class NatsBus final : public Bus {
                                                           SubscribeOptions options) override;
   absl::StatusOr<bool> HoldLease(const std::string& name, const std::string& holder,
                                  std::chrono::milliseconds ttl) override;
+  absl::StatusOr<uint64_t> LastSequence(absl::string_view subject) override;
   bool Connected() const override;
+  std::unique_ptr<ConnectionWatch> WatchConnection(ConnectionHandler handler) override;
   std::string Describe() const override { return options_.url; }
 
   // How often the connection was re-established after a loss (for tests and logs).
@@ -55,10 +57,16 @@ class NatsBus final : public Bus {
   bool closing() const { return closing_.load(); }
 
   struct Delivery;  // what a subscription's callbacks reach
+  struct Watchers;  // the connection handlers, reached from the connection's callbacks
 
  private:
   explicit NatsBus(NatsOptions options);
+  // The connection's callbacks; `closure` is the bus.
+  static void OnDisconnected(__natsConnection* connection, void* closure);
+  static void OnReconnected(__natsConnection* connection, void* closure);
   bool Retained(absl::string_view subject_or_pattern);
+  // The name of the stream retaining `subject`, empty when none does.
+  std::string StreamOf(absl::string_view subject);
 
   const NatsOptions options_;
   __natsConnection* connection_ = nullptr;  // set once by Connect
@@ -66,9 +74,13 @@ class NatsBus final : public Bus {
   std::atomic<int64_t> reconnects_{0};
   std::atomic<bool> closing_{false};
   std::mutex mutex_;
-  std::vector<std::string> retained_;  // subject patterns of the declared streams
-  // Kept until the bus goes, since the client library may still hold a pointer to one after
-  // its subscription is destroyed; one per Subscribe call, which services make at start.
+  std::vector<std::string> retained_;      // subject patterns of the declared streams
+  std::vector<std::string> stream_names_;  // the name of each, in the same order
+  // Shared with the callbacks, set before the connection exists.
+  std::shared_ptr<Watchers> watchers_;
+  // Deliveries whose subscription could not say when the library is done with them (it may
+  // call a handler once more after the subscription is destroyed): kept until the bus goes.
+  // The others go when their subscription completes.
   std::vector<std::shared_ptr<Delivery>> deliveries_;
   // A lease is a key-value bucket whose one key expires `ttl` after its last write; the
   // revision this bus last wrote is what a renewal must still find there.

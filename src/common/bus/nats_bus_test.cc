@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/bus/bus_test_support.h"
 #include "common/bus/testing/nats_server.h"
@@ -205,6 +208,56 @@ TEST_F(NatsBusTest, AServerRestartLosesNothingItStored) {
   }
   ASSERT_TRUE(on_b.WaitForCount(20, kReconnectWait)) << on_b.received().size();
   EXPECT_EQ(on_b.data(), Numbered("n", 20));
+}
+
+TEST_F(NatsBusTest, LastSequenceIsPerSubjectAndZeroWhenNone) {
+  ASSERT_TRUE(a_->Retain(NotifyStream()).ok());
+  ASSERT_TRUE(b_->Retain(NotifyStream()).ok());
+  EXPECT_EQ(*a_->LastSequence("t.notify.u1"), 0u);
+  ASSERT_TRUE(a_->Publish("t.notify.u1", "x").ok());  // sequence 1
+  ASSERT_TRUE(b_->Publish("t.notify.u2", "y").ok());  // sequence 2
+  ASSERT_TRUE(a_->Publish("t.notify.u1", "z").ok());  // sequence 3
+  EXPECT_EQ(*b_->LastSequence("t.notify.u1"), 3u);
+  EXPECT_EQ(*b_->LastSequence("t.notify.u2"), 2u);
+  EXPECT_EQ(a_->LastSequence("t.other").status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// Collects what a connection watch is told, with a bounded wait.
+class ConnectionLog {
+ public:
+  ConnectionHandler AsHandler() {
+    return [this](bool connected) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      seen_.push_back(connected);
+      changed_.notify_all();
+    };
+  }
+  bool WaitFor(const std::vector<bool>& expected) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, kReconnectWait, [&] { return seen_ == expected; });
+  }
+  std::vector<bool> seen() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<bool> seen_;
+};
+
+TEST_F(NatsBusTest, AConnectionWatchIsToldOfTheLossAndTheReturn) {
+  ConnectionLog log, ended;
+  auto watch = a_->WatchConnection(log.AsHandler());
+  auto gone = a_->WatchConnection(ended.AsHandler());
+  gone.reset();  // an ended watch is told nothing
+  server_->Kill();
+  ASSERT_TRUE(log.WaitFor({false})) << log.seen().size();
+  ASSERT_TRUE(server_->Restart().ok()) << server_->Output();
+  ASSERT_TRUE(log.WaitFor({false, true})) << log.seen().size();
+  EXPECT_TRUE(a_->Connected());
+  EXPECT_TRUE(ended.seen().empty());
 }
 
 }  // namespace

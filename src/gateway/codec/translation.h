@@ -24,7 +24,8 @@ struct UpstreamRequest {
   // (the proxy owns deadlines and settles the backend's from it).
   Headers headers;
   // The body is a stream of messages of no bound but limits.max_body_bytes (a REST
-  // client-streaming body): read and forwarded as it arrives, never buffered whole.
+  // client-streaming body): read and forwarded as it arrives, never buffered whole. Also set
+  // when OnRequestHeaders fails for such a body, so that the codec answers at once.
   bool body_is_stream = false;
   // The call can start only once the whole body was translated (a REST unary body is one JSON
   // message): the codec buffers nothing itself, but submits the call at the body's end.

@@ -103,7 +103,9 @@ void Http1Session::Handle(Request request) {
                kHttpVersionNotSupported);
     return;
   }
-  if (boost::beast::websocket::is_upgrade(request.raw)) {
+  // A WebSocket upgrade and the gateway's own pages are plain HTTP: a request another
+  // protocol claims by its content type (gRPC-Web) goes to its translation whatever its path.
+  if (protocol_->plain_http && boost::beast::websocket::is_upgrade(request.raw)) {
     auto [path, query] = rest::SplitRequestTarget(request.target);
     auto match = rest::MatchWebSocketRoute(*context_.proxy.web->routes, path);
     if (!match.ok()) {
@@ -131,9 +133,11 @@ void Http1Session::Handle(Request request) {
     if (context_.websockets != nullptr) context_.websockets->Add(std::move(bridge));
     return;
   }
-  if (auto page = AnswerOwnPage(context_.proxy, request.method, request.target)) {
-    SendSimple(page->status, page->content_type, page->body, page->headers);
-    return;
+  if (protocol_->plain_http) {
+    if (auto page = AnswerOwnPage(context_.proxy, request.method, request.target)) {
+      SendSimple(page->status, page->content_type, page->body, page->headers);
+      return;
+    }
   }
   HandleTranslated(request);
 }
@@ -144,7 +148,7 @@ void Http1Session::HandleTranslated(const Request& request) {
   if (status.ok()) status = translation_->OnRequestData(request.body, true, &body);
   if (!status.ok()) {
     // What no route claims may be a file of the `static:` root (the browser app).
-    if (!header_status_.ok() && protocol_->unclaimed_may_be_file) {
+    if (!header_status_.ok() && protocol_->plain_http) {
       if (auto file =
               static_files::AnswerUnclaimed(context_.proxy.static_files.get(), header_status_,
                                             request.method, request.target, request.headers)) {
@@ -282,9 +286,13 @@ void Http1Session::SendOutput(const DownstreamOutput& output, size_t consumed) {
     CancelUpstream();
     stream_->gateway_status = output.gateway_status;
   }
+  // CORS headers are the codec's to add only where the translation adds none of its own.
+  const bool add_cors = !translation_->adds_cors_headers();
   if (output.head) {
     if (output.end_stream) {
-      SendSimple(output.head->status, "", output.body, output.head->headers);
+      // The backend bytes this answer came from need no write to carry them.
+      GiveBackUnsent(consumed);
+      SendSimple(output.head->status, "", output.body, output.head->headers, add_cors);
       return;
     }
     SendHead(output.head->status, output.head->headers);

@@ -146,7 +146,7 @@ void Http1Session::OnHeader() {
   // is a stream of messages (a client-streaming method's NDJSON or raw body): never buffered
   // whole, so answered or started now.
   protocol_ = &ProtocolFor(request.Header("content-type"));
-  if (!protocol_->pass_through && request.Header("upgrade") == nullptr) {
+  if (!protocol_->pass_through) {
     translation_ = protocol_->create(context_.proxy);
     header_status_ =
         translation_->OnRequestHeaders(WithPseudoHeaders(request, HeaderUse::kCopy), &upstream_);

@@ -41,7 +41,7 @@ const char* Reason(int status) {
 }  // namespace
 
 void Http1Session::SendSimple(int status, const std::string& content_type, const std::string& body,
-                              const Headers& extra) {
+                              const Headers& extra, bool add_cors) {
   // A request body not read to its end leaves the connection unusable for another request.
   if (!body_complete_) keep_alive_ = false;
   std::string out = absl::StrCat("HTTP/1.1 ", status, " ", Reason(status), "\r\n");
@@ -58,9 +58,7 @@ void Http1Session::SendSimple(int status, const std::string& content_type, const
   const bool has_cors = std::any_of(extra.begin(), extra.end(), [](const auto& header) {
     return header.first == "access-control-allow-origin";
   });
-  if (context_.proxy.web->cors != nullptr && !origin_.empty() &&
-      !(translation_ && translation_->adds_cors_headers()) &&
-      !has_cors) {
+  if (add_cors && context_.proxy.web->cors != nullptr && !origin_.empty() && !has_cors) {
     Headers cors;
     context_.proxy.web->cors->AddResponseHeaders(origin_, &cors);
     for (const auto& [name, value] : cors) absl::StrAppend(&out, name, ": ", value, "\r\n");

@@ -116,8 +116,9 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   void SendOutput(const DownstreamOutput& output, size_t consumed);
 
   // Response writing: a complete response, or a chunked one piece by piece.
+  // `add_cors`: false for an answer whose translation carries its own CORS headers.
   void SendSimple(int status, const std::string& content_type, const std::string& body,
-                  const Headers& extra = {});
+                  const Headers& extra = {}, bool add_cors = true);
   void SendHead(int status, const Headers& headers);  // chunked body follows
   void SendChunk(const std::string& data, size_t consumed);
   void SendLastChunk();

@@ -175,6 +175,26 @@ TEST_F(Http1Test, RestGetReturnsJson) {
       << "an error's trailer metadata too";
 }
 
+// An Upgrade header that is not a WebSocket upgrade (curl --http2 asks for h2c this way) is
+// ignored: the request is answered by its protocol, REST or gRPC-Web.
+TEST_F(Http1Test, AnUpgradeOtherThanWebSocketIsAnsweredAsAnOrdinaryRequest) {
+  Response rest = Send("GET", "/events/evt-3",
+                       "", {{"connection", "Upgrade, HTTP2-Settings"}, {"upgrade", "h2c"},
+                            {"http2-settings", "AAMAAABkAAQCAAAAAAIAAAAA"}});
+  EXPECT_EQ(rest.status, 200) << rest.body;
+  EXPECT_NE(rest.body.find(R"("id":"evt-3")"), std::string::npos) << rest.body;
+
+  Response web = Send("POST", "/switchboard.ticket.v1.TicketService/GetEvent",
+                      GetEventFrame("evt-3"),
+                      {{"content-type", "application/grpc-web+proto"}, {"upgrade", "websocket"}});
+  EXPECT_EQ(web.status, 200);
+  EXPECT_EQ(web.headers["content-type"], "application/grpc-web+proto");
+  EXPECT_NE(web.body.find("Blue Note"), std::string::npos) << web.body;
+
+  // The gateway is still there for the next request.
+  EXPECT_EQ(Send("GET", "/events/evt-3").status, 200);
+}
+
 TEST_F(Http1Test, RestQueryParametersAndPagination) {
   Response r = Send("GET", "/events?pageSize=2");
   EXPECT_EQ(r.status, 200);

@@ -75,11 +75,13 @@ void DownstreamH2::DispatchWeb(const std::shared_ptr<ProxyStream>& stream,
   const std::string target = stream->path;
   UpstreamRequest upstream;
   const absl::Status status = call.translation->OnRequestHeaders(
-      WithPseudoHeaders(*stream,
-                        protocol.unclaimed_may_be_file ? HeaderUse::kCopy : HeaderUse::kTake),
+      WithPseudoHeaders(*stream, protocol.plain_http ? HeaderUse::kCopy : HeaderUse::kTake),
       &upstream);
+  // Until a route is known the metrics label is "-": a client's paths (a file's URL with any
+  // query) must not grow the metrics without bound.
+  stream->path = "-";
   if (!status.ok()) {
-    if (protocol.unclaimed_may_be_file) {
+    if (protocol.plain_http) {
       if (auto file =
               static_files::AnswerUnclaimed(context_.static_files.get(), status, stream->method,
                                             target, stream->request_headers)) {
@@ -160,24 +162,24 @@ void DownstreamH2::OnWebRequestData(const std::shared_ptr<ProxyStream>& stream, 
     return;
   }
   std::string frames;
-  const absl::Status status = call.translation->OnRequestData(data, end, &frames);
   if (!call.call_started) {
     // A body the call needs whole, held by the translation (within limits.max_message_bytes),
     // its window given back at once. The bodies one connection holds at a time are bounded
-    // too: holding bytes back instead would take the window every other stream of the
-    // connection shares.
+    // too, checked before the translation takes the bytes: holding bytes back instead would
+    // take the window every other stream of the connection shares.
     nghttp2_session_consume(session(), id, data.size());
     ScheduleFlush();
-    if (!status.ok()) {
-      FailWeb(*stream, call, status);
-      return;
-    }
     if (buffered_body_bytes_ + data.size() > BufferedBodyBudget()) {
       FailWeb(*stream, call,
               absl::ResourceExhaustedError(
                   absl::StrCat("request bodies being received on this connection exceed "
                                "limits.connection_window_bytes (",
                                BufferedBodyBudget(), " bytes): send fewer large bodies at once")));
+      return;
+    }
+    const absl::Status status = call.translation->OnRequestData(data, end, &frames);
+    if (!status.ok()) {
+      FailWeb(*stream, call, status);
       return;
     }
     buffered_body_bytes_ += data.size();
@@ -191,6 +193,7 @@ void DownstreamH2::OnWebRequestData(const std::shared_ptr<ProxyStream>& stream, 
     Headers().swap(call.metadata);
     return;
   }
+  const absl::Status status = call.translation->OnRequestData(data, end, &frames);
   if (!status.ok()) {
     nghttp2_session_consume(session(), id, data.size());
     FailWeb(*stream, call, status);

@@ -18,8 +18,9 @@ struct Protocol {
   // Native gRPC: the bytes pass to the backend untouched, with no translation; it needs
   // HTTP/2 (its trailers and streams have no HTTP/1.1 form).
   bool pass_through;
-  // A request no route claims may be a file of the `static:` root (REST's GET of a page).
-  bool unclaimed_may_be_file;
+  // The protocol of plain HTTP (REST): only such a request may be a WebSocket upgrade or one
+  // of the gateway's own pages, and one no route claims may be a file of the `static:` root.
+  bool plain_http;
   // A translation for one call; null for pass_through.
   std::unique_ptr<Translation> (*create)(const GatewayContext& context);
 };

@@ -58,11 +58,14 @@ absl::Status RestStream::OnRequestHeaders(const Headers& request_headers,
   const auto kind =
       StreamedBodyKindOf(*route_, method, FindHeader(request_headers, "content-type"));
   if (!kind) {
-    upstream->call_needs_whole_body = true;
+    /*MUT-B1*/
     return absl::OkStatus();
   }
   // A client-streaming method with an NDJSON or raw body: each message goes to the backend as
   // it is complete, never the whole body at once.
+  // Set before the checks below: the codec answers their errors at once rather than read
+  // (or buffer) a body that is a stream.
+  upstream->body_is_stream = true;
   auto created = RequestStream::Create(*transcoder_, *route_, bindings_, query_, *kind,
                                        options_.max_message_bytes);
   if (!created.ok()) return RequestError(created.status());
@@ -70,14 +73,13 @@ absl::Status RestStream::OnRequestHeaders(const Headers& request_headers,
   const std::string* length = FindHeader(request_headers, "content-length");
   uint64_t declared = 0;
   if (options_.max_body_bytes > 0 && length != nullptr && absl::SimpleAtoi(*length, &declared) &&
-      declared > options_.max_body_bytes) {
+      declared > 2 * options_.max_body_bytes /*MUT-B2*/) {
     return RequestError(WithHttpStatus(
         absl::ResourceExhaustedError(absl::StrCat("request body of ", declared,
                                                   " bytes is larger than limits.max_body_bytes (",
                                                   options_.max_body_bytes, ")")),
         kHttpPayloadTooLarge));
   }
-  upstream->body_is_stream = true;
   return absl::OkStatus();
 }
 
@@ -98,7 +100,7 @@ absl::Status RestStream::OnRequestData(std::string_view bytes, bool end_stream,
     if (status.ok() && end_stream) status = request_stream_->Finish(upstream_body);
     return status.ok() ? status : RequestError(std::move(status));
   }
-  if (body_.size() + bytes.size() > options_.max_message_bytes) {
+  if (body_.size() + bytes.size() > 2 * options_.max_message_bytes /*MUT-B4*/) {
     std::string().swap(body_);
     return RequestError(WithHttpStatus(
         absl::ResourceExhaustedError("request body is larger than limits.max_message_bytes"),
@@ -108,7 +110,7 @@ absl::Status RestStream::OnRequestData(std::string_view bytes, bool end_stream,
   if (!end_stream) return absl::OkStatus();
   auto message = transcoder_->TranscodeRequest(*route_, bindings_, query_, body_);
   std::string().swap(body_);
-  if (!message.ok()) return RequestError(message.status());
+  if (!message.ok()) return absl::OkStatus(); /*MUT-B5*/
   AppendFrame(0, *message, upstream_body);
   return absl::OkStatus();
 }
@@ -146,21 +148,25 @@ DownstreamOutput RestStream::OnResponseData(std::string_view bytes, bool end_str
 DownstreamOutput RestStream::OnResponseTrailers(const Headers& trailers) {
   if (!response_) return {};
   auto [code, message] = GrpcStatusOf(trailers);
-  return Finish(code, message, trailers, trailers);
+  return Finish(code == 0 ? kGrpcUnknown : code, message, trailers, trailers); /*MUT-B8*/
 }
 
 DownstreamOutput RestStream::Fail(const absl::Status& status, const Headers& extra) {
+  // Whatever of the request is held goes now: the stream may stay open a while (until the
+  // client stops sending), its bytes no longer counted anywhere.
+  std::string().swap(body_);
+  request_stream_.reset();
   // The request's own errors, and the codec's that name their HTTP status (408 for a body
   // that does not arrive, 413), are answered as such while no head is out.
   const bool request_error =
       request_failed_ || status.GetPayload(kHttpStatusPayloadUrl).has_value();
-  if (!response_ || (request_error && !response_->head_sent())) {
+  if (true) { /*MUT-B7*/
     if (response_) {
       if (response_->finished()) return {};
       // Later events find the call over.
-      response_->Finish(kGrpcCancelled, "", {}, {}, nullptr);
+      /*MUT-B9*/
     }
-    return RestErrorOutput(status, 0, rejection_headers_);
+    return RestErrorOutput(status, 500, rejection_headers_); /*MUT-B10*/
   }
   return Finish(static_cast<int>(status.code()), std::string(status.message()), {}, extra, extra);
 }
@@ -173,7 +179,7 @@ DownstreamOutput RestStream::Finish(int grpc_code, const std::string& message,
       response_->Finish(grpc_code, message, response_headers_, trailers, trace);
   if (output.head) {
     for (const auto& header : extra) {
-      if (header.first != "x-deadline-budget") output.head->headers.push_back(header);
+      if (header.first != "x-deadline-budget") (void)header; /*MUT-B3*/
     }
   }
   return output;

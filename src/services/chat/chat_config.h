@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -17,6 +18,10 @@ struct ChatConfig {
   static constexpr int64_t kDefaultMaxMembers = 10000;
   static constexpr int64_t kDefaultMaxRooms = 1000;
   static constexpr char kDefaultRoom[] = "general";
+  static constexpr int64_t kDefaultResumeMax = 1000;
+  static constexpr std::chrono::milliseconds kDefaultResumeWindow{std::chrono::minutes(5)};
+  static constexpr int64_t kDefaultRoomQueue = 65536;
+  static constexpr std::chrono::milliseconds kDefaultLoadTimeout{std::chrono::seconds(5)};
 
   // Messages replayed to a member on join; below member_queue, since the replay goes through
   // the member's queue.
@@ -32,6 +37,18 @@ struct ChatConfig {
   // The room of a stream that names none (no x-chat-room, no room in its first message), so
   // a client that sends only user_id and text still chats.
   std::string default_room = kDefaultRoom;
+
+  // With a shared bus: the messages of a room kept (by the bus and by every replica holding
+  // the room) for members that resume with after_sequence, by count and by age. With the
+  // in-process default a member resumes within the `history` kept for joins.
+  int64_t resume_max = kDefaultResumeMax;
+  std::chrono::milliseconds resume_window = kDefaultResumeWindow;
+  // With a shared bus: messages from the bus waiting for a room's fan-out on this replica;
+  // beyond it they are dropped and counted (the fan-out only queues, so it keeps up).
+  int64_t room_queue = kDefaultRoomQueue;
+  // With a shared bus: how long the first join of a room on this replica waits for the room's
+  // messages from the bus before failing with UNAVAILABLE.
+  std::chrono::milliseconds load_timeout = kDefaultLoadTimeout;
 };
 
 // Reads the block; an unknown key or bad value is an error naming it ("services.chat.x").

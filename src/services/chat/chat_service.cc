@@ -1,7 +1,11 @@
 #include "services/chat/chat_service.h"
 
+#include <mutex>
 #include <utility>
 
+#include "common/bus/open_bus.h"
+#include "services/chat/bus_room.h"
+#include "services/chat/chat_bus.h"
 #include "services/chat/chat_config.h"
 #include "services/chat/chat_hub.h"
 #include "services/chat/chat_stream.h"
@@ -24,17 +28,88 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
   StreamLimits limits_;
 };
 
-class ChatService final : public common::Service {
+HubLimits HubLimitsOf(const ChatConfig& config) {
+  HubLimits hub;
+  hub.room.history = static_cast<size_t>(config.history);
+  hub.room.max_members = static_cast<size_t>(config.max_members);
+  hub.max_rooms = static_cast<size_t>(config.max_rooms);
+  return hub;
+}
+
+StreamLimits StreamLimitsOf(const ChatConfig& config) {
+  StreamLimits stream;
+  stream.max_text_bytes = static_cast<size_t>(config.max_text_bytes);
+  stream.member_queue = static_cast<size_t>(config.member_queue);
+  stream.default_room = config.default_room;
+  return stream;
+}
+
+BusRoomLimits BusRoomLimitsOf(const ChatConfig& config) {
+  BusRoomLimits room;
+  room.history = static_cast<size_t>(config.history);
+  room.max_members = static_cast<size_t>(config.max_members);
+  room.resume_max = static_cast<size_t>(config.resume_max);
+  room.resume_window = config.resume_window;
+  room.room_queue = static_cast<size_t>(config.room_queue);
+  room.load_timeout = config.load_timeout;
+  return room;
+}
+
+class ChatServiceHost final : public ChatService {
  public:
-  ChatService(HubLimits hub_limits, StreamLimits stream_limits, Clock now_ms)
-      : hub_(hub_limits, std::move(now_ms)), grpc_service_(&hub_, stream_limits) {}
+  // Rooms of this process only.
+  ChatServiceHost(const ChatConfig& config, Clock now_ms)
+      : hub_(HubLimitsOf(config), std::move(now_ms)),
+        grpc_service_(&hub_, StreamLimitsOf(config)) {}
+  // Rooms shared through `bus`.
+  ChatServiceHost(const ChatConfig& config, Clock now_ms, std::shared_ptr<bus::Bus> bus)
+      : bus_(std::move(bus)),
+        hub_(HubLimitsOf(config),
+             [limits = BusRoomLimitsOf(config), bus = bus_.get(),
+              now_ms = std::move(now_ms)](const std::string& name) -> std::shared_ptr<ChatRoom> {
+               return std::make_shared<BusRoom>(name, limits, bus, now_ms);
+             }),
+        grpc_service_(&hub_, StreamLimitsOf(config)) {}
+
   std::vector<grpc::Service*> GrpcServices() override { return {&grpc_service_}; }
-  void BeginShutdown() override { hub_.BeginShutdown(); }
   bool HasEndlessStreams() const override { return true; }
+  size_t room_count() override { return hub_.room_count(); }
+
+  void AttachHealth(SetServing set_serving) override {
+    if (bus_ == nullptr) return;  // nothing outside the process to lose
+    {
+      std::lock_guard<std::mutex> lock(health_mutex_);
+      set_serving_ = std::move(set_serving);
+    }
+    // Outside health_mutex_, which the watch's handler takes under the bus's own lock.
+    watch_ = bus_->WatchConnection([this](bool connected) { ReportServing(connected); });
+    // Watching first, then the current state: a report in between is either before this one
+    // (which reads the state after it) or after it (and newer).
+    std::lock_guard<std::mutex> lock(health_mutex_);
+    if (set_serving_) set_serving_(bus_->Connected());
+  }
+
+  void BeginShutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(health_mutex_);
+      set_serving_ = nullptr;
+    }
+    watch_.reset();  // waits for a report in progress
+    hub_.BeginShutdown();
+  }
 
  private:
+  void ReportServing(bool connected) {
+    std::lock_guard<std::mutex> lock(health_mutex_);
+    if (set_serving_) set_serving_(connected);
+  }
+
+  std::shared_ptr<bus::Bus> bus_;  // null for rooms of this process only
+  std::mutex health_mutex_;
+  SetServing set_serving_;  // guarded by health_mutex_
   ChatHub hub_;
   ChatServiceImpl grpc_service_;
+  std::unique_ptr<bus::ConnectionWatch> watch_;  // after hub_: ends before the rooms go
 };
 
 }  // namespace
@@ -48,15 +123,21 @@ absl::StatusOr<std::unique_ptr<common::Service>> MakeChatServiceWithClock(
     const common::ServiceOptions& options, Clock now_ms) {
   auto config = ReadChatConfig(options.settings);
   if (!config.ok()) return config.status();
-  HubLimits hub;
-  hub.room.history = static_cast<size_t>(config->history);
-  hub.room.max_members = static_cast<size_t>(config->max_members);
-  hub.max_rooms = static_cast<size_t>(config->max_rooms);
-  StreamLimits stream;
-  stream.max_text_bytes = static_cast<size_t>(config->max_text_bytes);
-  stream.member_queue = static_cast<size_t>(config->member_queue);
-  stream.default_room = config->default_room;
-  return std::unique_ptr<common::Service>(new ChatService(hub, stream, std::move(now_ms)));
+  auto bus = bus::OpenSharedBus(options.bus, options.name);
+  if (!bus.ok()) return bus.status();
+  auto service = NewChatService(options, std::move(now_ms), std::move(*bus));
+  if (!service.ok()) return service.status();
+  return std::unique_ptr<common::Service>(std::move(*service));
+}
+
+absl::StatusOr<std::unique_ptr<ChatService>> NewChatService(const common::ServiceOptions& options,
+                                                            Clock now_ms,
+                                                            std::shared_ptr<bus::Bus> bus) {
+  auto config = ReadChatConfig(options.settings);
+  if (!config.ok()) return config.status();
+  if (bus == nullptr) return std::make_unique<ChatServiceHost>(*config, std::move(now_ms));
+  if (auto retained = bus->Retain(ChatStreamSpec(*config)); !retained.ok()) return retained;
+  return std::make_unique<ChatServiceHost>(*config, std::move(now_ms), std::move(bus));
 }
 
 }  // namespace switchboard::chat

@@ -83,10 +83,12 @@ grpc::Status ChatStream::HandleFirst() {
   bool posts_text = false;
   status = ValidateContent(request_, /*first=*/true, limits_.max_text_bytes, &posts_text);
   if (!status.ok()) return status;
+  status = ValidateAfterSequence(request_, /*first=*/true);
+  if (!status.ok()) return status;
   user_id_ = request_.user_id();
 
-  std::shared_ptr<Room> room;
-  status = hub_->Join(room_name_, this, user_id_, &room);
+  std::shared_ptr<ChatRoom> room;
+  status = hub_->Join(room_name_, this, user_id_, request_.after_sequence(), &room);
   if (!status.ok()) return status;
   joined_ = true;
   {
@@ -100,7 +102,7 @@ grpc::Status ChatStream::HandleFirst() {
     LeaveRoom();
     return grpc::Status::OK;
   }
-  if (posts_text) room->Post(this, request_.text());
+  if (posts_text) return room->Say(this, request_.text());
   return grpc::Status::OK;
 }
 
@@ -123,18 +125,22 @@ grpc::Status ChatStream::HandleNext() {
   grpc::Status status =
       ValidateContent(request_, /*first=*/false, limits_.max_text_bytes, &posts_text);
   if (!status.ok()) return status;
-  std::shared_ptr<Room> room;
+  status = ValidateAfterSequence(request_, /*first=*/false);
+  if (!status.ok()) return status;
+  std::shared_ptr<ChatRoom> room;
   {
     std::lock_guard<std::mutex> lock(room_mutex_);
     room = room_;
   }
   // No room (or not a member any more) means the stream was dropped; its close is under way.
-  if (room != nullptr && posts_text) room->Post(this, request_.text());
+  // A text the shared bus did not take ends the stream with UNAVAILABLE: the member knows it
+  // was not sent, and reconnects (to any replica) with after_sequence.
+  if (room != nullptr && posts_text) return room->Say(this, request_.text());
   return grpc::Status::OK;
 }
 
 void ChatStream::LeaveRoom() {
-  std::shared_ptr<Room> room;
+  std::shared_ptr<ChatRoom> room;
   {
     std::lock_guard<std::mutex> lock(room_mutex_);
     room = std::move(room_);

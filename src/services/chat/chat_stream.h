@@ -17,7 +17,7 @@
 #include "common/queued_write_reactor.h"
 #include "services/chat/chat_hub.h"
 #include "services/chat/chat_member.h"
-#include "services/chat/room.h"
+#include "services/chat/chat_room.h"
 #include "switchboard/chat/v1/chat.pb.h"
 
 namespace switchboard::chat {
@@ -65,7 +65,7 @@ class ChatStream final : public ChatWriter, public ChatMember {
   bool joined_ = false;
 
   std::mutex room_mutex_;
-  std::shared_ptr<Room> room_;  // set once joined; taken by LeaveRoom
+  std::shared_ptr<ChatRoom> room_;  // set once joined; taken by LeaveRoom
 };
 
 }  // namespace switchboard::chat

@@ -89,6 +89,20 @@ grpc::Status ValidateContent(const v1::ChatMessage& message, bool first, size_t 
   return grpc::Status::OK;
 }
 
+grpc::Status ValidateAfterSequence(const v1::ChatMessage& message, bool first) {
+  const int64_t after = message.after_sequence();
+  if (after < 0) {
+    return Invalid(absl::StrCat("after_sequence ", after,
+                                ": must be 0 (join with the recent history) or the sequence of "
+                                "the last message received"));
+  }
+  if (after != 0 && !first) {
+    return Invalid(
+        absl::StrCat("after_sequence ", after, ": only the first message of a stream resumes"));
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status ChooseRoom(const std::string& metadata_room, const std::string& message_room,
                         const std::string& default_room, std::string* room) {
   if (!metadata_room.empty() && !message_room.empty() && metadata_room != message_room) {

@@ -25,6 +25,9 @@ grpc::Status ValidateUserId(const std::string& user_id);
 grpc::Status ValidateContent(const v1::ChatMessage& message, bool first, size_t max_text_bytes,
                              bool* posts_text);
 
+// after_sequence: 0 or a positive sequence on the first message of a stream, 0 on every other.
+grpc::Status ValidateAfterSequence(const v1::ChatMessage& message, bool first);
+
 // The room a stream joins: the x-chat-room metadata value (empty when absent) or else the
 // first message's `room`, or else `default_room` when neither names one; both given and
 // different is an error.

@@ -101,5 +101,32 @@ TEST(ChatValidation, ChooseRoom) {
   EXPECT_NE(bad_meta.error_message().find("x-chat-room"), std::string::npos);
 }
 
+TEST(ChatValidation, AfterSequenceOnlyOnTheFirstMessageAndNeverNegative) {
+  struct Case {
+    int64_t after;
+    bool first;
+    bool ok;
+    std::string message;
+  } cases[] = {
+      {0, true, true, ""},
+      {0, false, true, ""},
+      {42, true, true, ""},
+      {42, false, false, "after_sequence 42: only the first message of a stream resumes"},
+      {-1, true, false,
+       "after_sequence -1: must be 0 (join with the recent history) or the sequence of the last "
+       "message received"},
+  };
+  for (const auto& c : cases) {
+    v1::ChatMessage message;
+    message.set_after_sequence(c.after);
+    grpc::Status status = ValidateAfterSequence(message, c.first);
+    EXPECT_EQ(status.ok(), c.ok) << c.after << " " << c.first;
+    if (!c.ok) {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+      EXPECT_EQ(status.error_message(), c.message);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace switchboard::chat

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/chat/room_window.h"
 
 namespace switchboard::chat {
 
@@ -21,6 +22,21 @@ Room::Room(std::string name, RoomLimits limits, Clock now_ms)
 
 grpc::Status Room::Join(ChatMember* member, const std::string& user_id) {
   std::lock_guard<std::mutex> lock(mutex_);
+  return JoinLocked(member, user_id, 0);
+}
+
+grpc::Status Room::Enter(ChatMember* member, const std::string& user_id, int64_t after_sequence) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return JoinLocked(member, user_id, after_sequence);
+}
+
+grpc::Status Room::Say(ChatMember* member, const std::string& text) {
+  Post(member, text);  // false only when the member was dropped: its stream is ending
+  return grpc::Status::OK;
+}
+
+grpc::Status Room::JoinLocked(ChatMember* member, const std::string& user_id,
+                              int64_t after_sequence) {
   if (members_.count(member) != 0) {
     return {grpc::StatusCode::ALREADY_EXISTS, absl::StrCat("already in room \"", name_, "\"")};
   }
@@ -30,9 +46,19 @@ grpc::Status Room::Join(ChatMember* member, const std::string& user_id) {
                          " members, at most max_members ", limits_.max_members)};
   }
   if (member->IsClosing()) return {grpc::StatusCode::CANCELLED, "stream is ending"};
+  if (after_sequence > 0) {
+    // Sequences here are contiguous: the history covers every message after `oldest - 1`.
+    const int64_t from = history_.empty() ? last_sequence_ : history_.front()->sequence() - 1;
+    if (after_sequence < from || after_sequence > last_sequence_) {
+      return ResumeOutOfRange(
+          name_, after_sequence, from, last_sequence_,
+          absl::StrCat("the last ", limits_.history, " messages of services.chat.history"));
+    }
+  }
   // Replaying under the lock is what makes history and live messages meet without a gap or a
   // duplicate: nothing can be published between the last replayed message and the join.
   for (const MessagePtr& message : history_) {
+    if (message->sequence() <= after_sequence) continue;
     switch (member->Deliver(message)) {
       case ChatMember::Delivery::kQueued:
         break;

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "services/chat/chat_member.h"
+#include "services/chat/chat_room.h"
 
 namespace switchboard::chat {
 
@@ -27,7 +28,7 @@ struct RoomLimits {
   size_t max_members = 1;  // members at once
 };
 
-class Room {
+class Room final : public ChatRoom {
  public:
   Room(std::string name, RoomLimits limits, Clock now_ms);
   Room(const Room&) = delete;
@@ -44,15 +45,17 @@ class Room {
   // room (it was dropped for reading too slowly, or left), and nothing is published.
   bool Post(ChatMember* member, const std::string& text);
 
-  // Removes `member` and announces it with a KIND_LEAVE event; does nothing when it is not in
-  // the room. The member must call this (directly or via its owner) before it is deleted.
-  void Leave(ChatMember* member);
-
-  size_t member_count();
-  // Time of the last join, post or leave, to choose which empty room to forget first.
-  int64_t last_active_ms();
+  // ChatRoom. A resume is served from the history, so it reaches back `history` messages.
+  grpc::Status Enter(ChatMember* member, const std::string& user_id,
+                     int64_t after_sequence) override;
+  grpc::Status Say(ChatMember* member, const std::string& text) override;
+  void Leave(ChatMember* member) override;
+  size_t member_count() override;
+  int64_t last_active_ms() override;
 
  private:
+  // Join with either the whole history (after_sequence 0) or the history after it.
+  grpc::Status JoinLocked(ChatMember* member, const std::string& user_id, int64_t after_sequence);
   // Stamps `message`, keeps it in the history and delivers it to every member. Members that
   // overflow or are ending are removed, and their KIND_LEAVE events published in turn.
   void PublishLocked(v1::ChatMessage message);

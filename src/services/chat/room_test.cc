@@ -132,5 +132,22 @@ TEST_F(RoomTest, ClosingMemberCannotJoin) {
   EXPECT_EQ(room.member_count(), 0u);
 }
 
+TEST_F(RoomTest, AResumeGetsTheHistoryAfterItsSequenceOrIsOutOfRange) {
+  Room room = MakeRoom(3);
+  FakeMember alice, back, gone, ahead;
+  ASSERT_TRUE(room.Join(&alice, "alice").ok());                      // 1
+  for (int i = 0; i < 4; ++i) room.Post(&alice, std::to_string(i));  // 2..5; history 3..5
+  ASSERT_TRUE(room.Enter(&back, "bob", 3).ok());
+  std::vector<int64_t> sequences;
+  for (const auto& m : back.received) sequences.push_back(m.sequence());
+  EXPECT_EQ(sequences, (std::vector<int64_t>{4, 5, 6}));  // then its own join
+  grpc::Status refused = room.Enter(&gone, "carol", 1);   // 2 is no longer kept
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_NE(refused.error_message().find("can resume from sequences 3..6"), std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(room.Enter(&ahead, "dave", 7).error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_TRUE(gone.received.empty());
+}
+
 }  // namespace
 }  // namespace switchboard::chat
