@@ -58,7 +58,7 @@ absl::Status RestStream::OnRequestHeaders(const Headers& request_headers,
   const auto kind =
       StreamedBodyKindOf(*route_, method, FindHeader(request_headers, "content-type"));
   if (!kind) {
-    /*MUT-B1*/
+    upstream->call_needs_whole_body = true;
     return absl::OkStatus();
   }
   // A client-streaming method with an NDJSON or raw body: each message goes to the backend as
@@ -73,7 +73,7 @@ absl::Status RestStream::OnRequestHeaders(const Headers& request_headers,
   const std::string* length = FindHeader(request_headers, "content-length");
   uint64_t declared = 0;
   if (options_.max_body_bytes > 0 && length != nullptr && absl::SimpleAtoi(*length, &declared) &&
-      declared > 2 * options_.max_body_bytes /*MUT-B2*/) {
+      declared > options_.max_body_bytes) {
     return RequestError(WithHttpStatus(
         absl::ResourceExhaustedError(absl::StrCat("request body of ", declared,
                                                   " bytes is larger than limits.max_body_bytes (",
@@ -100,7 +100,7 @@ absl::Status RestStream::OnRequestData(std::string_view bytes, bool end_stream,
     if (status.ok() && end_stream) status = request_stream_->Finish(upstream_body);
     return status.ok() ? status : RequestError(std::move(status));
   }
-  if (body_.size() + bytes.size() > 2 * options_.max_message_bytes /*MUT-B4*/) {
+  if (body_.size() + bytes.size() > options_.max_message_bytes) {
     std::string().swap(body_);
     return RequestError(WithHttpStatus(
         absl::ResourceExhaustedError("request body is larger than limits.max_message_bytes"),
@@ -110,7 +110,7 @@ absl::Status RestStream::OnRequestData(std::string_view bytes, bool end_stream,
   if (!end_stream) return absl::OkStatus();
   auto message = transcoder_->TranscodeRequest(*route_, bindings_, query_, body_);
   std::string().swap(body_);
-  if (!message.ok()) return absl::OkStatus(); /*MUT-B5*/
+  if (!message.ok()) return RequestError(message.status());
   AppendFrame(0, *message, upstream_body);
   return absl::OkStatus();
 }
@@ -148,7 +148,7 @@ DownstreamOutput RestStream::OnResponseData(std::string_view bytes, bool end_str
 DownstreamOutput RestStream::OnResponseTrailers(const Headers& trailers) {
   if (!response_) return {};
   auto [code, message] = GrpcStatusOf(trailers);
-  return Finish(code == 0 ? kGrpcUnknown : code, message, trailers, trailers); /*MUT-B8*/
+  return Finish(code, message, trailers, trailers);
 }
 
 DownstreamOutput RestStream::Fail(const absl::Status& status, const Headers& extra) {
@@ -160,13 +160,14 @@ DownstreamOutput RestStream::Fail(const absl::Status& status, const Headers& ext
   // that does not arrive, 413), are answered as such while no head is out.
   const bool request_error =
       request_failed_ || status.GetPayload(kHttpStatusPayloadUrl).has_value();
-  if (true) { /*MUT-B7*/
-    if (response_) {
-      if (response_->finished()) return {};
-      // Later events find the call over.
-      /*MUT-B9*/
-    }
-    return RestErrorOutput(status, 500, rejection_headers_); /*MUT-B10*/
+  if (!response_ || (request_error && !response_->head_sent())) {
+    if (answered_ || (response_ && response_->finished())) return {};
+    answered_ = true;
+    // Later events find the call over.
+    if (response_) response_->Finish(kGrpcCancelled, "", {}, {}, nullptr);
+    Headers headers = rejection_headers_;
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return RestErrorOutput(status, 0, std::move(headers));
   }
   return Finish(static_cast<int>(status.code()), std::string(status.message()), {}, extra, extra);
 }
@@ -179,7 +180,12 @@ DownstreamOutput RestStream::Finish(int grpc_code, const std::string& message,
       response_->Finish(grpc_code, message, response_headers_, trailers, trace);
   if (output.head) {
     for (const auto& header : extra) {
-      if (header.first != "x-deadline-budget") (void)header; /*MUT-B3*/
+      if (header.first != "x-deadline-budget") output.head->headers.push_back(header);
+    }
+    // An OK call answered with an error: the response was not the route's message, or none
+    // came. The gateway failed it, as the metrics and the access log must say.
+    if (grpc_code == kGrpcOk && output.head->status >= kHttpInternalServerError) {
+      output.gateway_status = kGrpcInternal;
     }
   }
   return output;

@@ -76,6 +76,7 @@ class RestStream : public Translation {
   const Route* route_ = nullptr;
   Headers rejection_headers_;  // Allow on a 405, Upgrade on a 426
   bool request_failed_ = false;
+  bool answered_ = false;  // Fail gave the whole answer of a call that never had a response
   std::vector<PathBinding> bindings_;
   std::string query_;
   std::string body_;  // a unary body, until its end
