@@ -12,6 +12,7 @@ packages=(
   nghttp2-client chromium fonts-liberation curl openssl
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   nats-server libnats-dev
+  postgresql-15 libpq-dev
 )
 # `make bench` also wants the peer proxies the gateway is measured beside, and Debian's Go
 # toolchain and sources for the Go peers bench/go/build.sh builds offline (a grpc-go ticket

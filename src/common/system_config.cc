@@ -58,7 +58,60 @@ absl::Status ReadBus(const YAML::Node& node, bus::BusConfig& config) {
   return absl::OkStatus();
 }
 
+// The store: a postgres:// URL, or {url: postgres://..., pool_size: N}.
+absl::Status ReadStore(const YAML::Node& node, store::StoreConfig& config) {
+  const auto read_url = [&](const YAML::Node& value, const std::string& key) -> absl::Status {
+    if (!value.IsScalar()) return KeyError(key, "expected a postgres://user@host:port/db URL");
+    if (auto bad = store::ValidatePostgresUrl(value.Scalar()); !bad.ok()) {
+      return KeyError(key, std::string(bad.message()));
+    }
+    config.url = value.Scalar();
+    return absl::OkStatus();
+  };
+  if (node.IsScalar()) return read_url(node, "store");
+  if (!node.IsMap()) {
+    return KeyError("store", "expected a postgres:// URL or {url: postgres://..., pool_size: N}");
+  }
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    if (key == "url") {
+      if (auto bad = read_url(entry.second, "store.url"); !bad.ok()) return bad;
+    } else if (key == "pool_size") {
+      int size = 0;
+      if (!entry.second.IsScalar() || !YAML::convert<int>::decode(entry.second, size) || size < 1 ||
+          size > store::kMaxPoolSize) {
+        return KeyError("store.pool_size",
+                        absl::StrCat("\"", entry.second.IsScalar() ? entry.second.Scalar() : "?",
+                                     "\" is not a count 1..", store::kMaxPoolSize));
+      }
+      config.pool_size = size;
+    } else {
+      return KeyError(absl::StrCat("store.", key), "unknown key (known: url, pool_size)");
+    }
+  }
+  if (config.url.empty()) return KeyError("store.url", "missing: the map needs a url");
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+const std::vector<std::string>& ServicesWithStore() {
+  static const std::vector<std::string> kServices = {"ticket", "booking"};
+  return kServices;
+}
+
+void ShareStoreWithServices(SystemConfig& config) {
+  if (!config.store.postgres()) return;
+  for (const auto& name : ServicesWithStore()) {
+    auto it = config.services.find(name);
+    if (it == config.services.end()) continue;
+    YAML::Node& settings = it->second.settings;
+    if (!settings.IsMap()) settings = YAML::Node(YAML::NodeType::Map);
+    if (settings["store"]) continue;
+    settings["store"] = config.store.url;
+    if (!settings["store_pool_size"]) settings["store_pool_size"] = config.store.pool_size;
+  }
+}
 
 const std::vector<std::pair<std::string, int>>& KnownServices() {
   static const std::vector<std::pair<std::string, int>> kServices = {
@@ -208,6 +261,8 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
       config.xds = value.Scalar();
     } else if (key == "bus") {
       if (auto bad = ReadBus(value, config.bus); !bad.ok()) return bad;
+    } else if (key == "store") {
+      if (auto bad = ReadStore(value, config.store); !bad.ok()) return bad;
     } else if (key == "host" || key == "data_dir" || key == "log_level") {
       if (!value.IsScalar() || value.Scalar().empty()) {
         return KeyError(key, "expected a non-empty string");
@@ -269,9 +324,10 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
       return KeyError(
           key,
           "unknown key (known: host, data_dir, log_level, gateway_port, cors_allow_origins, "
-          "client_lb, xds, bus, services)");
+          "client_lb, xds, bus, store, services)");
     }
   }
+  ShareStoreWithServices(config);
   if (auto valid = config.Validate(); !valid.ok()) return valid;
   return config;
 }
@@ -293,6 +349,11 @@ std::string SystemConfigToYaml(const SystemConfig& config) {
     out << YAML::Key << "bus" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
         << "kind" << YAML::Value << config.bus.kind << YAML::Key << "url" << YAML::Value
         << config.bus.url << YAML::EndMap;
+  }
+  if (config.store.postgres()) {
+    out << YAML::Key << "store" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "url"
+        << YAML::Value << config.store.url << YAML::Key << "pool_size" << YAML::Value
+        << config.store.pool_size << YAML::EndMap;
   }
   out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
   for (const auto& [name, port] : KnownServices()) {

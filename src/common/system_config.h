@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/bus/bus_config.h"
+#include "common/store/store_config.h"
 
 namespace switchboard::common {
 
@@ -48,6 +49,10 @@ struct SystemConfig {
   // What the streaming services' replicas share streams through (docs/shared-state.md):
   // `bus: {kind: nats, url: nats://127.0.0.1:4222}`; the default reaches one process only.
   bus::BusConfig bus;
+  // Where the services with a database keep it (docs/shared-state.md): by default each its own
+  // SQLite file; `store: postgres://user@host:port/db` (or {url: ..., pool_size: 8}) puts
+  // every replica of each on one PostgreSQL database. A service's own `store` setting wins.
+  store::StoreConfig store;
   std::map<std::string, ServiceEndpoint> services;  // every known service, by name
 
   // host:port of replica 1 (the only one unless replicas are configured).
@@ -60,6 +65,13 @@ struct SystemConfig {
   // Overlapping replica port ranges, replicas on a host name that is not an IP address.
   absl::Status Validate() const;
 };
+
+// The services that keep rows in a store, and read `store` and `store_pool_size` settings.
+const std::vector<std::string>& ServicesWithStore();
+// Copies `config.store` into the settings block of each service in ServicesWithStore() that
+// does not name a store of its own; LoadSystemConfig calls it, and so must code that sets
+// `store` afterwards (a flag).
+void ShareStoreWithServices(SystemConfig& config);
 
 // "ticket=3,stock=2" (the --replicas flag) applied to `config`; errors name the bad part.
 absl::Status ApplyReplicaCounts(const std::string& spec, SystemConfig& config);

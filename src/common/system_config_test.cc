@@ -78,6 +78,42 @@ TEST(SystemConfig, TheBusIsInProcessUnlessTheFileNamesNats) {
   EXPECT_EQ(defaulted->bus.url, "nats://127.0.0.1:4222");
 }
 
+TEST(SystemConfig, TheStoreIsSqliteUnlessTheFileNamesPostgres) {
+  EXPECT_FALSE(DefaultSystemConfig().store.postgres());
+  EXPECT_EQ(SystemConfigToYaml(DefaultSystemConfig()).find("store"), std::string::npos);
+  const std::string path = WriteTemp(
+      "store: \"postgres://sb:pw@127.0.0.1:5433/switchboard\"\n"
+      "services:\n  booking: {store: \"postgres://other@127.0.0.1:5434/bookings\"}\n");
+  auto config = LoadSystemConfig(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->store.url, "postgres://sb:pw@127.0.0.1:5433/switchboard");
+  EXPECT_EQ(config->store.pool_size, 8);
+  // Every service with a store gets the system's, unless its block names its own.
+  const YAML::Node& ticket = config->services.at("ticket").settings;
+  EXPECT_EQ(ticket["store"].as<std::string>(), "postgres://sb:pw@127.0.0.1:5433/switchboard");
+  EXPECT_EQ(ticket["store_pool_size"].as<int>(), 8);
+  EXPECT_EQ(config->services.at("booking").settings["store"].as<std::string>(),
+            "postgres://other@127.0.0.1:5434/bookings");
+  EXPECT_FALSE(config->services.at("stock").settings["store"]);
+  // The config `up` writes for its children carries the store to every replica.
+  const std::string written = WriteTemp(SystemConfigToYaml(*config));
+  auto reread = LoadSystemConfig(written);
+  std::remove(written.c_str());
+  ASSERT_TRUE(reread.ok()) << reread.status();
+  EXPECT_EQ(reread->store.url, config->store.url);
+  EXPECT_EQ(reread->services.at("booking").settings["store"].as<std::string>(),
+            "postgres://other@127.0.0.1:5434/bookings");
+  // The map form sets the pool size.
+  const std::string sized =
+      WriteTemp("store: {url: \"postgres://sb@127.0.0.1:5433/db\", pool_size: 3}\n");
+  auto with_size = LoadSystemConfig(sized);
+  std::remove(sized.c_str());
+  ASSERT_TRUE(with_size.ok()) << with_size.status();
+  EXPECT_EQ(with_size->store.pool_size, 3);
+  EXPECT_EQ(with_size->services.at("booking").settings["store_pool_size"].as<int>(), 3);
+}
+
 TEST(SystemConfig, ReplicasTakeConsecutivePortsAndOneTargetReachesAll) {
   SystemConfig config = DefaultSystemConfig();
   ASSERT_TRUE(ApplyReplicaCounts("ticket=3,stock=2", config).ok());
@@ -134,6 +170,14 @@ TEST(SystemConfig, BadFilesNameTheKey) {
       {"bus: {kind: nats, url: 127.0.0.1:4222}\n", "bus.url: \"127.0.0.1:4222\" does not start"},
       {"bus: {kind: nats, url: \"nats://h:0\"}\n", "bus.url: \"nats://h:0\" has no port"},
       {"bus: {kind: nats, colour: red}\n", "bus.colour: unknown key (known: kind, url)"},
+      {"store: mysql://sb@h:1/db\n", "store: the store URL does not start with postgres://"},
+      {"store: \"postgres://sb:pw@h/db\"\n", "store: the store URL has no port 1..65535"},
+      {"store: [1]\n", "store: expected a postgres:// URL or {url: postgres://..."},
+      {"store: {pool_size: 4}\n", "store.url: missing"},
+      {"store: {url: \"postgres://sb@h:5432/db\", pool_size: 0}\n",
+       "store.pool_size: \"0\" is not a count 1..256"},
+      {"store: {url: \"postgres://sb@h:5432/db\", colour: red}\n",
+       "store.colour: unknown key (known: url, pool_size)"},
   };
   for (const auto& c : cases) {
     const std::string path = WriteTemp(c.yaml);

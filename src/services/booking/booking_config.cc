@@ -1,5 +1,6 @@
 #include "services/booking/booking_config.h"
 
+#include "common/store/store_settings.h"
 #include "common/system_config.h"
 
 namespace switchboard::booking {
@@ -29,6 +30,9 @@ absl::StatusOr<BookingConfig> ReadBookingConfig(const YAML::Node& node) {
   config.recovery_interval =
       settings.Duration("recovery_interval", config.recovery_interval, kMinTimeout, kMaxDuration);
   config.deadline_policy = common::ReadDeadlinePolicy(settings);
+  auto store = common::store::ReadStoreSettings(settings, "services.booking");
+  if (!store.ok()) return store.status();
+  config.store = *store;
   if (auto s = settings.Finish(); !s.ok()) return s;
   return config;
 }

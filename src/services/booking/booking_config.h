@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/call_budget.h"
+#include "common/store/store_config.h"
 
 namespace switchboard::booking {
 
@@ -21,8 +22,10 @@ struct BookingConfig {
   static constexpr std::chrono::milliseconds kDefaultNotificationTimeout{2000};
   static constexpr std::chrono::milliseconds kDefaultRecoveryInterval{5000};
 
-  // The SQLite file, relative to the data dir.
+  // The SQLite file, relative to the data dir; unused when `store` names PostgreSQL.
   std::string database = kDefaultDatabase;
+  // `store: postgres://...` and `store_pool_size`: one database for every booking replica.
+  common::store::StoreConfig store;
   // CreateBooking asks for 1..this many seats at once.
   int max_seats = kDefaultMaxSeats;
   // Less budget than this on arrival: fail fast, call nobody.

@@ -57,7 +57,13 @@ TEST(BookingConfig, BadSettingsAreNamed) {
       {"{colour: red}",
        "services.booking.colour: unknown setting (known: port, database, max_seats,"
        " min_chain_budget, min_payment_budget, compensation_timeout, notification_timeout,"
-       " recovery_interval, default_timeout, max_timeout, propagate_deadlines)"},
+       " recovery_interval, default_timeout, max_timeout, propagate_deadlines, store,"
+       " store_pool_size)"},
+      {"{store: 'postgres://sb:secret@db/bookings'}",
+       "services.booking.store: the store URL has no port 1..65535 (expected e.g. "
+       "postgres://user@127.0.0.1:5432/switchboard)"},
+      {"{store: 'postgres://sb@db:5432/bookings', store_pool_size: 257}",
+       "services.booking.store_pool_size: 257 is outside 1..256"},
   };
   for (const auto& c : cases) {
     auto config = ReadBookingConfig(YAML::Load(c.yaml));

@@ -37,7 +37,7 @@ class CancelBookingReactor : public grpc::ServerUnaryReactor {
     }
     absl::StatusOr<BookingRecord> record = absl::UnknownError("");
     if (status.ok()) {
-      record = deps_.store->Get(request_->id());
+      record = deps_.store->Get(request_->id(), absl::FromChrono(budget_.deadline()));
       status = common::ToGrpcStatus(record.status());
     }
     if (!status.ok()) return Respond(status);
@@ -105,7 +105,8 @@ class BookingServiceImpl final : public v1::BookingService::CallbackService {
     // Registered before the row exists, so a concurrent retry that finds the row also finds
     // the running chain to wait for.
     deps_.in_flight->Begin(pending.id());
-    auto begun = deps_.store->Begin(pending, request->idempotency_key());
+    auto begun = deps_.store->Begin(pending, request->idempotency_key(),
+                                    absl::FromChrono(budget->deadline()));
     if (!begun.ok() || !begun->second) {
       deps_.in_flight->Complete(pending.id(), BookingRecord{pending}, grpc::Status::CANCELLED);
     }
@@ -165,7 +166,7 @@ class BookingServiceImpl final : public v1::BookingService::CallbackService {
       status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "id: must not be empty");
     }
     if (status.ok()) {
-      auto record = deps_.store->Get(request->id());
+      auto record = deps_.store->Get(request->id(), absl::FromChrono(budget.deadline()));
       if (record.ok()) *response = record->booking;
       status = common::ToGrpcStatus(record.status());
     }
@@ -182,7 +183,8 @@ class BookingServiceImpl final : public v1::BookingService::CallbackService {
     }
     if (status.ok()) {
       auto page = deps_.store->ListByUser(request->user_id(), request->page_size(),
-                                          request->page_token());
+                                          request->page_token(),
+                                          absl::FromChrono(budget.deadline()));
       if (page.ok()) {
         for (auto& booking : page->bookings) *response->add_bookings() = std::move(booking);
         response->set_next_page_token(page->next_page_token);
@@ -240,55 +242,51 @@ class BookingService final : public common::Service {
 
   // PENDING bookings that no running chain owns were left by a crash: undo them (both steps
   // are idempotent) and mark them FAILED. (A chain that fails marks its booking FAILED itself.)
+  // With several replicas on one database, each booking is swept by one of them.
   void RecoverOnce() {
     const auto older_than = std::chrono::system_clock::now() -
                             config_.deadline_policy.max_timeout - config_.compensation_timeout;
-    auto stale = store_->StalePending(older_than);
-    if (!stale.ok()) {
-      spdlog::error("booking recovery: {}", stale.status().ToString());
-      return;
-    }
-    for (BookingRecord& record : *stale) {
-      if (in_flight_.Contains(record.booking.id())) continue;
-      grpc::Status undone = upstream_->CompensateBlocking(record.booking.id(), /*refund=*/true,
-                                                          config_.compensation_timeout);
-      if (!undone.ok()) {
-        spdlog::warn("booking recovery: {} not compensated yet: {}", record.booking.id(),
-                     undone.error_message());
-        continue;
-      }
-      record.booking.set_status(v1::Booking::STATUS_FAILED);
-      record.booking.set_failure_reason("abandoned before completion; seats released and payment refunded");
-      record.failure_code = static_cast<int>(grpc::StatusCode::ABORTED);
-      if (auto saved = store_->Save(record); saved.ok()) {
-        spdlog::info("booking recovery: {} compensated", record.booking.id());
-      }
-    }
+    absl::Status swept = store_->RecoverStalePending(
+        older_than, [this](const BookingRecord& stale) -> std::optional<BookingRecord> {
+          if (in_flight_.Contains(stale.booking.id())) return std::nullopt;
+          grpc::Status undone = upstream_->CompensateBlocking(
+              stale.booking.id(), /*refund=*/true, config_.compensation_timeout);
+          if (!undone.ok()) {
+            spdlog::warn("booking recovery: {} not compensated yet: {}", stale.booking.id(),
+                         undone.error_message());
+            return std::nullopt;
+          }
+          BookingRecord record = stale;
+          record.booking.set_status(v1::Booking::STATUS_FAILED);
+          record.booking.set_failure_reason(
+              "abandoned before completion; seats released and payment refunded");
+          record.failure_code = static_cast<int>(grpc::StatusCode::ABORTED);
+          spdlog::info("booking recovery: {} compensated", record.booking.id());
+          return record;
+        });
+    if (!swept.ok()) spdlog::error("booking recovery: {}", swept.ToString());
   }
 
   // FAILED bookings whose compensation did not go through when they failed: undone now,
   // their status and reason left as they are.
   void RetryOwedCompensation() {
-    auto owing = store_->OwingCompensation();
-    if (!owing.ok()) {
-      spdlog::error("booking compensation retry: {}", owing.status().ToString());
-      return;
-    }
-    for (BookingRecord& record : *owing) {
-      if (in_flight_.Contains(record.booking.id())) continue;
-      grpc::Status undone = upstream_->CompensateBlocking(
-          record.booking.id(), record.owed == OwedCompensation::kRefundAndRelease,
-          config_.compensation_timeout);
-      if (!undone.ok()) {
-        spdlog::warn("booking {}: compensation still incomplete: {}", record.booking.id(),
-                     undone.error_message());
-        continue;
-      }
-      record.owed = OwedCompensation::kNone;
-      if (auto saved = store_->Save(record); saved.ok()) {
-        spdlog::info("booking {}: compensation completed", record.booking.id());
-      }
-    }
+    absl::Status swept = store_->RecoverOwingCompensation(
+        [this](const BookingRecord& owing) -> std::optional<BookingRecord> {
+          if (in_flight_.Contains(owing.booking.id())) return std::nullopt;
+          grpc::Status undone = upstream_->CompensateBlocking(
+              owing.booking.id(), owing.owed == OwedCompensation::kRefundAndRelease,
+              config_.compensation_timeout);
+          if (!undone.ok()) {
+            spdlog::warn("booking {}: compensation still incomplete: {}", owing.booking.id(),
+                         undone.error_message());
+            return std::nullopt;
+          }
+          BookingRecord record = owing;
+          record.owed = OwedCompensation::kNone;
+          spdlog::info("booking {}: compensation completed", record.booking.id());
+          return record;
+        });
+    if (!swept.ok()) spdlog::error("booking compensation retry: {}", swept.ToString());
   }
 
   void RecoveryLoop() {
@@ -337,7 +335,7 @@ absl::StatusOr<std::unique_ptr<common::Service>> MakeBookingService(
       options.channel_policy);
   auto path = common::DataPath(options.data_dir, config->database);
   if (!path.ok()) return path.status();
-  auto store = BookingStore::Open(*path);
+  auto store = OpenBookingStore(config->store, *path);
   if (!store.ok()) return store.status();
   return std::unique_ptr<common::Service>(
       new BookingService(std::move(*config), std::move(*store), std::move(upstream)));

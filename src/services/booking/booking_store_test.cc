@@ -1,18 +1,22 @@
-// The bookings table on a temporary SQLite file: rows created PENDING and made terminal,
-// idempotency keys, pages per user, pending work for the recovery sweep, and absent rows and
-// malformed page tokens answered with errors that say what was wrong.
+// The BookingStore contract, run on both engines (a temporary SQLite file; a fresh database on a
+// real PostgreSQL server): rows created PENDING and made terminal, idempotency keys, pages per
+// user, pending work for the recovery sweep, and absent rows and malformed page tokens answered
+// with errors that say what was wrong; on PostgreSQL also several replicas at once.
 #include "services/booking/booking_store.h"
 
 #include <grpcpp/support/status.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "common/store/testing/engines.h"
 #include "testing/temp_dir.h"
 
 namespace switchboard::booking {
@@ -54,14 +58,24 @@ system_clock::time_point MicrosecondAfter(system_clock::time_point t) {
   return now;
 }
 
-class BookingStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override { Open(); }
+using common::store::testing::Engine;
 
-  void Open() {
-    auto store = BookingStore::Open(dir_.path() + "/booking.db");
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
+class BookingStoreTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    auto config = common::store::testing::StoreFor(GetParam());
+    ASSERT_TRUE(config.ok()) << config.status();
+    config_ = *config;
+    Open();
+  }
+
+  void Open() { store_ = OpenReplica(); }
+
+  // Another process on the same data, with its own connection(s).
+  std::unique_ptr<BookingStore> OpenReplica() {
+    auto store = OpenBookingStore(config_, dir_.path() + "/booking.db");
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
   }
 
   // Inserts a new PENDING booking and returns it as stored.
@@ -90,10 +104,14 @@ class BookingStoreTest : public ::testing::Test {
   }
 
   switchboard::testing::TempDir dir_;
+  common::store::StoreConfig config_;
   std::unique_ptr<BookingStore> store_;
 };
 
-TEST_F(BookingStoreTest, BeginStoresAPendingRowThatGetReturns) {
+INSTANTIATE_TEST_SUITE_P(Engines, BookingStoreTest, common::store::testing::kBothEngines,
+                         common::store::testing::EngineName);
+
+TEST_P(BookingStoreTest, BeginStoresAPendingRowThatGetReturns) {
   const auto before = system_clock::now();
   BookingRecord begun = Begin("bkg-1", "alice", 3, "key-1");
   EXPECT_EQ(begun.booking.status(), v1::Booking::STATUS_PENDING);
@@ -115,7 +133,7 @@ TEST_F(BookingStoreTest, BeginStoresAPendingRowThatGetReturns) {
   EXPECT_EQ(got->booking.created_at().nanos(), begun.booking.created_at().nanos());
 }
 
-TEST_F(BookingStoreTest, AKnownIdempotencyKeyReturnsTheFirstBookingAndInsertsNothing) {
+TEST_P(BookingStoreTest, AKnownIdempotencyKeyReturnsTheFirstBookingAndInsertsNothing) {
   BookingRecord first = Confirm(Begin("bkg-1", "alice", 2, "key-1"));
   auto again = store_->Begin(Pending("bkg-2", "alice", 2), "key-1");
   ASSERT_TRUE(again.ok()) << again.status();
@@ -135,7 +153,7 @@ TEST_F(BookingStoreTest, AKnownIdempotencyKeyReturnsTheFirstBookingAndInsertsNot
   EXPECT_EQ(page->bookings.size(), 4u);
 }
 
-TEST_F(BookingStoreTest, SaveRecordsEachTerminalState) {
+TEST_P(BookingStoreTest, SaveRecordsEachTerminalState) {
   BookingRecord confirmed = Confirm(Begin("bkg-1", "alice", 2));
   auto got = store_->Get("bkg-1");
   ASSERT_TRUE(got.ok()) << got.status();
@@ -164,7 +182,7 @@ TEST_F(BookingStoreTest, SaveRecordsEachTerminalState) {
   EXPECT_EQ(got->booking.seats(), 1);
 }
 
-TEST_F(BookingStoreTest, AbsentRowsAreNotFoundNamingTheId) {
+TEST_P(BookingStoreTest, AbsentRowsAreNotFoundNamingTheId) {
   auto got = store_->Get("bkg-404");
   EXPECT_EQ(got.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(std::string(got.status().message()), "booking \"bkg-404\" not found");
@@ -183,7 +201,7 @@ TEST_F(BookingStoreTest, AbsentRowsAreNotFoundNamingTheId) {
   EXPECT_EQ(page->next_page_token, "");
 }
 
-TEST_F(BookingStoreTest, PagesListOneUsersBookingsNewestFirstEachOnce) {
+TEST_P(BookingStoreTest, PagesListOneUsersBookingsNewestFirstEachOnce) {
   constexpr int kBookings = 7;
   constexpr int kPageSize = 3;
   for (int i = 0; i < kBookings; ++i) {
@@ -211,7 +229,7 @@ TEST_F(BookingStoreTest, PagesListOneUsersBookingsNewestFirstEachOnce) {
   EXPECT_EQ(pages, (kBookings + kPageSize - 1) / kPageSize);
 }
 
-TEST_F(BookingStoreTest, PageSizeZeroIsTheDefaultAndLargeSizesAreCapped) {
+TEST_P(BookingStoreTest, PageSizeZeroIsTheDefaultAndLargeSizesAreCapped) {
   const int kBookings = BookingStore::kMaxPageSize + 1;
   for (int i = 0; i < kBookings; ++i) Begin("bkg-" + std::to_string(i), "alice", 1);
   auto page = store_->ListByUser("alice", 0, "");
@@ -224,7 +242,7 @@ TEST_F(BookingStoreTest, PageSizeZeroIsTheDefaultAndLargeSizesAreCapped) {
   EXPECT_FALSE(page->next_page_token.empty());
 }
 
-TEST_F(BookingStoreTest, MalformedPageRequestsAreInvalidArgument) {
+TEST_P(BookingStoreTest, MalformedPageRequestsAreInvalidArgument) {
   Begin("bkg-1", "alice", 1);
   const std::string kBadToken =
       "page_token: not a next_page_token returned by an earlier ListBookings call";
@@ -247,7 +265,7 @@ TEST_F(BookingStoreTest, MalformedPageRequestsAreInvalidArgument) {
   }
 }
 
-TEST_F(BookingStoreTest, StalePendingIsOnlyPendingRowsCreatedBeforeTheCutoff) {
+TEST_P(BookingStoreTest, StalePendingIsOnlyPendingRowsCreatedBeforeTheCutoff) {
   BookingRecord old_pending = Begin("bkg-old", "alice", 1);
   Confirm(Begin("bkg-old-confirmed", "alice", 1));
   BookingRecord old_failed = Begin("bkg-old-failed", "alice", 1);
@@ -283,7 +301,7 @@ TEST_F(BookingStoreTest, StalePendingIsOnlyPendingRowsCreatedBeforeTheCutoff) {
   EXPECT_EQ(Ids(*stale), std::vector<std::string>{"bkg-new"});
 }
 
-TEST_F(BookingStoreTest, TotalsCountConfirmedSeatsAndAmountAndPendingPerEvent) {
+TEST_P(BookingStoreTest, TotalsCountConfirmedSeatsAndAmountAndPendingPerEvent) {
   Confirm(Begin("bkg-1", "alice", 2));
   Confirm(Begin("bkg-2", "bob", 3));
   Begin("bkg-3", "carol", 4);
@@ -305,7 +323,7 @@ TEST_F(BookingStoreTest, TotalsCountConfirmedSeatsAndAmountAndPendingPerEvent) {
   EXPECT_EQ(totals->pending, 0);
 }
 
-TEST_F(BookingStoreTest, RowsAndKeysSurviveReopening) {
+TEST_P(BookingStoreTest, RowsAndKeysSurviveReopening) {
   Confirm(Begin("bkg-1", "alice", 2, "key-1"));
   Begin("bkg-2", "alice", 1);
   store_.reset();
@@ -321,6 +339,102 @@ TEST_F(BookingStoreTest, RowsAndKeysSurviveReopening) {
   ASSERT_TRUE(stale.ok()) << stale.status();
   EXPECT_EQ(Ids(*stale), std::vector<std::string>{"bkg-2"})
       << "a crash must leave pending work findable after a restart";
+}
+
+// Replicas racing with one idempotency key: one booking is created, every other replica gets
+// that booking back.
+TEST_P(BookingStoreTest, AnIdempotencyKeyIsUniqueAcrossReplicas) {
+  if (GetParam() == Engine::kSqlite) GTEST_SKIP() << "a SQLite file has one process: no replicas";
+  constexpr int kReplicas = 3;
+  constexpr int kCallsPerReplica = 4;
+  std::vector<std::unique_ptr<BookingStore>> replicas;
+  for (int r = 0; r < kReplicas; ++r) replicas.push_back(OpenReplica());
+  std::mutex mutex;
+  std::vector<std::string> created;
+  std::set<std::string> answered;
+  std::vector<std::thread> threads;
+  for (int r = 0; r < kReplicas; ++r) {
+    for (int c = 0; c < kCallsPerReplica; ++c) {
+      threads.emplace_back([&, r, c] {
+        const std::string id = "bkg-" + std::to_string(r) + "-" + std::to_string(c);
+        auto begun = replicas[r]->Begin(Pending(id, "alice", 2), "key-shared");
+        ASSERT_TRUE(begun.ok()) << begun.status();
+        std::lock_guard<std::mutex> lock(mutex);
+        if (begun->second) created.push_back(id);
+        answered.insert(begun->first.booking.id());
+      });
+    }
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(answered, std::set<std::string>{created[0]}) << "every loser got the winner";
+  auto page = store_->ListByUser("alice", 0, "");
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->bookings.size(), 1u);
+}
+
+// Replicas sweeping at the same time: every stale booking is recovered, each by one replica.
+TEST_P(BookingStoreTest, TheRecoverySweepHandlesEachBookingOnceAcrossReplicas) {
+  if (GetParam() == Engine::kSqlite) GTEST_SKIP() << "a SQLite file has one process: no replicas";
+  constexpr int kReplicas = 3;
+  constexpr int kStale = 20;
+  for (int i = 0; i < kStale; ++i) Begin("bkg-" + std::to_string(i), "alice", 1);
+  const auto cutoff = MicrosecondAfter(system_clock::now());
+  std::vector<std::unique_ptr<BookingStore>> replicas;
+  for (int r = 0; r < kReplicas; ++r) replicas.push_back(OpenReplica());
+  std::mutex mutex;
+  std::map<std::string, int> handled;
+  const Recover recover = [&](const BookingRecord& stale) -> std::optional<BookingRecord> {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++handled[stale.booking.id()];
+    }
+    // Compensation takes a while (two upstream calls): the other sweeps run meanwhile.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    BookingRecord record = stale;
+    record.booking.set_status(v1::Booking::STATUS_FAILED);
+    return record;
+  };
+  std::vector<std::thread> sweeps;
+  for (int r = 0; r < kReplicas; ++r) {
+    sweeps.emplace_back([&, r] {
+      absl::Status swept = replicas[r]->RecoverStalePending(cutoff, recover);
+      EXPECT_TRUE(swept.ok()) << swept;
+    });
+  }
+  for (auto& t : sweeps) t.join();
+  EXPECT_EQ(handled.size(), static_cast<size_t>(kStale));
+  for (const auto& [id, times] : handled) EXPECT_EQ(times, 1) << id << " swept " << times;
+  auto stale = store_->StalePending(cutoff);
+  ASSERT_TRUE(stale.ok());
+  EXPECT_TRUE(stale->empty());
+  EXPECT_EQ(store_->TotalsForEvent(kEvent)->pending, 0);
+}
+
+TEST_P(BookingStoreTest, OwedCompensationIsRetriedUntilDone) {
+  BookingRecord failed = Begin("bkg-1", "alice", 1);
+  failed.booking.set_status(v1::Booking::STATUS_FAILED);
+  failed.owed = OwedCompensation::kRefundAndRelease;
+  ASSERT_TRUE(store_->Save(failed).ok());
+  int calls = 0;
+  ASSERT_TRUE(store_
+                  ->RecoverOwingCompensation([&](const BookingRecord&) {
+                    ++calls;
+                    return std::optional<BookingRecord>();  // upstream still down
+                  })
+                  .ok());
+  EXPECT_EQ(store_->OwingCompensation()->size(), 1u);
+  ASSERT_TRUE(store_
+                  ->RecoverOwingCompensation([&](const BookingRecord& owing) {
+                    ++calls;
+                    BookingRecord done = owing;
+                    done.owed = OwedCompensation::kNone;
+                    return std::optional<BookingRecord>(done);
+                  })
+                  .ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(store_->OwingCompensation()->empty());
+  EXPECT_EQ(store_->Get("bkg-1")->booking.status(), v1::Booking::STATUS_FAILED);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/call_budget.h"
+#include "common/store/testing/engines.h"
 #include "services/ticket/event_store.h"
 #include "services/ticket/ticket_service.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
@@ -14,7 +15,15 @@
 namespace switchboard::ticket {
 namespace {
 
-class ReservationTest : public ::testing::Test {
+using common::store::testing::Engine;
+
+// The settings block that puts the service on `engine` (throws, failing the test, when no
+// database can be made).
+std::string StoreSettings(Engine engine) {
+  return common::store::testing::SettingsFor(engine).value();
+}
+
+class ReservationTest : public ::testing::TestWithParam<Engine> {
  protected:
   ReservationTest() : stub_(v1::TicketService::NewStub(server_.NewChannel())) {}
 
@@ -49,11 +58,14 @@ class ReservationTest : public ::testing::Test {
     return got.ok() ? got->seats_available() : -1;
   }
 
-  switchboard::testing::TestServer server_{MakeTicketService};
+  switchboard::testing::TestServer server_{MakeTicketService, StoreSettings(GetParam())};
   std::unique_ptr<v1::TicketService::Stub> stub_;
 };
 
-TEST_F(ReservationTest, ReserveTakesSeatsAndPricesThem) {
+INSTANTIATE_TEST_SUITE_P(Engines, ReservationTest, common::store::testing::kBothEngines,
+                         common::store::testing::EngineName);
+
+TEST_P(ReservationTest, ReserveTakesSeatsAndPricesThem) {
   v1::Reservation reservation;
   ASSERT_TRUE(Reserve("evt-10", 3, "bkg_1", &reservation).ok());
   EXPECT_EQ(reservation.state(), v1::Reservation::STATE_HELD);
@@ -62,14 +74,14 @@ TEST_F(ReservationTest, ReserveTakesSeatsAndPricesThem) {
   EXPECT_EQ(SeatsAvailable("evt-10"), 97);
 }
 
-TEST_F(ReservationTest, ReserveIsIdempotentPerReservationId) {
+TEST_P(ReservationTest, ReserveIsIdempotentPerReservationId) {
   ASSERT_TRUE(Reserve("evt-10", 2, "bkg_1").ok());
   ASSERT_TRUE(Reserve("evt-10", 2, "bkg_1").ok());
   EXPECT_EQ(SeatsAvailable("evt-10"), 98);
   EXPECT_EQ(Reserve("evt-10", 3, "bkg_1").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(ReservationTest, ReleaseGivesSeatsBackOnceAndTombstones) {
+TEST_P(ReservationTest, ReleaseGivesSeatsBackOnceAndTombstones) {
   ASSERT_TRUE(Reserve("evt-10", 4, "bkg_1").ok());
   v1::Reservation released;
   ASSERT_TRUE(Release("bkg_1", &released).ok());
@@ -83,7 +95,7 @@ TEST_F(ReservationTest, ReleaseGivesSeatsBackOnceAndTombstones) {
   EXPECT_EQ(SeatsAvailable("evt-10"), 100);
 }
 
-TEST_F(ReservationTest, BadRequestsGetTheRightCode) {
+TEST_P(ReservationTest, BadRequestsGetTheRightCode) {
   EXPECT_EQ(Reserve("evt-404", 1, "r1").error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Reserve("evt-10", 0, "r2").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Reserve("evt-10", 11, "r3").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -93,7 +105,7 @@ TEST_F(ReservationTest, BadRequestsGetTheRightCode) {
   EXPECT_EQ(SeatsAvailable("evt-10"), 100);
 }
 
-TEST_F(ReservationTest, ConcurrentReservationsNeverOversell) {
+TEST_P(ReservationTest, ConcurrentReservationsNeverOversell) {
   std::atomic<int> held{0};
   std::atomic<int> sold_out{0};
   std::vector<std::thread> threads;
@@ -113,7 +125,7 @@ TEST_F(ReservationTest, ConcurrentReservationsNeverOversell) {
   EXPECT_EQ(*TicketStoreOf(server_.service())->HeldSeats("evt-10"), 100);
 }
 
-TEST_F(ReservationTest, ExpiredRequestTakesNothingAndTraceIsReported) {
+TEST_P(ReservationTest, ExpiredRequestTakesNothingAndTraceIsReported) {
   {
     // Expired on arrival, by the exact deadline a calling hop sends (a zero grpc-timeout would
     // race the client's own check and might never be sent).

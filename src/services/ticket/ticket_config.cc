@@ -1,5 +1,6 @@
 #include "services/ticket/ticket_config.h"
 
+#include "common/store/store_settings.h"
 #include "common/system_config.h"
 
 namespace switchboard::ticket {
@@ -17,6 +18,9 @@ absl::StatusOr<TicketConfig> ReadTicketConfig(const YAML::Node& node) {
       static_cast<int>(settings.Int("max_seats_per_reservation", config.max_seats_per_reservation,
                                     1, kMaxSeatsPerReservationCeiling));
   config.deadline_policy = common::ReadDeadlinePolicy(settings);
+  auto store = common::store::ReadStoreSettings(settings, "services.ticket");
+  if (!store.ok()) return store.status();
+  config.store = *store;
   if (auto s = settings.Finish(); !s.ok()) return s;
   return config;
 }

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/call_budget.h"
+#include "common/store/store_config.h"
 
 namespace switchboard::ticket {
 
@@ -15,8 +16,10 @@ struct TicketConfig {
   static constexpr char kDefaultDatabase[] = "ticket.db";
   static constexpr int64_t kDefaultMaxSeatsPerReservation = 10;
 
-  // The SQLite file, relative to the data dir.
+  // The SQLite file, relative to the data dir; unused when `store` names PostgreSQL.
   std::string database = kDefaultDatabase;
+  // `store: postgres://...` and `store_pool_size`: one database for every ticket replica.
+  common::store::StoreConfig store;
   // ReserveSeats asks for 1..this many seats at once.
   int max_seats_per_reservation = kDefaultMaxSeatsPerReservation;
   common::DeadlinePolicy deadline_policy;

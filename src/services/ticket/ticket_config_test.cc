@@ -35,6 +35,18 @@ TEST(TicketConfig, OverridesAreRead) {
   EXPECT_FALSE(config->deadline_policy.propagate);
 }
 
+TEST(TicketConfig, StoreIsSqliteUnlessAPostgresUrlIsGiven) {
+  auto embedded = ReadTicketConfig(YAML::Load("{}"));
+  ASSERT_TRUE(embedded.ok()) << embedded.status();
+  EXPECT_FALSE(embedded->store.postgres());
+  auto shared = ReadTicketConfig(
+      YAML::Load("{store: 'postgres://sb:pw@127.0.0.1:5432/switchboard', store_pool_size: 3}"));
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_TRUE(shared->store.postgres());
+  EXPECT_EQ(shared->store.url, "postgres://sb:pw@127.0.0.1:5432/switchboard");
+  EXPECT_EQ(shared->store.pool_size, 3);
+}
+
 TEST(TicketConfig, BadSettingsAreNamed) {
   struct Case {
     std::string yaml;
@@ -46,7 +58,15 @@ TEST(TicketConfig, BadSettingsAreNamed) {
        "services.ticket.max_seats_per_reservation: 10001 is outside 1..10000"},
       {"{colour: red}",
        "services.ticket.colour: unknown setting (known: port, database, max_seats_per_reservation,"
-       " default_timeout, max_timeout, propagate_deadlines)"},
+       " default_timeout, max_timeout, propagate_deadlines, store, store_pool_size)"},
+      {"{store: 'mysql://u@h:1/db'}",
+       "services.ticket.store: the store URL does not start with postgres:// (expected e.g. "
+       "postgres://user@127.0.0.1:5432/switchboard)"},
+      {"{store: 'postgres://u:secret@h/db'}",
+       "services.ticket.store: the store URL has no port 1..65535 (expected e.g. "
+       "postgres://user@127.0.0.1:5432/switchboard)"},
+      {"{store: 'postgres://u@h:5432/db', store_pool_size: 0}",
+       "services.ticket.store_pool_size: 0 is outside 1..256"},
   };
   for (const auto& c : cases) {
     auto config = ReadTicketConfig(YAML::Load(c.yaml));

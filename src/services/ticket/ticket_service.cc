@@ -35,7 +35,7 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
     common::CallBudget budget(context, "ticket", config_.deadline_policy);
     return Finish(context, budget, [&]() -> grpc::Status {
       if (auto invalid = ValidateId(request->id()); !invalid.ok()) return invalid;
-      auto event = store_->Get(request->id());
+      auto event = store_->Get(request->id(), absl::FromChrono(budget.deadline()));
       if (event.ok()) *response = std::move(*event);
       return common::ToGrpcStatus(event.status());
     });
@@ -46,7 +46,8 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
                                        v1::ListEventsResponse* response) override {
     common::CallBudget budget(context, "ticket", config_.deadline_policy);
     return Finish(context, budget, [&]() -> grpc::Status {
-      auto page = store_->List(request->page_size(), request->page_token());
+      auto page = store_->List(request->page_size(), request->page_token(),
+                               absl::FromChrono(budget.deadline()));
       if (page.ok()) {
         for (auto& event : page->events) *response->add_events() = std::move(event);
         response->set_next_page_token(page->next_page_token);
@@ -77,8 +78,9 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
         if (expired.ok() && !context->IsCancelled()) return absl::OkStatus();
         return absl::DeadlineExceededError("ticket: caller gave up before the seats were taken");
       };
-      auto reservation = store_->Reserve(request->event_id(), request->seats(),
-                                         request->reservation_id(), still_wanted);
+      auto reservation =
+          store_->Reserve(request->event_id(), request->seats(), request->reservation_id(),
+                          still_wanted, absl::FromChrono(budget.deadline()));
       if (reservation.ok()) *response = std::move(*reservation);
       return common::ToGrpcStatus(reservation.status());
     });
@@ -92,7 +94,8 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
       if (auto invalid = ValidateId(request->reservation_id(), "reservation_id"); !invalid.ok()) {
         return invalid;
       }
-      auto reservation = store_->Release(request->reservation_id());
+      auto reservation =
+          store_->Release(request->reservation_id(), absl::FromChrono(budget.deadline()));
       if (reservation.ok()) *response = std::move(*reservation);
       return common::ToGrpcStatus(reservation.status());
     });
@@ -101,8 +104,8 @@ class TicketServiceImpl final : public v1::TicketService::CallbackService {
  private:
   // Every handler: refuse an expired request before any work, run `body`, report the budget.
   template <typename Body>
-  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
-                                   common::CallBudget& budget, Body&& body) {
+  grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context, common::CallBudget& budget,
+                                   Body&& body) {
     auto* reactor = context->DefaultReactor();
     grpc::Status status = budget.CheckNotExpired();
     if (status.ok()) status = body();
@@ -140,7 +143,7 @@ absl::StatusOr<std::unique_ptr<common::Service>> MakeTicketService(
   if (!config.ok()) return config.status();
   auto path = common::DataPath(options.data_dir, config->database);
   if (!path.ok()) return path.status();
-  auto store = EventStore::Open(*path);
+  auto store = OpenEventStore(config->store, *path);
   if (!store.ok()) return store.status();
   return std::unique_ptr<common::Service>(new TicketService(std::move(*store), *config));
 }

@@ -11,7 +11,8 @@ namespace {
 
 class TicketServiceTest : public ::testing::Test {
  protected:
-  TicketServiceTest() : server_(MakeTicketService), stub_(v1::TicketService::NewStub(server_.NewChannel())) {}
+  TicketServiceTest()
+      : server_(MakeTicketService), stub_(v1::TicketService::NewStub(server_.NewChannel())) {}
   switchboard::testing::TestServer server_;
   std::unique_ptr<v1::TicketService::Stub> stub_;
 };
