@@ -7,7 +7,7 @@
 set(SB_ASAN_TESTS
   gateway_framing_test gateway_config_test gateway_rest_test gateway_grpcweb_test
   gateway_native_proxy_test gateway_http1_test gateway_h2c_web_test interop_cases_test
-  gateway_auth_test gateway_limits_test)
+  gateway_auth_test gateway_limits_test gateway_https_url_test gateway_jwks_uri_test)
 if(NOT TARGET asan_tests)
   add_custom_target(asan_tests)
 endif()

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/auth/authenticator.h"
 #include "gateway/rest/openapi.h"
 #include "gateway/transport/tls_context.h"
 #include "gateway/upstream/upstream_tls.h"
@@ -119,6 +120,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(const Gatewa
     server->Accept(*server->tls_acceptor_, true);
   }
   for (auto& worker : server->workers_) worker->Start();
+  // The keys of jwks_uri providers arrive while the gateway already serves: a key server
+  // that is down refuses those providers' tokens (UNAUTHENTICATED, "not available yet")
+  // instead of keeping every other route from starting.
+  if (config.auth.authenticator != nullptr) config.auth.authenticator->StartKeyRefresh();
   server->running_ = true;
   return server;
 }
@@ -386,8 +391,10 @@ absl::Status GatewayServer::Reload(const GatewayConfig& config) {
           "worker ", i, " refused a validated reload: ", results[i].status().message()));
     }
   }
-  // Only a reload every worker took gets the new certificate.
+  // Only a reload every worker took gets the new certificate, and fetches its own keys (the
+  // replaced configuration's refreshers stop once the last call holding them is done).
   ReloadTlsContext(config);
+  if (config.auth.authenticator != nullptr) config.auth.authenticator->StartKeyRefresh();
   // Every worker applied the same configuration to the same backends: one line for all.
   const WorkerReload& first = *results.front();
   spdlog::info(

@@ -116,13 +116,20 @@ void GatewayWorker::Join() {
 }
 
 void GatewayWorker::BeginDrain() {
+  stopping_ = true;
   health_->Stop();
+  // Closing ends the handshake at once with an error; its handler logs it and lets go of the
+  // connection (and of its place under the connection limits).
+  handshakes_.ForEachOpen([](std::unique_ptr<transport::TlsStream>& tls) {
+    if (tls != nullptr) tls->Close();
+  });
   downstreams_.ForEachOpen([](DownstreamH2& connection) { connection.BeginDrain(); });
   http1_sessions_.ForEachOpen([](Http1Session& session) { session.BeginDrain(); });
 }
 
 size_t GatewayWorker::OpenConnections() const {
-  return downstreams_.CountOpen() + http1_sessions_.CountOpen() + websockets_.CountOpen();
+  return downstreams_.CountOpen() + http1_sessions_.CountOpen() + websockets_.CountOpen() +
+         handshakes_.CountOpen();
 }
 
 void GatewayWorker::EndDrain() {
@@ -290,17 +297,22 @@ void GatewayWorker::ServeTls(boost::asio::ip::tcp::socket socket,
     // Held by the handshake's handler until it runs, then moved into the connection.
     auto tls = std::make_shared<std::unique_ptr<transport::TlsStream>>(
         std::make_unique<transport::TlsStream>(std::move(socket), std::move(context)));
+    handshakes_.Add(tls);
     (*tls)->StartHandshake(
         transport::TlsStream::Handshake::server, config_.tls.handshake_timeout,
         [this, tls, peer, lease](const boost::system::error_code& error) {
-          if (error) {
-            // A plaintext request, a client that stalls, a certificate that does not verify.
+          if (error || stopping_) {
+            // A plaintext request, a client that stalls, a certificate that does not verify;
+            // or the gateway stopping (a handshake it cut, or one that ended as it began).
+            std::string why = error.message();
+            if (stopping_) {
+              why = "closed: the gateway is shutting down";
+            } else if (error == boost::asio::error::timed_out) {
+              why = absl::StrCat("not finished within ", config_.tls.handshake_timeout.count(),
+                                 " ms");
+            }
             spdlog::info("gateway tls: handshake with {} failed: {}",
-                         absl::StrCat(peer.address().to_string(), ":", peer.port()),
-                         error == boost::asio::error::timed_out
-                             ? absl::StrCat("not finished within ",
-                                            config_.tls.handshake_timeout.count(), " ms")
-                             : error.message());
+                         absl::StrCat(peer.address().to_string(), ":", peer.port()), why);
             (*tls)->Close();
             return;
           }

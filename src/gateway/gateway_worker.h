@@ -27,8 +27,9 @@
 #include "gateway/rest/route_table.h"
 #include "gateway/rest/transcoder.h"
 #include "gateway/static_files/static_files.h"
-#include "gateway/upstream/health_checker.h"
 #include "gateway/transport/byte_stream.h"
+#include "gateway/transport/tls_stream.h"
+#include "gateway/upstream/health_checker.h"
 #include "gateway/upstream/upstream_h2.h"
 #include "gateway/websocket/websocket_bridge.h"
 
@@ -88,9 +89,10 @@ class GatewayWorker {
   void Join();
 
   // The steps of a stop, each on the loop (GatewayServer runs each on every worker at once):
-  // health checks off and every client connection told to drain;
+  // health checks off, every client connection told to drain, and TLS handshakes still in
+  // progress closed at once (they hold no call: nothing to finish);
   void BeginDrain();
-  // client connections still open;
+  // client connections still open (handshakes in progress too);
   size_t OpenConnections() const;
   // calls still open end UNAVAILABLE "the gateway is shutting down";
   void EndDrain();
@@ -136,6 +138,11 @@ class GatewayWorker {
   ConnectionList<DownstreamH2> downstreams_;
   ConnectionList<Http1Session> http1_sessions_;
   ConnectionList<WebSocketBridge> websockets_;
+  // TLS connections still in their handshake: the stream until the codec takes it (then the
+  // slot is empty), held by the handshake's handler.
+  ConnectionList<std::unique_ptr<transport::TlsStream>> handshakes_;
+  // Set by BeginDrain: a handshake that ends from then on was cut by the stop.
+  bool stopping_ = false;
   std::unique_ptr<HealthChecker> health_;
   // Backends removed by a reload, shown in /metrics until their last call ends.
   std::vector<std::pair<std::string, std::shared_ptr<lb::Endpoint>>> draining_;

@@ -91,9 +91,10 @@ class TestPki {
 class TlsGateway {
  public:
   // `tls_block` is the YAML map under `tls:` without its listen address (empty: no TLS
-  // listener); `backend_tls` the ticket service's `tls:` map (empty: h2c to it).
+  // listener); `backend_tls` the ticket service's `tls:` map (empty: h2c to it); `more_yaml`
+  // further top-level lines.
   TlsGateway(const std::string& backend, const std::string& tls_block,
-             const std::string& backend_tls = {})
+             const std::string& backend_tls = {}, const std::string& more_yaml = {})
       : port_(testing::FreePort()), tls_port_(testing::FreePort()) {
     config_ = dir_.path() + "/gateway.yaml";
     std::ofstream config(config_);
@@ -103,7 +104,8 @@ class TlsGateway {
     }
     config << "descriptors: [" SB_DESCRIPTOR_SET
            << "]\nservices: {switchboard.ticket.v1.TicketService: {backends: [" << backend << "]"
-           << (backend_tls.empty() ? "" : ", tls: {" + backend_tls + "}") << "}}\n";
+           << (backend_tls.empty() ? "" : ", tls: {" + backend_tls + "}") << "}}\n"
+           << more_yaml;
     config.close();
     process_ = std::make_unique<testing::ChildProcess>(
         std::vector<std::string>{testing::SwitchboardBinary(), "gateway", "--config", config_},
@@ -115,6 +117,8 @@ class TlsGateway {
     }
   }
   ~TlsGateway() { process_->Stop(SIGTERM, seconds(10)); }
+  // SIGTERM, then waits up to `limit` for the exit: its wait status, -1 when it was killed.
+  int Stop(milliseconds limit) { return process_->Stop(SIGTERM, limit); }
   int port() const { return port_; }
   int tls_port() const { return tls_port_; }
   std::string Output() const { return process_->Output(); }
@@ -128,6 +132,35 @@ class TlsGateway {
   std::string config_;
   std::unique_ptr<testing::ChildProcess> process_;
 };
+
+// Opens a TCP connection to 127.0.0.1:`port` and sends nothing (-1 when it cannot connect).
+int ConnectSilently(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Whether the peer of `fd` closed it within `limit` (a read returning end of file or an error).
+bool ClosedByPeerWithin(int fd, milliseconds limit) {
+  timeval poll_interval{0, 50 * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &poll_interval, sizeof(poll_interval));
+  const auto give_up = Clock::now() + limit;
+  char buffer[256];
+  while (Clock::now() < give_up) {
+    const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 // Waits until `output()` holds `text`, at most `limit`.
 template <class Output>
@@ -281,6 +314,44 @@ TEST_F(TlsTest, PlaintextAndStalledHandshakesAreClosedWithALogLineAndCostOthersN
       << gateway.Output();
   EXPECT_NE(gateway.Output().find("gateway tls: handshake with 127.0.0.1:"), std::string::npos);
   EXPECT_TRUE(gateway.Running());
+}
+
+TEST_F(TlsTest, HandshakesInProgressAreClosedAtOnceByAShutdown) {
+  // Neither the handshake time nor the drain's grace may hold a stop: a connection that has
+  // not finished its handshake carries no call to finish.
+  constexpr auto kHandshakeTimeout = seconds(30);
+  constexpr auto kShutdownGrace = seconds(20);
+  constexpr auto kWellBefore = seconds(5);
+  TlsGateway gateway(
+      backend_.address(),
+      ServerFiles() + ", handshake_timeout: " + std::to_string(kHandshakeTimeout.count()) + "s", {},
+      "limits: {shutdown_grace: " + std::to_string(kShutdownGrace.count()) + "s}\n");
+  auto stub = ticket::v1::TicketService::NewStub(
+      TlsChannel(gateway.tls_port(), ReadFile(pki_.path("ca.pem"))));
+  ASSERT_TRUE(GetEvent(*stub).ok()) << gateway.Output();
+  constexpr int kSilentClients = 3;
+  std::vector<int> silent;
+  for (int i = 0; i < kSilentClients; ++i) silent.push_back(ConnectSilently(gateway.tls_port()));
+  for (const int fd : silent) ASSERT_GE(fd, 0);
+  // Accepted and dealt to a worker: the gateway has them in their handshake.
+  std::this_thread::sleep_for(milliseconds(300));
+  const auto stopping = Clock::now();
+  const int status = gateway.Stop(kWellBefore);
+  const auto stopped_after = Clock::now() - stopping;
+  EXPECT_NE(status, -1) << "not stopped within " << kWellBefore.count()
+                        << " s: " << gateway.Output();
+  EXPECT_LT(stopped_after, kWellBefore);
+  for (const int fd : silent) {
+    EXPECT_TRUE(ClosedByPeerWithin(fd, milliseconds(100)));
+    close(fd);
+  }
+  const std::string output = gateway.Output();
+  size_t lines = 0;
+  for (size_t at = output.find("closed: the gateway is shutting down"); at != std::string::npos;
+       at = output.find("closed: the gateway is shutting down", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, static_cast<size_t>(kSilentClients)) << output;
 }
 
 TEST_F(TlsTest, MutualTlsRequiresACertificateFromTheClientCa) {

@@ -52,10 +52,59 @@ absl::StatusOr<KeySet> LoadJwks(const std::string& path, const std::string& key)
   return keys;
 }
 
+// jwks_uri (https only), jwks_ca_file, jwks_refresh and jwks_min_refetch: the refresher is made
+// (its CA file read) but fetches nothing until it is started.
+absl::Status ReadJwksUri(const YAML::Node& node, const std::string& where, JwtProvider* out) {
+  if (auto s = ReadString(node["jwks_uri"], where + ".jwks_uri", &out->jwks_uri); !s.ok()) {
+    return s;
+  }
+  auto url = ParseHttpsUrl(out->jwks_uri);
+  if (!url.ok()) return KeyError(where + ".jwks_uri", std::string(url.status().message()));
+  JwksFetchOptions options;
+  options.url = std::move(*url);
+  if (node["jwks_ca_file"]) {
+    if (auto s = ReadString(node["jwks_ca_file"], where + ".jwks_ca_file", &options.ca_file);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (node["jwks_refresh"]) {
+    if (auto s = config_fields::ReadDuration(node["jwks_refresh"], where + ".jwks_refresh",
+                                             &options.refresh);
+        !s.ok()) {
+      return s;
+    }
+    if (options.refresh < JwksFetchOptions::kMinRefresh) {
+      return KeyError(where + ".jwks_refresh",
+                      absl::StrCat(common::FormatDuration(options.refresh), " is below ",
+                                   common::FormatDuration(JwksFetchOptions::kMinRefresh)));
+    }
+  }
+  if (node["jwks_min_refetch"]) {
+    if (auto s = config_fields::ReadDuration(node["jwks_min_refetch"], where + ".jwks_min_refetch",
+                                             &options.min_refetch);
+        !s.ok()) {
+      return s;
+    }
+    if (options.min_refetch < JwksFetchOptions::kMinMinRefetch) {
+      return KeyError(where + ".jwks_min_refetch",
+                      absl::StrCat(common::FormatDuration(options.min_refetch), " is below ",
+                                   common::FormatDuration(JwksFetchOptions::kMinMinRefetch)));
+    }
+  }
+  auto refresher = JwksRefresher::Create(out->name, std::move(options));
+  if (!refresher.ok()) {
+    return KeyError(where + ".jwks_ca_file", std::string(refresher.status().message()));
+  }
+  out->refresher = std::move(*refresher);
+  return absl::OkStatus();
+}
+
 absl::Status ReadProvider(const YAML::Node& node, const std::string& where, JwtProvider* out) {
-  if (auto s = CheckKeys(node, where,
-                         {"name", "issuer", "audiences", "jwks_file", "jwks_uri", "forward_claims",
-                          "from_header", "from_query", "clock_skew"});
+  if (auto s = CheckKeys(
+          node, where,
+          {"name", "issuer", "audiences", "jwks_file", "jwks_uri", "jwks_ca_file", "jwks_refresh",
+           "jwks_min_refetch", "forward_claims", "from_header", "from_query", "clock_skew"});
       !s.ok()) {
     return s;
   }
@@ -72,16 +121,23 @@ absl::Status ReadProvider(const YAML::Node& node, const std::string& where, JwtP
       out->rules.audiences.push_back(audience);
     }
   }
+  if (node["jwks_file"] && node["jwks_uri"]) {
+    return KeyError(where, "jwks_file and jwks_uri: one key source only");
+  }
   if (node["jwks_uri"]) {
-    return KeyError(where + ".jwks_uri", "jwks_uri is not supported yet: use jwks_file");
+    if (auto s = ReadJwksUri(node, where, out); !s.ok()) return s;
+  } else {
+    for (const char* key : {"jwks_ca_file", "jwks_refresh", "jwks_min_refetch"}) {
+      if (node[key]) return KeyError(absl::StrCat(where, ".", key), "only with jwks_uri");
+    }
+    if (!node["jwks_file"]) return KeyError(where + ".jwks_file", "missing (or jwks_uri)");
+    if (auto s = ReadString(node["jwks_file"], where + ".jwks_file", &out->jwks_file); !s.ok()) {
+      return s;
+    }
+    auto keys = LoadJwks(out->jwks_file, where + ".jwks_file");
+    if (!keys.ok()) return keys.status();
+    out->keys = std::make_shared<const KeySet>(std::move(*keys));
   }
-  if (!node["jwks_file"]) return KeyError(where + ".jwks_file", "missing");
-  if (auto s = ReadString(node["jwks_file"], where + ".jwks_file", &out->jwks_file); !s.ok()) {
-    return s;
-  }
-  auto keys = LoadJwks(out->jwks_file, where + ".jwks_file");
-  if (!keys.ok()) return keys.status();
-  out->keys = std::make_shared<const KeySet>(std::move(*keys));
   if (node["forward_claims"]) {
     const std::string key = where + ".forward_claims";
     if (!node["forward_claims"].IsMap()) return KeyError(key, "expected {claim: header}");
@@ -215,7 +271,12 @@ std::string AuthDefaultsYaml() {
       "  cache_entries: ",
       AuthConfig::kDefaultCacheEntries,
       "            # verified tokens kept until they expire (least recently used out first)\n"
-      "  jwt: []                         # providers: {name, issuer, audiences: [], jwks_file,\n"
+      "  jwt: []                         # providers: {name, issuer, audiences: [], jwks_file |\n"
+      "                                  #   jwks_uri: https://... (jwks_ca_file: PEM, default\n"
+      "                                  #   the system's roots; jwks_refresh: ",
+      common::FormatDuration(JwksFetchOptions::kDefaultRefresh),
+      "; jwks_min_refetch: ", common::FormatDuration(JwksFetchOptions::kDefaultMinRefetch),
+      "),\n"
       "                                  #   forward_claims: {claim: header}, from_header: NAME |\n"
       "                                  #   from_query: PARAM (default Authorization: Bearer),\n"
       "                                  #   clock_skew: ",

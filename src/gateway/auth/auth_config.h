@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "gateway/auth/jwks.h"
+#include "gateway/auth/jwks_refresher.h"
 #include "gateway/auth/jwt_verifier.h"
 
 namespace switchboard::gateway::auth {
@@ -36,8 +37,12 @@ struct TokenSource {
 struct JwtProvider {
   std::string name;
   TokenRules rules;
+  // One of the two: a file read with the configuration, or an https URL fetched and refreshed
+  // by `refresher` (then `keys` is null and the refresher's current set is used).
   std::string jwks_file;
   std::shared_ptr<const KeySet> keys;
+  std::string jwks_uri;
+  std::shared_ptr<JwksRefresher> refresher;
   // claim -> backend metadata name, in the order given.
   std::vector<std::pair<std::string, std::string>> forward_claims;
   TokenSource source;
@@ -73,7 +78,8 @@ struct RouteAuth {
   }
 };
 
-// The top-level `auth:` block (absent: no providers). jwks_uri is refused: not supported yet.
+// The top-level `auth:` block (absent: no providers). A jwks_uri is checked (https, the
+// jwks_ca_file readable) but not fetched: Authenticator::StartKeyRefresh does that.
 absl::Status ReadAuthConfig(const YAML::Node& node, AuthConfig* out);
 // A service block's `auth:` and each `methods.<Name>.auth`. `where` is "services.<name>".
 // Also checks the keys of each method's block, which it shares with rate_limit.

@@ -93,7 +93,7 @@ TEST_F(AuthConfigTest, EveryBadValueNamesItsKey) {
     std::string mentions;
   } cases[] = {
       {"      jwks_uri: https://x/jwks\n", "",
-       "auth.jwt[0].jwks_uri: jwks_uri is not supported yet"},
+       "auth.jwt[0]: jwks_file and jwks_uri: one key source only"},
       {"      colour: red\n", "", "auth.jwt[0].colour: unknown key"},
       {"      forward_claims: {sub: 'bad header'}\n", "", "auth.jwt[0].forward_claims.sub"},
       {"      forward_claims: {sub: grpc-status}\n", "", "is reserved"},
@@ -141,6 +141,61 @@ TEST_F(AuthConfigTest, EveryBadValueNamesItsKey) {
   EXPECT_NE(claim_without_provider.status().message().find("rate_limit.key: a claim key"),
             std::string::npos)
       << claim_without_provider.status();
+}
+
+TEST_F(AuthConfigTest, ReadsAJwksUriWithoutFetchingIt) {
+  // Port 1 on loopback: nothing answers, and nothing is asked before the gateway starts.
+  auto config = ParseGatewayConfig(
+      "descriptors: [x.pb]\nauth: {jwt: [{name: a, issuer: i, jwks_uri: "
+      "'https://127.0.0.1:1/keys', jwks_refresh: 90s}]}\n"
+      "services: {pkg.Svc: {backends: [h:1], auth: required}}\n",
+      "test.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const JwtProvider& provider = config->auth.providers[0];
+  ASSERT_NE(provider.refresher, nullptr);
+  EXPECT_EQ(provider.keys, nullptr);
+  EXPECT_EQ(provider.refresher->options().url.port, 1);
+  EXPECT_EQ(provider.refresher->options().url.target, "/keys");
+  EXPECT_EQ(provider.refresher->options().refresh, std::chrono::seconds(90));
+  EXPECT_EQ(provider.refresher->options().ca_file, "");
+  EXPECT_EQ(provider.refresher->attempts(), 0u);
+  // A token meets no keys yet: refused with its own reason.
+  const std::string token = key_.Sign(testing::Claims("i", "a", "s", 4'000'000'000));
+  const AuthOutcome outcome =
+      config->auth.authenticator->Authenticate({{"authorization", "Bearer " + token}}, "");
+  EXPECT_EQ(outcome.kind, AuthOutcome::Kind::kRejected);
+  EXPECT_EQ(outcome.reason, Rejection::kKeysUnavailable);
+}
+
+TEST_F(AuthConfigTest, RefusesBadJwksUriSettings) {
+  struct Case {
+    std::string provider;
+    std::string mentions;
+  };
+  const std::string uri = "jwks_uri: 'https://idp.example/keys'";
+  const Case cases[] = {
+      {"jwks_uri: 'http://idp.example/keys'",
+       "auth.jwt[0].jwks_uri: \"http://idp.example/keys\": only https:// URLs are accepted"},
+      {"jwks_uri: 'https://'", "auth.jwt[0].jwks_uri: \"https://\": no host"},
+      {uri + ", jwks_file: x.json", "auth.jwt[0]: jwks_file and jwks_uri: one key source only"},
+      {uri + ", jwks_refresh: 10ms", "auth.jwt[0].jwks_refresh: 10ms is below 1s"},
+      {uri + ", jwks_refresh: soon", "auth.jwt[0].jwks_refresh"},
+      {uri + ", jwks_ca_file: /nonexistent/ca.pem",
+       "auth.jwt[0].jwks_ca_file: /nonexistent/ca.pem"},
+      {"jwks_ca_file: ca.pem", "auth.jwt[0].jwks_ca_file: only with jwks_uri"},
+      {"jwks_refresh: 1m", "auth.jwt[0].jwks_refresh: only with jwks_uri"},
+      {"", "auth.jwt[0].jwks_file: missing (or jwks_uri)"},
+  };
+  for (const auto& c : cases) {
+    auto config =
+        ParseGatewayConfig(absl::StrCat("descriptors: [x.pb]\nauth: {jwt: [{name: a, issuer: i",
+                                        c.provider.empty() ? "" : ", ", c.provider,
+                                        "}]}\nservices: {pkg.Svc: {backends: [h:1]}}\n"),
+                           "test.yaml");
+    ASSERT_FALSE(config.ok()) << c.mentions;
+    EXPECT_NE(config.status().message().find(c.mentions), std::string::npos)
+        << c.mentions << " -> " << config.status();
+  }
 }
 
 TEST_F(AuthConfigTest, PrintedDefaultsParseBack) {

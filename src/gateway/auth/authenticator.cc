@@ -56,6 +56,12 @@ Authenticator::Authenticator(std::vector<JwtProvider> providers, size_t cache_en
   }
 }
 
+void Authenticator::StartKeyRefresh() {
+  for (const auto& provider : providers_) {
+    if (provider.refresher != nullptr) provider.refresher->Start();
+  }
+}
+
 std::string_view Authenticator::FindToken(const TokenSource& source, const Headers& metadata,
                                           std::string_view query, std::string* decoded) const {
   switch (source.kind) {
@@ -114,9 +120,24 @@ AuthOutcome Authenticator::Authenticate(const Headers& metadata, std::string_vie
     outcome.token = std::move(token);
     return outcome;
   }
+  std::shared_ptr<const KeySet> keys = provider.keys;
+  if (provider.refresher != nullptr) {
+    keys = provider.refresher->Keys();
+    if (keys == nullptr) {
+      outcome.kind = AuthOutcome::Kind::kRejected;
+      outcome.reason = Rejection::kKeysUnavailable;
+      outcome.message = "the signing keys of the token's issuer are not available yet";
+      return outcome;
+    }
+  }
   signature_checks_.fetch_add(1, std::memory_order_relaxed);
-  VerifyResult result = VerifyJwt(chosen.token, provider.rules, *provider.keys, kept_claims_, now);
+  VerifyResult result = VerifyJwt(chosen.token, provider.rules, *keys, kept_claims_, now);
   if (!result.ok) {
+    // Keys rotate: a kid the set lacks may be in the set the server has now. This call is
+    // refused anyway (no event loop waits for a fetch); a later one finds the new key.
+    if (result.reason == Rejection::kUnknownKid && provider.refresher != nullptr) {
+      provider.refresher->RequestRefresh();
+    }
     outcome.kind = AuthOutcome::Kind::kRejected;
     outcome.reason = result.reason;
     outcome.message = std::move(result.message);

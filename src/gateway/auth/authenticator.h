@@ -41,6 +41,11 @@ class Authenticator {
   // query string (no '?'), empty when there is none.
   AuthOutcome Authenticate(const Headers& metadata, std::string_view query);
 
+  // Starts fetching the keys of every provider with a jwks_uri (on their own threads); until
+  // a provider's first fetch succeeds, its tokens are refused with kKeysUnavailable. Called
+  // when a configuration goes into service, not when it is only read; later calls do nothing.
+  void StartKeyRefresh();
+
   const std::vector<JwtProvider>& providers() const { return providers_; }
   // Every provider's forward_claims header names: a client's own copies never reach a
   // backend.

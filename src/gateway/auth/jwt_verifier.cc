@@ -178,6 +178,8 @@ const char* RejectionLabel(Rejection reason) {
       return "wrong_issuer";
     case Rejection::kWrongAudience:
       return "wrong_audience";
+    case Rejection::kKeysUnavailable:
+      return "keys_unavailable";
   }
   return "unknown";
 }

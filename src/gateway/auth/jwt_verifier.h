@@ -28,6 +28,8 @@ enum class Rejection {
   kNotYetValid,
   kWrongIssuer,
   kWrongAudience,
+  // The provider's keys come from a jwks_uri and no fetch has succeeded yet.
+  kKeysUnavailable,
 };
 const char* RejectionLabel(Rejection reason);
 
