@@ -488,7 +488,8 @@ TEST_F(NewUserTest, APortInUseIsOneClearLineNamingWhatHoldsIt) {
   } cases[] = {
       {{SwitchboardBinary(), "serve", "ticket", "--port", port, "--data-dir", dir_.path()},
        "switchboard serve ticket: cannot listen on 127.0.0.1:" + port + ": " + holder},
-      {{SwitchboardBinary(), "xds", "--listen", "127.0.0.1:" + port},
+      {{SwitchboardBinary(), "xds", "--listen", "127.0.0.1:" + port, "--data-dir",
+        dir_.path() + "/xds"},
        "switchboard xds: cannot listen on 127.0.0.1:" + port + ": " + holder},
   };
   for (const auto& c : cases) {

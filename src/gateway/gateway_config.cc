@@ -24,7 +24,7 @@ namespace {
 constexpr int64_t kMaxThreshold = 1000;
 
 const std::set<std::string> kLbPolicies = {"round_robin", "least_request", "weighted",
-                                           "ring_hash"};
+                                           "ring_hash", "peak_ewma"};
 
 absl::Status KeyError(const std::string& key, const std::string& message) {
   return absl::InvalidArgumentError(absl::StrCat(key, ": ", message));
@@ -513,7 +513,7 @@ std::string GatewayDefaultsYaml() {
       "services: {}                      # required: <full service name>: {backends: [host:port]}\n"
       "# per service (every key optional except backends):\n"
       "#   backends: [host:port, {address: host:port, weight: 1..", Backend::kMaxWeight, "}]\n"
-      "#   lb: ", r.lb, "               # least_request | weighted | ring_hash\n"
+      "#   lb: ", r.lb, "               # least_request | weighted | ring_hash | peak_ewma\n"
       "#   hash_header: \"\"              # ring_hash only, required with it: e.g. x-room\n"
       "#   timeout: {default: ", common::FormatDuration(r.timeouts.default_timeout),
       ", max: ", common::FormatDuration(r.timeouts.max_timeout), "}\n",

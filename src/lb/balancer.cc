@@ -68,13 +68,21 @@ absl::StatusOr<std::vector<std::shared_ptr<Endpoint>>> Balancer::Update(
 absl::Status Balancer::Rebuild(const BalancerOptions& options) {
   candidates_.clear();
   for (const auto& endpoint : endpoints_) {
-    candidates_.push_back(Candidate{endpoint->address, endpoint->weight, 0, true});
+    candidates_.push_back(Candidate{endpoint->address, endpoint->weight, 0, true, &endpoint->rtt});
   }
-  auto policy = NewPolicy(options.policy, candidates_, seed_);
+  auto policy = NewPolicy(options.policy, candidates_, seed_, options.peak_ewma);
   if (!policy.ok())
     return absl::InvalidArgumentError(absl::StrCat(service_, ": ", policy.status().message()));
   policy_ = std::move(*policy);
   options_ = options;
+  if (!MeasuresLatency()) {
+    for (auto& endpoint : endpoints_) endpoint->picked_at.clear();
+  } else {
+    const Clock::time_point now = options_.peak_ewma.clock();
+    for (auto& endpoint : endpoints_) {
+      if (!endpoint->rtt.seeded()) endpoint->rtt.Seed(now, options_.peak_ewma);
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -94,10 +102,24 @@ absl::StatusOr<std::shared_ptr<Endpoint>> Balancer::Pick(const std::string* hash
   if (index < 0) {
     return absl::UnavailableError(absl::StrCat("no healthy backend for ", service_));
   }
-  return endpoints_[static_cast<size_t>(index)];
+  const auto& picked = endpoints_[static_cast<size_t>(index)];
+  if (MeasuresLatency()) {
+    if (picked->picked_at.size() >= kMaxPicksTracked) picked->picked_at.pop_front();
+    picked->picked_at.push_back(now);
+  }
+  return picked;
 }
 
 bool Balancer::RecordResult(Endpoint& endpoint, bool failed, Clock::time_point now) {
+  if (MeasuresLatency()) {
+    auto& picks = endpoint.picked_at;
+    const size_t open = static_cast<size_t>(std::max<int64_t>(endpoint.in_flight, 0)) + 1;
+    while (picks.size() > open) picks.pop_front();
+    if (!picks.empty()) {
+      endpoint.rtt.Observe(now - picks.front(), now, options_.peak_ewma);
+      picks.pop_front();
+    }
+  }
   if (!failed) {
     endpoint.outlier.RecordSuccess();
     return false;

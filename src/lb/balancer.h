@@ -3,6 +3,7 @@
 // those that may take a request. Pure logic on the caller's thread; time is passed in.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "lb/health.h"
 #include "lb/outlier.h"
 #include "lb/policy.h"
+#include "lb/rtt_estimate.h"
 
 namespace switchboard::lb {
 
@@ -23,6 +25,7 @@ struct BalancerOptions {
   std::string policy = kRoundRobin;
   HealthOptions health;
   OutlierOptions outlier;
+  PeakEwmaOptions peak_ewma;  // read when policy is peak_ewma
 };
 
 struct Endpoint {
@@ -36,6 +39,10 @@ struct Endpoint {
   OutlierState outlier;
   // Removed from the configuration: takes no new request, finishes those it has.
   bool draining = false;
+  // peak_ewma only: the measured round-trip time, and when the calls still open on it were
+  // picked (oldest first; see Balancer::RecordResult).
+  RttEstimate rtt;
+  std::deque<Clock::time_point> picked_at;
 
   bool Usable(Clock::time_point now) const {
     return !draining && health.healthy() && !outlier.Ejected(now);
@@ -61,7 +68,11 @@ class Balancer {
                                                  Clock::time_point now);
 
   // A call on `endpoint` ended: failed (transport failure or UNAVAILABLE) or not. True when
-  // this failure ejected the endpoint.
+  // this failure ejected the endpoint. Under peak_ewma the call's round trip is also measured:
+  // the caller does not say which of the endpoint's open calls ended, so the oldest pick is
+  // taken, which is the call that ends first when calls on one endpoint take about as long.
+  // Call it after the endpoint's in_flight has dropped the call: picks beyond in_flight + 1
+  // (tries cancelled without a result) are forgotten oldest first.
   bool RecordResult(Endpoint& endpoint, bool failed, Clock::time_point now);
   // An active health check of `endpoint` passed or failed. True when its health flipped.
   bool RecordCheck(Endpoint& endpoint, bool passed);
@@ -76,6 +87,7 @@ class Balancer {
  private:
   Balancer(std::string service, uint64_t seed) : service_(std::move(service)), seed_(seed) {}
   absl::Status Rebuild(const BalancerOptions& options);
+  bool MeasuresLatency() const { return options_.policy == kPeakEwma; }
 
   std::string service_;
   uint64_t seed_;
@@ -84,5 +96,8 @@ class Balancer {
   std::unique_ptr<Policy> policy_;
   std::vector<Candidate> candidates_;  // reused between picks
 };
+
+// Bound on the pick times kept per endpoint, whatever the caller does with its picks.
+inline constexpr size_t kMaxPicksTracked = 4096;
 
 }  // namespace switchboard::lb

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lb/rtt_estimate.h"
 
 namespace switchboard::lb {
 
@@ -16,8 +17,9 @@ namespace switchboard::lb {
 struct Candidate {
   std::string_view address;  // host:port, stable identity across reloads
   int weight = 1;
-  int64_t in_flight = 0;  // requests the gateway has open on it now
-  bool usable = true;     // healthy, not ejected, not draining, not already tried
+  int64_t in_flight = 0;             // requests the gateway has open on it now
+  bool usable = true;                // healthy, not ejected, not draining, not already tried
+  const RttEstimate* rtt = nullptr;  // its measured latency (read by peak_ewma)
 };
 
 class Policy {
@@ -33,12 +35,19 @@ inline constexpr char kRoundRobin[] = "round_robin";
 inline constexpr char kLeastRequest[] = "least_request";
 inline constexpr char kWeighted[] = "weighted";
 inline constexpr char kRingHash[] = "ring_hash";
+inline constexpr char kPeakEwma[] = "peak_ewma";
+
+// Every name NewPolicy accepts, for error messages and config validation.
+std::vector<std::string> PolicyNames();
+bool IsPolicyName(std::string_view name);
 
 // The policy named `name` for `endpoints` (their addresses and weights; ring_hash builds its
-// ring from them). `seed` seeds the random choices of least_request.
+// ring from them). `seed` seeds the random choices of least_request and peak_ewma;
+// `peak_ewma` configures the latter (and is validated only for it).
 absl::StatusOr<std::unique_ptr<Policy>> NewPolicy(const std::string& name,
                                                   const std::vector<Candidate>& endpoints,
-                                                  uint64_t seed);
+                                                  uint64_t seed,
+                                                  const PeakEwmaOptions& peak_ewma = {});
 
 // Index of the first usable candidate at or after `start` (wrapping), or -1.
 int NextUsable(const std::vector<Candidate>& candidates, size_t start);

@@ -90,6 +90,7 @@ class XdsEndToEnd : public ::testing::Test {
     xds_address_ = "127.0.0.1:" + std::to_string(FreePort());
     control_plane_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{SwitchboardBinary(), "xds", "--listen", xds_address_,
+                                 "--data-dir", dir_.path() + "/xds",
                                  "--heartbeat-ttl", std::to_string(kTtl.count()) + "ms"},
         dir_.path() + "/xds.log");
     ASSERT_TRUE(WaitForOutput(*control_plane_, "xds control plane listening"))
