@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: deps build run test test-asan fuzz bench clean
+.PHONY: deps build run test test-asan fuzz bench report clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -53,6 +53,13 @@ bench: build
 	SWITCHBOARD_BENCH=1 ./scripts/install-deps.sh
 	cmake --build $(BUILD_DIR) --target benchmarks -j $(JOBS)
 	./bench/run.sh $(BUILD_DIR)
+
+# The seed's claims measured: docs/report.md with its plots (gnuplot) in docs/report/, about
+# 10 minutes; progress on the terminal. QUICK=1 for a short smoke run.
+report: build
+	SWITCHBOARD_REPORT=1 ./scripts/install-deps.sh
+	cmake --build $(BUILD_DIR) --target report_programs -j $(JOBS)
+	./bench/report/run.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -9,7 +9,8 @@ bench_free_port() {
 BENCH_PIDS=()
 bench_cleanup() {
   for pid in "${BENCH_PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    # Under set -e a failed kill or wait must not end the loop: later servers would keep running.
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   done
   [ -n "${BENCH_TMP:-}" ] && rm -rf "$BENCH_TMP"
 }

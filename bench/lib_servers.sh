@@ -4,7 +4,8 @@
 # Stops every server started so far (SIGTERM, then waits), so the next run starts clean.
 bench_stop_servers() {
   for pid in "${BENCH_PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    # Under set -e a failed kill or wait must not end the loop: later servers would keep running.
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   done
   BENCH_PIDS=()
 }

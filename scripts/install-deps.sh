@@ -22,6 +22,11 @@ if [ "${SWITCHBOARD_BENCH:-0}" = 1 ]; then
     golang-go golang-google-grpc-dev golang-goprotobuf-dev golang-google-genproto-dev
     golang-github-grpc-ecosystem-grpc-gateway-dev golang-grpc-gateway)
 fi
+# `make report` also wants gnuplot for the plots, tcpdump and strace for bytes and syscalls on
+# the wire, HAProxy as the L4 proxy and Python for the polling clients.
+if [ "${SWITCHBOARD_REPORT:-0}" = 1 ]; then
+  packages+=(gnuplot-nox tcpdump strace haproxy python3)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
