@@ -3,10 +3,13 @@
 # Chromium through playwright-core) against a real Switchboard, and always stops everything it
 # started. Exit status is node's.
 #
-#   tests/browser/run-browser-tests.sh [path/to/switchboard]     (default: build/switchboard)
+#   tests/browser/run-browser-tests.sh [--tls] [path/to/switchboard]   (default: build/switchboard)
 #
 # What runs, on free loopback ports in one temp dir: the app built by web/build.mjs, and
 # `switchboard up` serving it at its gateway's root (--web), the API on the same origin.
+# With --tls, `up --tls` serves it over HTTPS too, with a certificate from its local CA, and
+# web/tests/https.test.mjs runs against the HTTPS port instead of app.test.mjs: Chromium trusts
+# that one certificate by the SHA-256 of its public key (SWITCHBOARD_SPKI_PIN), nothing else.
 # shellcheck disable=SC2317  # stop_* and cleanup run from traps, which shellcheck cannot see
 set -euo pipefail
 
@@ -17,12 +20,23 @@ readonly kStopTimeoutS=15       # for a process to stop after SIGTERM (`up` give
 readonly kTestTimeoutMs=60000   # node --test bound (node 20 applies it to the whole file too)
 readonly kLogTailLines=100
 
+tls=false
+if [[ "${1:-}" == "--tls" ]]; then
+  tls=true
+  shift
+fi
+
 # shellcheck source=../lib/runner.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/runner.sh"
 sb_runner_setup run-browser-tests "${1:-}" grpc-web protobufjs esbuild playwright-core \
   google-proto-files
 if [[ ! -x "$kChromium" ]]; then
   echo "run-browser-tests: $kChromium is missing (apt-get install chromium)" >&2
+  exit 2
+fi
+if $tls && ! command -v openssl >/dev/null; then
+  echo "run-browser-tests: --tls needs openssl for the gateway's SPKI pin" \
+    "(apt-get install openssl)" >&2
   exit 2
 fi
 
@@ -86,8 +100,9 @@ show_log() {
   echo "---- end of $(basename "$file") ----" >&2
 }
 
-# Free ports, all held open at once so no two get the same one: the services and the gateway.
-port_count=$((${#kServices[@]} + 1))
+# Free ports, all held open at once so no two get the same one: the services, the gateway and
+# its HTTPS port.
+port_count=$((${#kServices[@]} + 2))
 mapfile -t ports < <(node -e '
   const net = require("net");
   const n = Number(process.argv[1]);
@@ -105,6 +120,9 @@ if ((${#ports[@]} != port_count)); then
   exit 2
 fi
 gateway_port=${ports[${#kServices[@]}]}
+tls_port=${ports[${#kServices[@]} + 1]}
+tls_flags=()
+if $tls; then tls_flags=(--tls --tls-port "$tls_port"); fi
 
 # 1. The app, built from this tree.
 node "$repo/web/build.mjs" --outdir "$tmp/site" >"$tmp/build.log" 2>&1 || {
@@ -123,7 +141,7 @@ node "$repo/web/build.mjs" --outdir "$tmp/site" >"$tmp/build.log" 2>&1 || {
 } >"$tmp/config.yaml"
 : >"$tmp/up.log"
 "$binary" up --config "$tmp/config.yaml" --data-dir "$tmp/var" --web "$tmp/site" \
-  >"$tmp/up.log" 2>&1 &
+  "${tls_flags[@]}" >"$tmp/up.log" 2>&1 &
 up_pid=$!
 waited=0
 until grep -q "services healthy" "$tmp/up.log"; do
@@ -139,14 +157,30 @@ until grep -q "services healthy" "$tmp/up.log"; do
   waited=$((waited + 1))
 done
 
-echo "run-browser-tests: the app at http://127.0.0.1:$gateway_port/ (switchboard up, pid $up_pid)"
-export SWITCHBOARD_APP_URL="http://127.0.0.1:$gateway_port/"
 export SWITCHBOARD_CHROMIUM="$kChromium"
+test_file="$repo/web/tests/app.test.mjs"
+if $tls; then
+  # The gateway's own certificate (the first of its chain): base64 of the SHA-256 of its
+  # SubjectPublicKeyInfo, the form of Chromium's --ignore-certificate-errors-spki-list.
+  leaf="$tmp/var/tls/gateway.pem"
+  pin=$(openssl x509 -in "$leaf" -pubkey -noout | openssl pkey -pubin -outform der |
+    openssl dgst -sha256 -binary | base64) || pin=""
+  if [[ -z "$pin" ]]; then
+    echo "run-browser-tests: could not compute the SPKI pin of $leaf" >&2
+    exit 1
+  fi
+  export SWITCHBOARD_APP_URL="https://127.0.0.1:$tls_port/"
+  export SWITCHBOARD_SPKI_PIN="$pin"
+  test_file="$repo/web/tests/https.test.mjs"
+else
+  export SWITCHBOARD_APP_URL="http://127.0.0.1:$gateway_port/"
+fi
+echo "run-browser-tests: the app at $SWITCHBOARD_APP_URL (switchboard up, pid $up_pid)"
 
 # In the background and waited for, so a SIGTERM to this script is handled at once (bash runs
 # traps only between commands); setsid makes node the leader of a group stop_node can end.
 (cd "$repo" && exec setsid node --test --test-reporter=spec --test-timeout="$kTestTimeoutMs" \
-  "$repo/web/tests/app.test.mjs") &
+  "$test_file") &
 node_pid=$!
 rc=0
 wait "$node_pid" || rc=$?
