@@ -9,10 +9,11 @@
 #include <regex>
 #include <thread>
 
+#include "gateway/testing/gateway_process.h"
 #include "gateway/testing/gateway_test_support.h"
 #include "services/ticket/ticket_service.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
-#include "testing/child_process.h"
+#include "testing/child_process.h"  // FreePort
 #include "testing/temp_dir.h"
 #include "testing/test_server.h"
 
@@ -35,21 +36,16 @@ int AccessLines(const std::string& output) {
   return lines;
 }
 
-class GatewayProcess {
+// The gateway process in front of `backend`, its config and log in a directory of its own.
+class TicketGateway {
  public:
-  explicit GatewayProcess(const std::string& backend) : port_(testing::FreePort()) {
+  explicit TicketGateway(const std::string& backend) : port_(testing::FreePort()) {
     const std::string config = dir_.path() + "/gateway.yaml";
     std::ofstream(config) << "listen: 127.0.0.1:" << port_ << "\nworkers: " << TestGatewayWorkers()
                           << "\ndescriptors: [" SB_DESCRIPTOR_SET
                           << "]\nservices: {switchboard.ticket.v1.TicketService: {backends: ["
                           << backend << "]}}\n";
-    process_ = std::make_unique<testing::ChildProcess>(
-        std::vector<std::string>{testing::SwitchboardBinary(), "gateway", "--config", config},
-        dir_.path() + "/gateway.log");
-    const auto give_up = Clock::now() + seconds(20);
-    while (Output().find("gateway listening") == std::string::npos && Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(20));
-    }
+    process_ = std::make_unique<GatewayProcess>(config, dir_.path() + "/gateway.log");
   }
   int port() const { return port_; }
   std::string Output() const { return process_->Output(); }
@@ -58,7 +54,7 @@ class GatewayProcess {
  private:
   testing::TempDir dir_;
   int port_;
-  std::unique_ptr<testing::ChildProcess> process_;
+  std::unique_ptr<GatewayProcess> process_;
 };
 
 void CallGetEvent(int port, int calls) {
@@ -88,7 +84,7 @@ TEST(AccessLog, EveryCallGetsOneLineWithinTheFlushInterval) {
   constexpr int kRounds = 4;
   constexpr int kCallsPerRound = 10;
   testing::TestServer backend{ticket::MakeTicketService};
-  GatewayProcess gateway(backend.address());
+  TicketGateway gateway(backend.address());
   ASSERT_NE(gateway.Output().find("gateway listening"), std::string::npos) << gateway.Output();
   for (int round = 1; round <= kRounds; ++round) {
     CallGetEvent(gateway.port(), kCallsPerRound);
@@ -118,7 +114,7 @@ TEST(AccessLog, EveryCallGetsOneLineWithinTheFlushInterval) {
 
 TEST(AccessLog, LinesStillWaitingAreWrittenWhenTheGatewayStops) {
   testing::TestServer backend{ticket::MakeTicketService};
-  GatewayProcess gateway(backend.address());
+  TicketGateway gateway(backend.address());
   ASSERT_NE(gateway.Output().find("gateway listening"), std::string::npos) << gateway.Output();
   CallGetEvent(gateway.port(), 300);
   const int status = gateway.Stop();

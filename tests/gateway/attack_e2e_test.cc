@@ -34,6 +34,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/testing/gateway_process.h"
 #include "gateway/testing/gateway_test_support.h"
 #include "gateway/testing/h2c_test_client.h"
 #include "services/ticket/ticket_service.h"
@@ -370,19 +371,9 @@ class Gateway {
                           << "services: {switchboard.ticket.v1.TicketService: {backends: ["
                           << backend << "]}}\nlimits: " << limits << "\n"
                           << extra;
-    process_ = std::make_unique<switchboard::testing::ChildProcess>(
-        std::vector<std::string>{switchboard::testing::SwitchboardBinary(), "gateway", "--config",
-                                 config},
-        dir_.path() + "/gateway.log");
-    const auto give_up = Clock::now() + seconds(20);
-    while (process_->Output().find("gateway listening") == std::string::npos &&
-           process_->Running() && Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(20));
-    }
+    process_ = std::make_unique<GatewayProcess>(config, dir_.path() + "/gateway.log");
   }
-  bool listening() const {
-    return process_->Output().find("gateway listening") != std::string::npos;
-  }
+  bool listening() const { return process_->listening(); }
   int port() const { return port_; }
   pid_t pid() const { return process_->pid(); }
   bool Running() { return process_->Running(); }
@@ -392,7 +383,7 @@ class Gateway {
  private:
   switchboard::testing::TempDir dir_;
   int port_;
-  std::unique_ptr<switchboard::testing::ChildProcess> process_;
+  std::unique_ptr<GatewayProcess> process_;
 };
 
 std::string AttackLimits() {

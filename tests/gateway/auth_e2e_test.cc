@@ -19,13 +19,13 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/auth/jwt_test_keys.h"
 #include "gateway/codec/headers.h"
+#include "gateway/testing/gateway_process.h"
 #include "gateway/testing/gateway_test_support.h"
 #include "gateway/testing/h2c_test_client.h"
 #include "gateway/testing/http1_get.h"
@@ -44,7 +44,6 @@ using auth::testing::Claims;
 using auth::testing::TestKey;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using Clock = std::chrono::steady_clock;
 
 constexpr char kIssuer[] = "https://issuer.test";
 constexpr char kAudience[] = "switchboard";
@@ -147,15 +146,7 @@ class AuthE2eTest : public ::testing::Test {
                           << "  switchboard.chat.v1.ChatService:\n"
                           << "    backends: [" << chat_.address() << "]\n"
                           << "    auth: required\n";
-    gateway_ = std::make_unique<switchboard::testing::ChildProcess>(
-        std::vector<std::string>{switchboard::testing::SwitchboardBinary(), "gateway", "--config",
-                                 config},
-        dir_.path() + "/gateway.log");
-    const auto give_up = Clock::now() + seconds(20);
-    while (gateway_->Output().find("gateway listening") == std::string::npos &&
-           gateway_->Running() && Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(20));
-    }
+    gateway_ = std::make_unique<GatewayProcess>(config, dir_.path() + "/gateway.log");
     ASSERT_NE(gateway_->Output().find("gateway listening"), std::string::npos)
         << gateway_->Output();
   }
@@ -184,7 +175,7 @@ class AuthE2eTest : public ::testing::Test {
   switchboard::testing::TestServer chat_{chat::MakeChatService, "{}", log_.Options()};
   switchboard::testing::TempDir dir_;
   int port_ = 0;
-  std::unique_ptr<switchboard::testing::ChildProcess> gateway_;
+  std::unique_ptr<GatewayProcess> gateway_;
 };
 
 TEST_F(AuthE2eTest, RestWithoutAValidTokenIs401WithWwwAuthenticate) {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/auth/jwt_test_keys.h"
+#include "gateway/testing/gateway_process.h"
 #include "gateway/testing/gateway_test_support.h"
 #include "gateway/testing/http1_get.h"
 #include "jwks_test_server.h"
@@ -60,14 +61,7 @@ TEST(JwksUriGatewayTest, RefusesUntilTheKeysArriveThenFollowsARotation) {
                         << ", jwks_min_refetch: " << kMinRefetch << "}\n"
                         << "services:\n  switchboard.ticket.v1.TicketService:\n"
                         << "    backends: [" << ticket.address() << "]\n    auth: required\n";
-  switchboard::testing::ChildProcess gateway(
-      {switchboard::testing::SwitchboardBinary(), "gateway", "--config", config},
-      dir.path() + "/gateway.log");
-  const auto give_up = Clock::now() + kStartLimit;
-  while (gateway.Output().find("gateway listening") == std::string::npos && gateway.Running() &&
-         Clock::now() < give_up) {
-    std::this_thread::sleep_for(kPoll);
-  }
+  GatewayProcess gateway(config, dir.path() + "/gateway.log");
   ASSERT_NE(gateway.Output().find("gateway listening"), std::string::npos) << gateway.Output();
 
   auto get = [&](const TestKey& key) {

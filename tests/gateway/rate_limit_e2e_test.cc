@@ -11,12 +11,12 @@
 
 #include <fstream>
 #include <map>
-#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/codec/headers.h"
+#include "gateway/testing/gateway_process.h"
 #include "gateway/testing/gateway_test_support.h"
 #include "gateway/testing/h2c_test_client.h"
 #include "gateway/testing/http1_get.h"
@@ -30,9 +30,7 @@
 namespace switchboard::gateway {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
-using Clock = std::chrono::steady_clock;
 
 constexpr char kGetEvent[] = "/switchboard.ticket.v1.TicketService/GetEvent";
 constexpr char kListEvents[] = "/switchboard.ticket.v1.TicketService/ListEvents";
@@ -61,15 +59,7 @@ class RateLimitE2eTest : public ::testing::Test {
                           << "    methods:\n"
                           << "      ListEvents: {rate_limit: {requests_per_second: " << kRate
                           << ", burst: " << kListBurst << ", key: 'header:x-api-key'}}\n";
-    gateway_ = std::make_unique<switchboard::testing::ChildProcess>(
-        std::vector<std::string>{switchboard::testing::SwitchboardBinary(), "gateway", "--config",
-                                 config},
-        dir_.path() + "/gateway.log");
-    const auto give_up = Clock::now() + seconds(20);
-    while (gateway_->Output().find("gateway listening") == std::string::npos &&
-           gateway_->Running() && Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(20));
-    }
+    gateway_ = std::make_unique<GatewayProcess>(config, dir_.path() + "/gateway.log");
     ASSERT_NE(gateway_->Output().find("gateway listening"), std::string::npos)
         << gateway_->Output();
   }
@@ -78,7 +68,7 @@ class RateLimitE2eTest : public ::testing::Test {
   switchboard::testing::TestServer ticket_{ticket::MakeTicketService, "{}", recorder_.Options()};
   switchboard::testing::TempDir dir_;
   int port_ = 0;
-  std::unique_ptr<switchboard::testing::ChildProcess> gateway_;
+  std::unique_ptr<GatewayProcess> gateway_;
 };
 
 TEST_F(RateLimitE2eTest, RestGetsItsBurstThen429WithRetryAfter) {

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "gateway/testing/gateway_process.h"
 #include "gateway/testing/gateway_test_support.h"
 #include "services/ticket/ticket_service.h"
 #include "testing/child_process.h"
@@ -114,14 +115,7 @@ class StaticFilesTest : public ::testing::Test {
                           << "\ndescriptors: [" SB_DESCRIPTOR_SET
                           << "]\nservices: {switchboard.ticket.v1.TicketService: {backends: ["
                           << backend_.address() << "]}}\nstatic: {root: " << site_ << "}\n";
-    gateway_ = std::make_unique<testing::ChildProcess>(
-        std::vector<std::string>{testing::SwitchboardBinary(), "gateway", "--config", config},
-        dir_.path() + "/gateway.log");
-    const auto give_up = Clock::now() + seconds(20);
-    while (gateway_->Output().find("gateway listening") == std::string::npos &&
-           gateway_->Running() && Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(20));
-    }
+    gateway_ = std::make_unique<GatewayProcess>(config, dir_.path() + "/gateway.log");
     ASSERT_NE(gateway_->Output().find("gateway listening"), std::string::npos)
         << gateway_->Output();
   }
@@ -159,7 +153,7 @@ class StaticFilesTest : public ::testing::Test {
   std::string index_;
   std::string app_js_;
   int port_ = 0;
-  std::unique_ptr<testing::ChildProcess> gateway_;
+  std::unique_ptr<GatewayProcess> gateway_;
 };
 
 TEST_F(StaticFilesTest, IndexAndTypesOverBothProtocols) {

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "gateway/testing/gateway_process.h"
 #include "gateway/testing/gateway_test_support.h"
 #include "services/ticket/ticket_service.h"
 #include "switchboard/ticket/v1/ticket.grpc.pb.h"
@@ -107,16 +108,8 @@ class TlsGateway {
            << (backend_tls.empty() ? "" : ", tls: {" + backend_tls + "}") << "}}\n"
            << more_yaml;
     config.close();
-    process_ = std::make_unique<testing::ChildProcess>(
-        std::vector<std::string>{testing::SwitchboardBinary(), "gateway", "--config", config_},
-        dir_.path() + "/gateway.log");
-    const auto give_up = Clock::now() + seconds(20);
-    while (Output().find("gateway listening") == std::string::npos && process_->Running() &&
-           Clock::now() < give_up) {
-      std::this_thread::sleep_for(milliseconds(20));
-    }
+    process_ = std::make_unique<GatewayProcess>(config_, dir_.path() + "/gateway.log");
   }
-  ~TlsGateway() { process_->Stop(SIGTERM, seconds(10)); }
   // SIGTERM, then waits up to `limit` for the exit: its wait status, -1 when it was killed.
   int Stop(milliseconds limit) { return process_->Stop(SIGTERM, limit); }
   int port() const { return port_; }
@@ -130,7 +123,7 @@ class TlsGateway {
   int port_;
   int tls_port_;
   std::string config_;
-  std::unique_ptr<testing::ChildProcess> process_;
+  std::unique_ptr<GatewayProcess> process_;
 };
 
 // Opens a TCP connection to 127.0.0.1:`port` and sends nothing (-1 when it cannot connect).

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "field_values.h"
 #include "json_text.h"
+#include "raw_body.h"
 #include "request_stream.h"
 
 namespace switchboard::gateway::rest {
@@ -385,7 +386,20 @@ JsonValue Operation(const Route& route, const std::vector<std::string>& anonymou
     return operation;
   }
   JsonValue& ok = operation["responses"]["200"];
-  if (route.server_streaming) {
+  if (StreamsRawBody(route)) {
+    // A download: the bytes field of every message, raw (raw_body.h).
+    ok["description"] = JsonValue::String(absl::StrCat(
+        "the ", route.response_body_field->json_name(), " of every message, raw (a download)"));
+    ok["content"]["application/octet-stream"]["schema"] = TypedSchema("string", "binary");
+    if (AcceptsByteRange(route)) {
+      JsonValue& partial = operation["responses"]["206"];
+      partial["description"] =
+          JsonValue::String("the bytes a Range: bytes=first-last (or first-) header asks for");
+      partial["content"]["application/octet-stream"]["schema"] = TypedSchema("string", "binary");
+      operation["responses"]["416"]["description"] =
+          JsonValue::String("the range starts at or past the end");
+    }
+  } else if (route.server_streaming) {
     ok["description"] = JsonValue::String(
         "a stream of messages: NDJSON lines, or server-sent events with Accept: "
         "text/event-stream");

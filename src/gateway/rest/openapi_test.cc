@@ -195,6 +195,15 @@ TEST_F(OpenApiTest, DescribesStreamsAndResponseBodies) {
     EXPECT_NE(std::find(query.begin(), query.end(), "fileName"), query.end()) << verb;
     EXPECT_EQ(std::find(query.begin(), query.end(), "data"), query.end()) << verb;
   }
+  // A download (response_body names a bytes field) is the bytes, with Range.
+  EXPECT_EQ(StringAt({"paths", "/uploads/{file_id}", "get", "responses", "200", "content",
+                      "application/octet-stream", "schema", "format"}),
+            "binary");
+  EXPECT_EQ(At({"paths", "/uploads/{file_id}", "get", "responses", "200", "content",
+                "application/x-ndjson"}),
+            nullptr);
+  EXPECT_NE(At({"paths", "/uploads/{file_id}", "get", "responses", "206"}), nullptr);
+  EXPECT_NE(At({"paths", "/uploads/{file_id}", "get", "responses", "416"}), nullptr);
   // /stocks:publish streams PriceUpdate messages, which have no bytes field: NDJSON only.
   EXPECT_EQ(At({"paths", "/stocks:publish", "post", "requestBody", "content",
                 "application/octet-stream"}),

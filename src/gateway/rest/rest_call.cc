@@ -1,5 +1,7 @@
 #include "rest_call.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -9,6 +11,11 @@
 
 namespace switchboard::gateway::rest {
 namespace {
+
+// A raw body's type: the bytes of a download are whatever the file holds.
+constexpr char kRawContentType[] = "application/octet-stream";
+constexpr int kHttpPartialContent = 206;
+constexpr int kHttpRangeNotSatisfiable = 416;
 
 bool IsForwardedRestHeader(const std::string& name) {
   return name == "authorization" || name == "user-agent" ||
@@ -39,6 +46,24 @@ DownstreamOutput Whole(int http_status, const char* content_type, std::string bo
 }
 
 }  // namespace
+
+ResponseHead RestResponse::RawHead(int64_t total_bytes) const {
+  ResponseHead head;
+  head.status = 200;
+  head.headers = {{"content-type", kRawContentType}, {"accept-ranges", "bytes"}};
+  if (range_ && total_bytes >= 0) {
+    // The backend checked that the first byte is in the file; the last is cut to its end.
+    const int64_t last = range_->last ? std::min(*range_->last, total_bytes - 1) : total_bytes - 1;
+    head.status = kHttpPartialContent;
+    head.headers.emplace_back("content-range",
+                              absl::StrCat("bytes ", range_->first, "-", last, "/", total_bytes));
+    head.headers.emplace_back("content-length", absl::StrCat(last - range_->first + 1));
+  } else if (!range_ && total_bytes >= 0) {
+    head.headers.emplace_back("content-length", absl::StrCat(total_bytes));
+  }
+  AppendRestResponseMetadata(raw_response_headers_, head.headers);
+  return head;
+}
 
 DownstreamOutput RestErrorOutput(const absl::Status& status, int http_status, Headers extra) {
   return Whole(http_status != 0 ? http_status : HttpStatusFromStatus(status), "application/json",
@@ -103,11 +128,19 @@ std::pair<int, std::string> GrpcStatusOf(const Headers& headers) {
 
 RestResponse::RestResponse(const Transcoder& transcoder, const Route& route, bool sse,
                            size_t max_message_bytes)
-    : transcoder_(&transcoder), route_(&route), sse_(sse), decoder_(max_message_bytes) {}
+    : transcoder_(&transcoder),
+      route_(&route),
+      sse_(sse),
+      decoder_(max_message_bytes),
+      raw_(StreamsRawBody(route)) {}
 
 DownstreamOutput RestResponse::OnResponseHeaders(const Headers& response_headers) {
   DownstreamOutput out;
   if (!streaming() || head_sent_ || finished_) return out;
+  if (raw_) {
+    raw_response_headers_ = response_headers;
+    return out;
+  }
   head_sent_ = true;
   out.head.emplace();
   out.head->headers = {{"content-type", sse_ ? "text/event-stream" : "application/x-ndjson"},
@@ -126,6 +159,16 @@ absl::StatusOr<DownstreamOutput> RestResponse::OnResponseData(std::string_view b
       if (!first_message_) first_message_ = std::move(frame.payload);
       continue;
     }
+    if (raw_) {
+      auto chunk = ReadRawChunk(*route_, frame.payload);
+      if (!chunk.ok()) return chunk.status();
+      if (!head_sent_) {
+        out.head = RawHead(chunk->total_bytes);
+        head_sent_ = true;
+      }
+      out.body += chunk->data;
+      continue;
+    }
     auto json = sse_ ? transcoder_->ResponseToSseEvent(*route_, frame.payload)
                      : transcoder_->ResponseToNdjsonLine(*route_, frame.payload);
     if (!json.ok()) return absl::InternalError(json.status().message());
@@ -142,6 +185,9 @@ DownstreamOutput RestResponse::Finish(int grpc_code, const std::string& message,
   finished_ = true;
   if (streaming() && head_sent_) {
     DownstreamOutput out;
+    // Raw bytes have no place for an error: the answer ends short, and a client that was
+    // given a Content-Length sees it.
+    if (raw_) grpc_code = kGrpcOk;
     if (grpc_code != kGrpcOk) {
       const std::string error = JsonErrorBody(grpc_code, message);
       out.body = sse_ ? FormatSseEvent(error, "error") : FormatNdjsonLine(error);
@@ -163,7 +209,13 @@ DownstreamOutput RestResponse::Finish(int grpc_code, const std::string& message,
     }
   }
   if (grpc_code == kGrpcOk) {  // a stream that ended before any message
+    if (raw_) return Whole(200, kRawContentType, "", std::move(extra));
     return Whole(200, sse_ ? "text/event-stream" : "application/x-ndjson", "", std::move(extra));
+  }
+  if (raw_ && range_ && grpc_code == kGrpcOutOfRange) {
+    extra.emplace_back("content-range", "bytes */*");
+    return Whole(kHttpRangeNotSatisfiable, "application/json", JsonErrorBody(grpc_code, message),
+                 std::move(extra));
   }
   const std::string text =
       grpc_code == kGrpcInternal && message.empty() ? "backend sent no response" : message;

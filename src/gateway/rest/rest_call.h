@@ -15,6 +15,7 @@
 #include "gateway/codec/grpc_framing.h"
 #include "gateway/codec/headers.h"
 #include "gateway/codec/translation_output.h"
+#include "raw_body.h"
 #include "route_table.h"
 #include "transcoder.h"
 
@@ -56,7 +57,9 @@ bool WantsServerSentEvents(const Headers& request_headers);
 std::pair<int, std::string> GrpcStatusOf(const Headers& headers);
 
 // The response side of one call: a unary route answers with one JSON body once the call
-// ends; a server-streaming route with NDJSON lines or SSE events as the messages come.
+// ends; a server-streaming route with NDJSON lines or SSE events as the messages come, or,
+// when its response_body is a bytes field (raw_body.h), with those bytes raw: the head waits
+// for the first message, whose total_bytes gives Content-Length (and Content-Range).
 class RestResponse {
  public:
   // `transcoder` and `route` must outlive the response.
@@ -76,17 +79,26 @@ class RestResponse {
                           const Headers& response_headers, const Headers& trailers,
                           const std::string* trace);
 
+  // The client asked for this range and the request carries it (206 / 416 instead of 200).
+  void SetRange(const ByteRange& range) { range_ = range; }
+
   bool streaming() const { return route_->server_streaming; }
   bool head_sent() const { return head_sent_; }
   bool finished() const { return finished_; }
   const Route& route() const { return *route_; }
 
  private:
+  // The head of a raw stream, once the first message gives the size (-1: unknown).
+  ResponseHead RawHead(int64_t total_bytes) const;
+
   const Transcoder* transcoder_;
   const Route* route_;
   bool sse_;
   FrameDecoder decoder_;
   std::optional<std::string> first_message_;
+  const bool raw_;
+  std::optional<ByteRange> range_;
+  Headers raw_response_headers_;  // a raw stream's backend head, until its first message
   bool head_sent_ = false;
   bool finished_ = false;
 };

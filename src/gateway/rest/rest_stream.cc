@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "gateway/codec/grpc_framing.h"
 #include "gateway/codec/status_codes.h"
+#include "raw_body.h"
 
 namespace switchboard::gateway::rest {
 namespace {
@@ -55,6 +56,16 @@ absl::Status RestStream::OnRequestHeaders(const Headers& request_headers,
   }
   response_.emplace(*transcoder_, *route_, WantsServerSentEvents(request_headers),
                     options_.max_message_bytes);
+  // A download's Range goes to the backend as the request's offset and limit, so that it
+  // seeks; any other route, or a Range this does not take, gets the whole answer.
+  const std::string* range_header = FindHeader(request_headers, "range");
+  if (range_header != nullptr && method == "GET" && StreamsRawBody(*route_) &&
+      AcceptsByteRange(*route_)) {
+    if (auto range = ParseRangeHeader(*range_header)) {
+      absl::StrAppend(&query_, query_.empty() ? "" : "&", RangeQuery(*range));
+      response_->SetRange(*range);
+    }
+  }
   const auto kind =
       StreamedBodyKindOf(*route_, method, FindHeader(request_headers, "content-type"));
   if (!kind) {

@@ -34,7 +34,8 @@ void CheckReactor::Begin() {
     FinishWith(common::ToGrpcStatus(invalid));
     return;
   }
-  if (env_.config->delay.count() == 0) {
+  const std::chrono::milliseconds configured_delay = env_.delay->Get();
+  if (configured_delay.count() == 0) {
     Decide();
     return;
   }
@@ -43,7 +44,7 @@ void CheckReactor::Begin() {
   const auto remaining =
       std::max(budget_.deadline() - env_.clock(), std::chrono::system_clock::duration::zero());
   const auto delay =
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(env_.config->delay);
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(configured_delay);
   wakes_at_deadline_ = remaining < delay;
   const auto wait = std::min(remaining, delay);
   alarm_ = std::make_shared<grpc::Alarm>();

@@ -12,6 +12,7 @@
 
 #include "common/call_budget.h"
 #include "common/cancel_on_shutdown.h"
+#include "services/fraud/delay_switch.h"
 #include "services/fraud/fraud_config.h"
 #include "services/fraud/fraud_rules.h"
 #include "services/fraud/fraud_service.h"
@@ -22,6 +23,7 @@ namespace switchboard::fraud {
 // What every check shares; owned by the service, which outlives its calls.
 struct CheckEnvironment {
   const FraudConfig* config;
+  const DelaySwitch* delay;  // the delay now in force (config->delay at start)
   FraudRules* rules;
   FraudStats* stats;
   common::CancelOnShutdown<grpc::Alarm>* pending;

@@ -12,7 +12,6 @@ constexpr int64_t kMaxChecksCeiling = 1000000;
 constexpr int64_t kMaxTrackedUsersCeiling = 10000000;
 constexpr std::chrono::milliseconds kMinWindow{1};
 constexpr std::chrono::milliseconds kMaxWindow{std::chrono::hours(24)};
-constexpr std::chrono::milliseconds kMaxDelay{std::chrono::minutes(10)};
 
 }  // namespace
 
@@ -26,7 +25,8 @@ absl::StatusOr<FraudConfig> ReadFraudConfig(const YAML::Node& node) {
       settings.Duration("velocity_window", config.velocity_window, kMinWindow, kMaxWindow);
   config.max_tracked_users =
       settings.Int("max_tracked_users", config.max_tracked_users, 1, kMaxTrackedUsersCeiling);
-  config.delay = settings.Duration("delay", config.delay, std::chrono::milliseconds(0), kMaxDelay);
+  config.delay = settings.Duration("delay", config.delay, std::chrono::milliseconds(0),
+                                   FraudConfig::kMaxDelay);
   config.deadline_policy = common::ReadDeadlinePolicy(settings);
   if (auto s = settings.Finish(); !s.ok()) return s;
   return config;

@@ -16,6 +16,8 @@ struct FraudConfig {
   static constexpr int64_t kDefaultMaxChecksPerUser = 20;
   static constexpr std::chrono::milliseconds kDefaultVelocityWindow{60000};
   static constexpr int64_t kDefaultMaxTrackedUsers = 100000;
+  // The longest `delay`, from the settings or set at run time (DelaySwitch).
+  static constexpr std::chrono::milliseconds kMaxDelay{std::chrono::minutes(10)};
 
   // Amounts above this are declined ("amount X above limit Y").
   int64_t max_amount = kDefaultMaxAmount;
@@ -24,7 +26,8 @@ struct FraudConfig {
   std::chrono::milliseconds velocity_window = kDefaultVelocityWindow;
   // Bounds the velocity tracker's memory; beyond it checks fail with RESOURCE_EXHAUSTED.
   int64_t max_tracked_users = kDefaultMaxTrackedUsers;
-  // Artificial latency before each verdict, so deadline behaviour can be watched.
+  // Artificial latency before each verdict, so deadline behaviour can be watched; the start
+  // value of the service's DelaySwitch.
   std::chrono::milliseconds delay{0};
   common::DeadlinePolicy deadline_policy;
 };

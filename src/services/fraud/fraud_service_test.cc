@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/call_budget.h"
+#include "services/fraud/fraud_config.h"
 #include "switchboard/fraud/v1/fraud.grpc.pb.h"
 #include "testing/test_server.h"
 
@@ -168,6 +169,49 @@ TEST_F(FraudServiceTest, CallerDeadlineStopsTheDelayAtOnce) {
   ASSERT_TRUE(WaitFor([&] { return stats().checks_cancelled == 1; }, milliseconds(1000)));
   EXPECT_LT(Since(after), milliseconds(200));
   EXPECT_EQ(stats().checks_completed, 0);
+}
+
+TEST_F(FraudServiceTest, SetDelayMakesLaterChecksSlowUntilSetBack) {
+  StartServer("{delay: 0ms}");
+  grpc::ClientContext get_context;
+  v1::DelaySetting setting;
+  ASSERT_TRUE(stub_->GetDelay(&get_context, v1::GetDelayRequest(), &setting).ok());
+  EXPECT_EQ(setting.delay_ms(), 0);
+
+  v1::SetDelayRequest slow;
+  slow.set_delay_ms(2000);
+  grpc::ClientContext set_context;
+  ASSERT_TRUE(stub_->SetDelay(&set_context, slow, &setting).ok());
+  EXPECT_EQ(setting.delay_ms(), 2000);
+  v1::CheckResult result;
+  grpc::Status status = Check(Request("u1", 10), &result, milliseconds(300));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+
+  v1::SetDelayRequest fast;
+  grpc::ClientContext back_context;
+  ASSERT_TRUE(stub_->SetDelay(&back_context, fast, &setting).ok());
+  const auto start = Clock::now();
+  ASSERT_TRUE(Check(Request("u1", 10), &result, milliseconds(300)).ok());
+  EXPECT_TRUE(result.approved());
+  EXPECT_LT(Since(start), milliseconds(300));
+}
+
+TEST_F(FraudServiceTest, SetDelayOutOfRangeNamesTheValue) {
+  StartServer("{delay: 5ms}");
+  for (int64_t bad : {int64_t{-1}, FraudConfig::kMaxDelay.count() + 1}) {
+    v1::SetDelayRequest request;
+    request.set_delay_ms(bad);
+    v1::DelaySetting setting;
+    grpc::ClientContext context;
+    grpc::Status status = stub_->SetDelay(&context, request, &setting);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_NE(status.error_message().find("delay_ms " + std::to_string(bad)), std::string::npos)
+        << status.error_message();
+  }
+  grpc::ClientContext context;
+  v1::DelaySetting setting;
+  ASSERT_TRUE(stub_->GetDelay(&context, v1::GetDelayRequest(), &setting).ok());
+  EXPECT_EQ(setting.delay_ms(), 5);  // unchanged
 }
 
 TEST_F(FraudServiceTest, CallerCancellationStopsTheDelay) {

@@ -53,6 +53,21 @@ grpc::Status DownloadReactor::Open(const v1::GetFileRequest& request) {
   auto found = store_->Find(id);
   if (!found.ok()) return common::ToGrpcStatus(found.status());
   file_ = std::move(*found);
+  if (request.offset() < 0 || request.limit() < 0) {
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("offset ", request.offset(), ", limit ", request.limit(),
+                         ": must not be negative")};
+  }
+  // Every byte of an empty file is "from offset 0"; past that, an offset names a byte.
+  if (request.offset() > 0 && request.offset() >= file_.total_bytes) {
+    return {grpc::StatusCode::OUT_OF_RANGE,
+            absl::StrCat("offset ", request.offset(), " is at or past the end of file \"", id,
+                         "\" (", file_.total_bytes, " bytes)")};
+  }
+  next_offset_ = request.offset();
+  end_offset_ = request.limit() > 0 && request.limit() < file_.total_bytes - next_offset_
+                    ? next_offset_ + request.limit()
+                    : file_.total_bytes;
   fd_ = ::open(store_->FilePath(id).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
     return {
@@ -64,17 +79,17 @@ grpc::Status DownloadReactor::Open(const v1::GetFileRequest& request) {
 
 void DownloadReactor::WriteNextLocked() {
   // Every file goes out as at least one chunk, so even an empty file carries its name.
-  if (sent_bytes_ >= file_.total_bytes && chunk_.chunk_number() > 0) {
+  if (next_offset_ >= end_offset_ && chunk_.chunk_number() > 0) {
     FinishLocked(grpc::Status::OK);
     return;
   }
-  const int64_t want = std::min<int64_t>(chunk_bytes_, file_.total_bytes - sent_bytes_);
+  const int64_t want = std::min<int64_t>(chunk_bytes_, end_offset_ - next_offset_);
   std::string* data = chunk_.mutable_data();
   data->resize(static_cast<size_t>(want));
   int64_t got = 0;
   while (got < want) {
     const ssize_t n = ::pread(fd_, data->data() + got, static_cast<size_t>(want - got),
-                              static_cast<off_t>(sent_bytes_ + got));
+                              static_cast<off_t>(next_offset_ + got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       FinishLocked({grpc::StatusCode::INTERNAL, absl::StrCat("cannot read file \"", file_.file_id,
@@ -84,7 +99,7 @@ void DownloadReactor::WriteNextLocked() {
     if (n == 0) {
       FinishLocked(
           {grpc::StatusCode::DATA_LOSS,
-           absl::StrCat("file \"", file_.file_id, "\" is shorter on disk (", sent_bytes_ + got,
+           absl::StrCat("file \"", file_.file_id, "\" is shorter on disk (", next_offset_ + got,
                         " bytes) than recorded (", file_.total_bytes, " bytes)")});
       return;
     }
@@ -93,10 +108,12 @@ void DownloadReactor::WriteNextLocked() {
   chunk_.set_chunk_number(chunk_.chunk_number() + 1);
   if (chunk_.chunk_number() == 1) {
     chunk_.set_file_name(file_.file_name);
+    chunk_.set_total_bytes(file_.total_bytes);
   } else {
     chunk_.clear_file_name();
+    chunk_.clear_total_bytes();
   }
-  sent_bytes_ += want;
+  next_offset_ += want;
   writing_ = true;
   StartWrite(&chunk_);
 }

@@ -44,7 +44,9 @@ class DownloadReactor final : public grpc::ServerWriteReactor<v1::FileChunk>,
   StoredFile file_;
   int fd_ = -1;
   int32_t chunk_bytes_ = 0;
-  int64_t sent_bytes_ = 0;
+  // The byte after the last one to send: the file's end, or offset + limit of the request.
+  int64_t end_offset_ = 0;
+  int64_t next_offset_ = 0;  // the next byte to read
   v1::FileChunk chunk_;
   bool writing_ = false;
   bool finished_ = false;
