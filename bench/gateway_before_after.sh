@@ -5,7 +5,7 @@
 # the gateway's CPU per call, medians of RUNS runs with the two gateways in rotating order.
 # Prints a markdown section (docs/benchmarks-gateway.md, "Before and after").
 #
-# Usage: BEFORE=/path/to/old/switchboard bench/gateway_before_after.sh [BUILD_DIR]
+# Usage: BEFORE=/path/to/old/switchboard [BEFORE_LABEL=<commit>] bench/gateway_before_after.sh [BUILD_DIR]
 #        (RUNS=5, REQUESTS=40000, H1_REQUESTS=20000, CLIENTS=8, STREAMS=32, H1_CLIENTS=64,
 #        LOADGEN_CPU=<last core>)
 # Build the old binary in a worktree of its own, e.g.
@@ -40,8 +40,9 @@ command -v taskset >/dev/null || die "taskset not found: apt-get install -y util
 bench_snapshot_binary
 cp "$BEFORE" "$BENCH_TMP/switchboard-before"
 before_note="$(realpath "$BEFORE") built $(date -u -r "$BEFORE" '+%Y-%m-%d %H:%M UTC')"
-before_tree=$(git -C "$(dirname "$(realpath "$BEFORE")")/.." rev-parse --short HEAD 2>/dev/null || true)
-[ -z "$before_tree" ] && before_tree=$(git -C "$(dirname "$(realpath "$BEFORE")")" rev-parse --short HEAD 2>/dev/null || true)
+# What BEFORE was built from (a commit), for the table's title; a build directory outside its
+# source tree cannot tell.
+before_tree=${BEFORE_LABEL:-$(git -C "$(dirname "$(realpath "$BEFORE")")" rev-parse --short HEAD 2>/dev/null || echo BEFORE)}
 
 # GetEventRequest{id:"evt-1"}, length-prefixed.
 printf '\x00\x00\x00\x00\x07\x0a\x05evt-1' >"$BENCH_TMP/get_event.bin"
@@ -149,7 +150,7 @@ for run in $(seq 1 "$RUNS"); do
   done
 done
 
-echo "### Before and after: the gateway of ${before_tree:-BEFORE} beside this build"
+echo "### Before and after: the gateway of $before_tree beside this build"
 echo
 echo "$(bench_machine); $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); shared with other work, so compare the two columns of one row only. Before: $before_note. After: $binary_note. Backend: \`switchboard serve ticket\` of this build, one process for both gateways; the same descriptor set and config. Load pinned with \`taskset -c $LOADGEN_CPU\`: h2c rows \`h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t 1\`, HTTP/1.1 rows \`h2load --h1 -n $H1_REQUESTS -c $H1_CLIENTS -t 1\`. Medians of $RUNS runs, the two gateways in alternating order. CPU per call: the gateway process's user+system time over the run divided by the requests."
 echo
