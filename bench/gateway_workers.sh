@@ -23,7 +23,6 @@ STREAMS=${STREAMS:-32}
 WORKERS=${WORKERS:-"1 2"}
 LOADGEN_CPU=${LOADGEN_CPU:-$(($(nproc) - 1))}
 H2LOAD_TIMEOUT=${H2LOAD_TIMEOUT:-120}  # seconds; every load generator run is bounded
-START_ATTEMPTS=100                     # 0.1 s apart: a path has 10 s to answer its first call
 SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd)
 SWITCHBOARD=$(realpath "$BUILD_DIR/switchboard")
 DESCRIPTORS=$(realpath "$BUILD_DIR/switchboard.pb")
@@ -36,30 +35,14 @@ command -v taskset >/dev/null || die "taskset not found: apt-get install -y util
 
 bench_snapshot_binary
 
-# GetEventRequest{id:"evt-1"}, length-prefixed.
-printf '\x00\x00\x00\x00\x07\x0a\x05evt-1' >"$BENCH_TMP/get_event.bin"
-GET_EVENT=/switchboard.ticket.v1.TicketService/GetEvent
-GRPC_HEADERS=(-H 'content-type: application/grpc' -H 'te: trailers')
+GET_EVENT=$BENCH_GET_EVENT
+GRPC_HEADERS=("${BENCH_GRPC_HEADERS[@]}")
 LOADGEN=(taskset -c "$LOADGEN_CPU" h2load -t 1)
 
-# utime+stime of PID in clock ticks.
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { bench_cpu_ticks "$1"; }
+CLK_TCK=$BENCH_CLK_TCK
 
-# wait_grpc PORT PID LOG: until one GetEvent through PORT succeeds.
-wait_grpc() {
-  local port=$1 pid=$2 log=$3
-  for _ in $(seq 1 "$START_ATTEMPTS"); do
-    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "process $pid exited while starting"; }
-    if timeout 5 h2load -n 1 -c 1 "${GRPC_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin" \
-        "http://127.0.0.1:$port$GET_EVENT" 2>/dev/null | grep -q '1 succeeded'; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  cat "$log" >&2
-  die "nothing answered GetEvent on 127.0.0.1:$port"
-}
+wait_grpc() { bench_wait_get_event "$@" || die "$1: no answer"; }
 
 # load N URL [h2load args]: one pinned h2load run of N requests; fails unless every one
 # succeeded. Sets R_QPS, R_BYTES.

@@ -61,3 +61,29 @@ bench_snapshot_binary() {
   SWITCHBOARD="$BENCH_TMP/switchboard"
   DESCRIPTORS="$BENCH_TMP/switchboard.pb"
 }
+
+# utime+stime of PID in clock ticks (BENCH_CLK_TCK per second).
+bench_cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+BENCH_CLK_TCK=$(getconf CLK_TCK)
+
+# GetEventRequest{id:"evt-1"}, length-prefixed, and the native gRPC headers to send it with.
+printf '\x00\x00\x00\x00\x07\x0a\x05evt-1' >"$BENCH_TMP/get_event.bin"
+BENCH_GET_EVENT=/switchboard.ticket.v1.TicketService/GetEvent
+BENCH_GRPC_HEADERS=(-H 'content-type: application/grpc' -H 'te: trailers')
+
+# bench_wait_get_event PORT PID LOG: until one GetEvent through PORT succeeds (10 s at most);
+# fails with the process's log when it exits first or nothing answers.
+bench_wait_get_event() {
+  local port=$1 pid=$2 log=$3
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; echo "bench: process $pid exited while starting" >&2; return 1; }
+    if timeout 5 h2load -n 1 -c 1 "${BENCH_GRPC_HEADERS[@]}" -d "$BENCH_TMP/get_event.bin" \
+        "http://127.0.0.1:$port$BENCH_GET_EVENT" 2>/dev/null | grep -q '1 succeeded'; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$log" >&2
+  echo "bench: nothing answered GetEvent on 127.0.0.1:$port" >&2
+  return 1
+}
