@@ -20,10 +20,12 @@
 #include "cli/contracts.h"
 #include "cli/local_tls.h"
 #include "cli/process_group.h"
+#include "cli/scale_servers.h"
 #include "common/duration.h"
 #include "common/health_probe.h"
 #include "common/port_check.h"
 #include "common/shutdown_signal.h"
+#include "common/store/store_config.h"
 #include "common/system_config.h"
 #include "fmt/format.h"
 #include "services/registry.h"
@@ -47,6 +49,12 @@ constexpr std::chrono::milliseconds kMinReadyWait = kHealthProbe;
 constexpr std::chrono::milliseconds kListenPoll{50};
 // The control plane is stopped after every other child, so replicas deregister from it.
 constexpr char kXdsChild[] = "xds";
+// PostgreSQL and nats-server get longer: a clean shutdown writes a checkpoint or a JetStream
+// snapshot, and they stop only after every service that used them is gone.
+constexpr std::chrono::milliseconds kServerStopGrace{15000};
+// Connections beyond every replica's pool: PostgreSQL's reserved superuser slots and an
+// operator's psql.
+constexpr int kSpareStoreConnections = 10;
 
 struct UpFlags {
   std::string config_path;
@@ -61,6 +69,14 @@ struct UpFlags {
   bool web_given = false;  // --web '' serves no app
   bool tls = false;        // the gateway on HTTPS too, with a local CA (cli/local_tls.h)
   int tls_port = 8443;
+  // --scale: PostgreSQL and nats-server as children (cli/scale_servers.h), unless --store or
+  // --bus names an existing one.
+  bool scale = false;
+  std::string store_url;
+  std::string bus_url;
+  std::string scale_user = ScaleServerOptions::kDefaultRootUser;
+  int postgres_port = 0;
+  int nats_port = 0;
 };
 
 std::string SelfPath() {
@@ -173,8 +189,8 @@ class ReplicaRestarts {
     const auto now = std::chrono::steady_clock::now();
     State& state = states_[name];
     if (now - state.started >= kStableRun) state.delay = std::chrono::milliseconds(0);
-    state.delay = state.delay.count() == 0 ? kRestartDelay
-                                           : std::min(kMaxRestartDelay, state.delay * 2);
+    state.delay =
+        state.delay.count() == 0 ? kRestartDelay : std::min(kMaxRestartDelay, state.delay * 2);
     state.due = now + state.delay;
     state.pending = true;
     return state.delay;
@@ -217,6 +233,30 @@ std::optional<std::string> WaitHealthy(ProcessGroup& group, const std::string& a
   }
   return absl::StrCat("not healthy at ", address, " within ", timeout_text,
                       " (--ready-timeout; see its log above)");
+}
+
+// Every connection the services' replicas may open to the shared store, with room to spare.
+int StoreConnectionsNeeded(const common::SystemConfig& config) {
+  int needed = kSpareStoreConnections;
+  for (const std::string& name : common::ServicesWithStore()) {
+    needed += config.services.at(name).replicas * config.store.pool_size;
+  }
+  return needed;
+}
+
+// Points every service with a store at `url`: a store the services took from the config file's
+// `store` gives way to the flag; one a service names in its own block stays.
+void UseStore(const std::string& url, common::SystemConfig& config) {
+  for (const std::string& name : common::ServicesWithStore()) {
+    YAML::Node& settings = config.services.at(name).settings;
+    if (config.store.postgres() && settings["store"] && settings["store"].IsScalar() &&
+        settings["store"].Scalar() == config.store.url) {
+      settings.remove("store");
+      settings.remove("store_pool_size");
+    }
+  }
+  config.store.url = url;
+  common::ShareStoreWithServices(config);
 }
 
 int RunUp(const UpFlags& flags) {
@@ -269,12 +309,59 @@ int RunUp(const UpFlags& flags) {
     }
   }
 
+  if (!flags.store_url.empty()) {
+    if (auto bad = common::store::ValidatePostgresUrl(flags.store_url); !bad.ok()) {
+      std::cerr << "switchboard up: --store: " << bad.message() << "\n";
+      return 2;
+    }
+    UseStore(flags.store_url, *config);
+  }
+  if (!flags.bus_url.empty()) {
+    if (auto bad = bus::ValidateNatsUrl(flags.bus_url); !bad.ok()) {
+      std::cerr << "switchboard up: --bus: " << bad.message() << "\n";
+      return 2;
+    }
+    config->bus.kind = bus::kNats;
+    config->bus.url = flags.bus_url;
+  }
+
   std::error_code ec;
   std::filesystem::create_directories(config->data_dir, ec);
   if (ec) {
     std::cerr << "switchboard up: cannot create data directory " << config->data_dir << ": "
               << ec.message() << "\n";
     return 1;
+  }
+  // Declared before the services' group, so that on every way out the services stop first
+  // (the group's destructor) and the servers they use after them.
+  ProcessGroup servers;
+  std::vector<std::pair<std::string, std::string>> servers_started;
+  if (flags.scale || config->scale) {
+    ScaleServerOptions options;
+    options.data_dir = config->data_dir;
+    options.host = config->host;
+    options.postgres_port = flags.postgres_port;
+    options.nats_port = flags.nats_port;
+    // A store or bus named by a flag or the config file is used as it is.
+    options.start_postgres = !config->store.postgres();
+    options.start_nats = !config->bus.shared();
+    options.root_user = flags.scale_user;
+    options.postgres_max_connections = StoreConnectionsNeeded(*config);
+    auto started = StartScaleServers(options, servers);
+    if (!started.ok()) {
+      std::cerr << "switchboard up: --scale: " << started.status().message() << "\n";
+      servers.StopAll(kServerStopGrace);
+      return 1;
+    }
+    if (options.start_postgres) {
+      UseStore(started->store_url, *config);
+      servers_started.emplace_back(kPostgresChild, started->postgres_address);
+    }
+    if (options.start_nats) {
+      config->bus.kind = bus::kNats;
+      config->bus.url = started->bus_url;
+      servers_started.emplace_back(kNatsChild, started->nats_address);
+    }
   }
   // The children read the same effective configuration the parent resolved.
   const std::string config_file =
@@ -300,15 +387,17 @@ int RunUp(const UpFlags& flags) {
       return 1;
     }
     std::optional<std::string> failed;
-    if (!group.Start(kXdsChild, {self, "xds", "--listen", config->xds, "--log-level",
-                             config->log_level})) {
+    // The control plane's CA key and root (docs/mesh.md) live in the system's data directory.
+    if (!group.Start(kXdsChild,
+                     {self, "xds", "--listen", config->xds, "--log-level", config->log_level,
+                      "--data-dir", (std::filesystem::path(config->data_dir) / "xds").string()})) {
       failed = "cannot start it";
     } else {
       failed = WaitHealthy(group, config->xds, *ready_timeout, flags.ready_timeout);
     }
     if (failed) {
-      std::cerr << "switchboard up: the xDS control plane did not start on " << config->xds
-                << ": " << *failed << "\n";
+      std::cerr << "switchboard up: the xDS control plane did not start on " << config->xds << ": "
+                << *failed << "\n";
       group.StopAll(kStopGrace, kXdsChild);
       return 1;
     }
@@ -370,8 +459,8 @@ int RunUp(const UpFlags& flags) {
       cert << YAML::DoubleQuoted << tls_files->server_cert;
       YAML::Emitter key;
       key << YAML::DoubleQuoted << tls_files->server_key;
-      tls_yaml = fmt::format("tls:\n  listen: {}\n  cert_file: {}\n  key_file: {}\n",
-                             tls_address, cert.c_str(), key.c_str());
+      tls_yaml = fmt::format("tls:\n  listen: {}\n  cert_file: {}\n  key_file: {}\n", tls_address,
+                             cert.c_str(), key.c_str());
     }
     auto gateway_config = WriteGatewayFiles(*config, wanted, web_root, tls_yaml);
     if (!gateway_config.ok()) {
@@ -381,8 +470,8 @@ int RunUp(const UpFlags& flags) {
     }
     const std::string address = fmt::format("{}:{}", config->host, config->gateway_port);
     if (auto problem = PortProblem(config->host, config->gateway_port)) {
-      std::cerr << "switchboard up: cannot listen on " << address << " for the gateway: "
-                << *problem << " (set gateway_port in --config)\n";
+      std::cerr << "switchboard up: cannot listen on " << address
+                << " for the gateway: " << *problem << " (set gateway_port in --config)\n";
       group.StopAll(kStopGrace, kXdsChild);
       return 1;
     }
@@ -395,8 +484,8 @@ int RunUp(const UpFlags& flags) {
                              flags.ready_timeout);
     }
     if (!failed && flags.tls) {
-      failed = WaitListening(group, config->host, flags.tls_port, *ready_timeout,
-                             flags.ready_timeout);
+      failed =
+          WaitListening(group, config->host, flags.tls_port, *ready_timeout, flags.ready_timeout);
     }
     if (failed) {
       std::cerr << "switchboard up: the gateway on " << address << ": " << *failed << "\n";
@@ -407,6 +496,10 @@ int RunUp(const UpFlags& flags) {
   }
 
   std::cout << fmt::format("\n{:<14} {:<22} {}\n", "SERVICE", "ADDRESS", "PID");
+  for (size_t i = 0; i < servers_started.size(); ++i) {
+    std::cout << fmt::format("{:<14} {:<22} {}\n", servers_started[i].first,
+                             servers_started[i].second, servers.children()[i].pid);
+  }
   for (size_t i = 0; i < started.size(); ++i) {
     std::cout << fmt::format("{:<14} {:<22} {}\n", started[i].first, started[i].second,
                              group.children()[i].pid);
@@ -431,6 +524,12 @@ int RunUp(const UpFlags& flags) {
       spdlog::info("stopping all services signal={}", sig);
       break;
     }
+    if (auto died = servers.ReapExited()) {
+      spdlog::error("{} (pid {}) {}; stopping the services", died->name, died->pid,
+                    DescribeWaitStatus(died->wait_status));
+      exit_code = 1;
+      break;
+    }
     if (auto died = group.ReapExited()) {
       if (replicated.count(died->name) == 0) {
         spdlog::error("service {} (pid {}) {}; stopping the others", died->name, died->pid,
@@ -453,6 +552,7 @@ int RunUp(const UpFlags& flags) {
     if (exit_code != 0) break;
   }
   group.StopAll(kStopGrace, kXdsChild);
+  servers.StopAll(kServerStopGrace);
   return exit_code;
 }
 
@@ -473,12 +573,31 @@ void AddUpCommand(CLI::App& app, CommandRunner& runner) {
                 "Start the xDS control plane (on the config's `xds` address, else port 18000); "
                 "services register there and reach each other through xds:///<service>");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
-  cmd->add_option("--ready-timeout", flags->ready_timeout, "How long each service may take to become healthy");
+  cmd->add_option("--ready-timeout", flags->ready_timeout,
+                  "How long each service may take to become healthy");
   cmd->add_flag("--tls", flags->tls,
                 "Serve the gateway over HTTPS too, with a certificate from a local CA made in "
                 "DATA_DIR/tls (trust DATA_DIR/tls/ca.pem once)");
   cmd->add_option("--tls-port", flags->tls_port, "The gateway's HTTPS port with --tls (8443)")
       ->check(CLI::Range(1, 65535));
+  cmd->add_flag("--scale", flags->scale,
+                "Start PostgreSQL and nats-server too (data in DATA_DIR/postgres and "
+                "DATA_DIR/nats) and run the services on them, sharing rows and streams across "
+                "replicas");
+  cmd->add_option("--store", flags->store_url,
+                  "An existing PostgreSQL for every service with a store, e.g. "
+                  "postgres://user@host:5432/switchboard (with --scale: start no PostgreSQL)");
+  cmd->add_option("--bus", flags->bus_url,
+                  "An existing nats-server for the streaming services, e.g. "
+                  "nats://host:4222 (with --scale: start no nats-server)");
+  cmd->add_option("--scale-user", flags->scale_user,
+                  "With --scale run as root: the account PostgreSQL runs as (nobody)");
+  cmd->add_option("--postgres-port", flags->postgres_port,
+                  "With --scale: PostgreSQL's port (0, the default: a free one)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--nats-port", flags->nats_port,
+                  "With --scale: nats-server's port (0, the default: a free one)")
+      ->check(CLI::Range(0, 65535));
   CLI::Option* web = cmd->add_option(
       "--web", flags->web,
       "Directory the gateway serves at / (default: web/dist of the source tree; '' for none)");

@@ -263,6 +263,11 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
       if (auto bad = ReadBus(value, config.bus); !bad.ok()) return bad;
     } else if (key == "store") {
       if (auto bad = ReadStore(value, config.store); !bad.ok()) return bad;
+    } else if (key == "scale") {
+      if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false")) {
+        return KeyError(key, "expected true or false");
+      }
+      config.scale = value.Scalar() == "true";
     } else if (key == "host" || key == "data_dir" || key == "log_level") {
       if (!value.IsScalar() || value.Scalar().empty()) {
         return KeyError(key, "expected a non-empty string");
@@ -324,7 +329,7 @@ absl::StatusOr<SystemConfig> LoadSystemConfig(const std::string& path) {
       return KeyError(
           key,
           "unknown key (known: host, data_dir, log_level, gateway_port, cors_allow_origins, "
-          "client_lb, xds, bus, store, services)");
+          "client_lb, xds, bus, store, scale, services)");
     }
   }
   ShareStoreWithServices(config);

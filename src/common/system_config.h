@@ -53,6 +53,9 @@ struct SystemConfig {
   // SQLite file; `store: postgres://user@host:port/db` (or {url: ..., pool_size: 8}) puts
   // every replica of each on one PostgreSQL database. A service's own `store` setting wins.
   store::StoreConfig store;
+  // `switchboard up` starts PostgreSQL and nats-server itself for `store` and `bus` (as
+  // --scale does). Only `up` reads it; the services get the resulting URLs.
+  bool scale = false;
   std::map<std::string, ServiceEndpoint> services;  // every known service, by name
 
   // host:port of replica 1 (the only one unless replicas are configured).

@@ -114,6 +114,20 @@ TEST(SystemConfig, TheStoreIsSqliteUnlessTheFileNamesPostgres) {
   EXPECT_EQ(with_size->services.at("booking").settings["store_pool_size"].as<int>(), 3);
 }
 
+TEST(SystemConfig, ScaleIsOffUnlessTheFileTurnsItOn) {
+  EXPECT_FALSE(DefaultSystemConfig().scale);
+  const std::string on = WriteTemp("scale: true\n");
+  auto config = LoadSystemConfig(on);
+  std::remove(on.c_str());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->scale);
+  const std::string bad = WriteTemp("scale: maybe\n");
+  auto refused = LoadSystemConfig(bad);
+  std::remove(bad.c_str());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("scale"), std::string::npos) << refused.status();
+}
+
 TEST(SystemConfig, ReplicasTakeConsecutivePortsAndOneTargetReachesAll) {
   SystemConfig config = DefaultSystemConfig();
   ASSERT_TRUE(ApplyReplicaCounts("ticket=3,stock=2", config).ok());

@@ -168,6 +168,8 @@ TEST_F(RestDownloadTest, Http1DownloadIsTheFileWithItsHeaders) {
   ASSERT_EQ(response.status, 200) << response.head << response.body.substr(0, 200);
   EXPECT_EQ(response.Header("content-type"), "application/octet-stream") << response.head;
   EXPECT_EQ(response.Header("accept-ranges"), "bytes") << response.head;
+  EXPECT_EQ(response.Header("content-length"), std::to_string(data.size())) << response.head;
+  EXPECT_EQ(response.Header("transfer-encoding"), "") << response.head;
   EXPECT_EQ(response.body.size(), data.size());
   EXPECT_EQ(Sha256Of(response.body), Sha256Of(data));
 }

@@ -110,6 +110,7 @@ void Http1Session::ResetExchange(const Request& request) {
   head_only_ = request.method == "HEAD";
   exchange_done_ = false;
   head_sent_ = false;
+  length_delimited_ = false;
   stream_.reset();
   const std::string* origin = request.Header("origin");
   origin_ = origin != nullptr ? *origin : std::string();

@@ -76,12 +76,17 @@ void Http1Session::SendHead(int status, const Headers& headers) {
   if (head_sent_) return;
   head_sent_ = true;
   if (!body_complete_) keep_alive_ = false;
+  // A translation that knows its body's length (a REST download) says so: the body goes
+  // unframed, and the connection closes after it, so that a body cut short by a failure is
+  // seen as short rather than taken for a whole one.
+  length_delimited_ = FindHeader(headers, "content-length") != nullptr;
+  if (length_delimited_) keep_alive_ = false;
   std::string out = absl::StrCat("HTTP/1.1 ", status, " ", Reason(status), "\r\n");
   for (const auto& [name, value] : headers) {
-    if (name == "content-length" || name == "transfer-encoding" || name == "connection") continue;
+    if (name == "transfer-encoding" || name == "connection") continue;
     absl::StrAppend(&out, name, ": ", value, "\r\n");
   }
-  out += "transfer-encoding: chunked\r\n";
+  if (!length_delimited_) out += "transfer-encoding: chunked\r\n";
   if (!keep_alive_) out += "connection: close\r\n";
   out += "\r\n";
   Write(std::move(out));
@@ -100,11 +105,14 @@ void Http1Session::SendChunk(const std::string& data, size_t consumed) {
     GiveBackUnsent(consumed);
     return;
   }
-  Write(absl::StrCat(absl::StrFormat("%x", data.size()), "\r\n", data, "\r\n"), on_written);
+  Write(length_delimited_
+            ? data
+            : absl::StrCat(absl::StrFormat("%x", data.size()), "\r\n", data, "\r\n"),
+        on_written);
 }
 
 void Http1Session::SendLastChunk() {
-  Write("0\r\n\r\n");
+  if (!length_delimited_) Write("0\r\n\r\n");
   EndExchange();
 }
 

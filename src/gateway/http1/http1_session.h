@@ -186,6 +186,7 @@ class Http1Session : public DownstreamSink, public std::enable_shared_from_this<
   UpstreamRequest upstream_;
   absl::Status header_status_;
   bool head_sent_ = false;
+  bool length_delimited_ = false;  // the head gave Content-Length: no chunked framing
   bool head_only_ = false;  // a HEAD request: answers carry no body
   bool exchange_done_ = true;
   std::string origin_;
