@@ -1,7 +1,8 @@
 // Notification replicas sharing a bus: the same user's subscribers on every replica receive
 // every notification, in one order, wherever Notify was called; a subscriber resumes on any
-// replica from the last id it saw; a NATS restart in the middle loses nothing acknowledged.
-// Replicas run in this process on a shared InProcessBus, or on a real nats-server.
+// replica from the last id it saw; a NATS restart in the middle loses nothing acknowledged; a
+// replica says NOT_SERVING while its nats-server is away. Replicas run in this process on a
+// shared InProcessBus, or on a real nats-server.
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
@@ -16,6 +17,7 @@
 #include "common/bus/in_process_bus.h"
 #include "common/bus/nats_bus.h"
 #include "common/bus/testing/nats_server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "services/notification/notification_service.h"
 #include "services/notification/subscriber_registry.h"
 #include "switchboard/notification/v1/notification.grpc.pb.h"
@@ -26,8 +28,10 @@ namespace switchboard::notification {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using HealthStatus = grpc::health::v1::HealthCheckResponse;
 constexpr auto kWait = std::chrono::seconds(15);
 constexpr auto kStreamDeadline = std::chrono::seconds(60);
+constexpr auto kHealthDeadline = std::chrono::seconds(5);
 
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout = kWait) {
   const auto deadline = Clock::now() + timeout;
@@ -127,6 +131,18 @@ grpc::Status Notify(switchboard::testing::TestServer& replica, const std::string
   request.set_title(title);
   v1::NotifyResponse ignored;
   return stub->Notify(&context, request, response ? response : &ignored);
+}
+
+// The grpc.health.v1 status of the notification service, as a health checker sees it.
+HealthStatus::ServingStatus Health(switchboard::testing::TestServer& replica) {
+  auto stub = grpc::health::v1::Health::NewStub(replica.NewChannel());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kHealthDeadline);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(v1::NotificationService::service_full_name());
+  grpc::health::v1::HealthCheckResponse response;
+  if (!stub->Check(&context, request, &response).ok()) return HealthStatus::UNKNOWN;
+  return response.status();
 }
 
 std::vector<std::string> Titles(int from, int to) {
@@ -260,6 +276,68 @@ TEST_F(NotificationOnNats, ANatsRestartMidStreamLosesNothingAcknowledged) {
     ASSERT_TRUE(subscriber->WaitForCount(acknowledged.size())) << subscriber->titles().size();
     EXPECT_EQ(subscriber->titles(), acknowledged);
   }
+}
+
+TEST_F(NotificationOnNats, ABusOutageIsNotServingUntilTheBusIsBack) {
+  auto a = StartReplica(NatsAt(nats_->url(), "notification-1"));
+  auto b = StartReplica(NatsAt(nats_->url(), "notification-2"));
+  EXPECT_EQ(Health(*a), HealthStatus::SERVING);
+  EXPECT_EQ(Health(*b), HealthStatus::SERVING);
+  nats_->Kill();
+  ASSERT_TRUE(WaitFor([&] {
+    return Health(*a) == HealthStatus::NOT_SERVING && Health(*b) == HealthStatus::NOT_SERVING;
+  }));
+  ASSERT_TRUE(nats_->Restart().ok()) << nats_->Output();
+  ASSERT_TRUE(WaitFor(
+      [&] { return Health(*a) == HealthStatus::SERVING && Health(*b) == HealthStatus::SERVING; }));
+  // Serving means serving: a notification goes through again.
+  ASSERT_TRUE(Notify(*a, "alice", "back").ok());
+}
+
+// Once BeginShutdown has begun the service no longer reports its bus, whatever the bus does.
+TEST_F(NotificationOnNats, NoHealthReportAfterShutdownBegins) {
+  auto bus = NatsAt(nats_->url(), "notification-1");
+  ASSERT_TRUE(bus);
+  common::ServiceOptions options;
+  options.name = "notification";
+  options.settings = YAML::Load("{}");
+  auto service = NewNotificationService(options, SystemNowMs, bus);
+  ASSERT_TRUE(service.ok()) << service.status();
+  std::mutex mutex;
+  std::vector<bool> reports;
+  (*service)->AttachHealth([&](bool serving) {
+    std::lock_guard<std::mutex> lock(mutex);
+    reports.push_back(serving);
+  });
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    EXPECT_EQ(reports, std::vector<bool>{true});
+  }
+  (*service)->BeginShutdown();
+  // Watched after the service's own watch: the bus tells this one last, so once it has seen
+  // the outage and the reconnect the service's watch (were it still on) has seen them too.
+  std::vector<bool> seen;
+  auto watch = bus->WatchConnection([&](bool connected) {
+    std::lock_guard<std::mutex> lock(mutex);
+    seen.push_back(connected);
+  });
+  nats_->Kill();
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return !seen.empty();
+  }));
+  ASSERT_TRUE(nats_->Restart().ok()) << nats_->Output();
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return seen == std::vector<bool>{false, true};
+  }));
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_EQ(reports, std::vector<bool>{true});
+}
+
+TEST(NotificationReplicas, AnInProcessBusKeepsTheReplicaServing) {
+  auto a = StartReplica(std::make_shared<bus::InProcessBus>());
+  EXPECT_EQ(Health(*a), HealthStatus::SERVING);
 }
 
 TEST(NotificationBusConfig, AnUnreachableNatsStopsTheStartNamingIt) {

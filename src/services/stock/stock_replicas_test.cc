@@ -1,12 +1,14 @@
 // Stock replicas sharing a bus: one feed for all, every watcher on every replica sees every
 // price in one order with the same values, whichever replica a price was published through;
-// one replica moves the prices, and another takes over when it dies. Replicas run in this
-// process on a shared InProcessBus, or on a real nats-server.
+// one replica moves the prices, and another takes over when it dies; a replica says NOT_SERVING
+// while its nats-server is away. Replicas run in this process on a shared InProcessBus, or on
+// a real nats-server.
 #include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "common/bus/in_process_bus.h"
 #include "common/bus/nats_bus.h"
 #include "common/bus/testing/nats_server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "services/stock/stock_service.h"
 #include "services/stock/stock_test_support.h"
 #include "switchboard/stock/v1/stock.grpc.pb.h"
@@ -24,6 +27,7 @@ namespace {
 
 using testing::Watcher;
 using Replica = switchboard::testing::TestServer;
+using HealthStatus = grpc::health::v1::HealthCheckResponse;
 
 // Watch queues long enough that no price is dropped for a test reader.
 constexpr char kQuiet[] = "{stream_queue: 256, tick_interval: 1h, leader_lease: 500ms}";
@@ -57,6 +61,18 @@ grpc::Status PublishOne(Replica& replica, const std::string& symbol, float price
   writer->Write(tick);
   writer->WritesDone();
   return writer->Finish();
+}
+
+// The grpc.health.v1 status of the stock service, as a health checker sees it.
+HealthStatus::ServingStatus Health(Replica& replica) {
+  auto stub = grpc::health::v1::Health::NewStub(replica.NewChannel());
+  grpc::ClientContext context;
+  context.set_deadline(testing::CallDeadline());
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(v1::StockService::service_full_name());
+  grpc::health::v1::HealthCheckResponse response;
+  if (!stub->Check(&context, request, &response).ok()) return HealthStatus::UNKNOWN;
+  return response.status();
 }
 
 std::vector<float> Prices(const std::vector<v1::PriceUpdate>& updates) {
@@ -160,6 +176,73 @@ TEST_F(StockOnNats, TicksGoOnAfterANatsRestart) {
   ASSERT_TRUE(nats_->Restart().ok()) << nats_->Output();
   const size_t before = on_b.count();
   ASSERT_TRUE(on_b.WaitForCount(before + 20, std::chrono::seconds(15))) << on_b.count();
+}
+
+TEST_F(StockOnNats, ABusOutageIsNotServingUntilTheBusIsBack) {
+  auto a = StartReplica(NatsAt(nats_->url()), kTicking);
+  auto b = StartReplica(NatsAt(nats_->url()), kTicking);
+  EXPECT_EQ(Health(*a), HealthStatus::SERVING);
+  EXPECT_EQ(Health(*b), HealthStatus::SERVING);
+  nats_->Kill();
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Health(*a) == HealthStatus::NOT_SERVING && Health(*b) == HealthStatus::NOT_SERVING;
+  }));
+  ASSERT_TRUE(nats_->Restart().ok()) << nats_->Output();
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Health(*a) == HealthStatus::SERVING && Health(*b) == HealthStatus::SERVING; }));
+  // Serving means serving: a watcher gets prices again.
+  auto stub = v1::StockService::NewStub(b->NewChannel());
+  Watcher on_b(stub.get(), "HTTP");
+  ASSERT_TRUE(on_b.WaitForCount(2)) << on_b.count();
+}
+
+// Once BeginShutdown has begun the service no longer reports its bus, whatever the bus does.
+TEST_F(StockOnNats, NoHealthReportAfterShutdownBegins) {
+  auto bus = NatsAt(nats_->url());
+  ASSERT_TRUE(bus);
+  StockDeps deps;
+  deps.bus = bus;
+  deps.run_ticker = false;
+  common::ServiceOptions options;
+  options.name = "stock";
+  options.settings = YAML::Load(kQuiet);
+  auto service = NewStockService(options, deps);
+  ASSERT_TRUE(service.ok()) << service.status();
+  std::mutex mutex;
+  std::vector<bool> reports;
+  (*service)->AttachHealth([&](bool serving) {
+    std::lock_guard<std::mutex> lock(mutex);
+    reports.push_back(serving);
+  });
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    EXPECT_EQ(reports, std::vector<bool>{true});
+  }
+  (*service)->BeginShutdown();
+  // Watched after the service's own watch: the bus tells this one last, so once it has seen
+  // the outage and the reconnect the service's watch (were it still on) has seen them too.
+  std::vector<bool> seen;
+  auto watch = bus->WatchConnection([&](bool connected) {
+    std::lock_guard<std::mutex> lock(mutex);
+    seen.push_back(connected);
+  });
+  nats_->Kill();
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return !seen.empty();
+  }));
+  ASSERT_TRUE(nats_->Restart().ok()) << nats_->Output();
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return seen == std::vector<bool>{false, true};
+  }));
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_EQ(reports, std::vector<bool>{true});
+}
+
+TEST(StockReplicas, AnInProcessBusKeepsTheReplicaServing) {
+  auto a = StartReplica(std::make_shared<bus::InProcessBus>(), kQuiet);
+  EXPECT_EQ(Health(*a), HealthStatus::SERVING);
 }
 
 TEST(StockBusConfig, AnUnreachableNatsStopsTheStartNamingIt) {

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,6 +38,9 @@ class StockService final : public common::Service {
   ~StockService() override;
 
   std::vector<grpc::Service*> GrpcServices() override;
+  // With a bus: NOT_SERVING while it is down (prices stop and PublishPrices fails), so health
+  // checkers send new watches elsewhere; SERVING again once it is back.
+  void AttachHealth(std::function<void(bool serving)> set_serving) override;
   // Stops the ticker and ends every watch and publish stream with UNAVAILABLE.
   void BeginShutdown() override;
   bool HasEndlessStreams() const override { return true; }
@@ -48,11 +53,17 @@ class StockService final : public common::Service {
   SharedFeed* shared_feed() { return shared_.get(); }
 
  private:
+  void ReportServing(bool connected);
+
   MarketFeed feed_;
   std::unique_ptr<SharedFeed> shared_;  // with a bus: where ticks and published prices go
   TickSink sink_;
   std::unique_ptr<StockGrpcService> grpc_service_;
-  std::unique_ptr<Ticker> ticker_;  // last: stopped (destroyed) before what it ticks
+  std::unique_ptr<Ticker> ticker_;  // stopped (destroyed) before what it ticks
+  std::shared_ptr<bus::Bus> bus_;   // null without a bus; the one shared_ feeds from
+  std::mutex health_mutex_;
+  std::function<void(bool serving)> set_serving_;  // guarded by health_mutex_
+  std::unique_ptr<bus::ConnectionWatch> watch_;    // last: ends before what it reports to
 };
 
 // The factory the registry uses: settings from options.settings ("services.stock").
