@@ -27,6 +27,9 @@ const kChain = ['gateway', 'booking', 'ticket', 'payment', 'fraud'];  // CreateB
 // Below what the booking chain needs (20 ms), so it is refused DEADLINE_EXCEEDED on the way.
 const kShortDeadlineMs = 12;
 const kFileTimeoutMs = 55000;     // the whole file, below the runner's bound
+// The slow fraud switch: its delay (web/src/pages/fraud_switch.js) and a deadline well under it.
+const kSlowFraudDelayMs = 3000;
+const kUnderSlowFraudMs = 1000;
 
 const watchdog = setTimeout(() => {
   console.error(`app.test: still running after ${kFileTimeoutMs} ms; giving up`);
@@ -135,6 +138,104 @@ test('a booking with a deadline: confirmed, idempotent, and its waterfall in cal
   const reached = await tab.$$eval('#waterfall li', (items) => items.map((i) => i.dataset.hop));
   assert.ok(reached.length >= 1, 'no hop drawn');
   assert.deepEqual(reached, kChain.slice(0, reached.length));
+});
+
+async function fraudDelayMs() {
+  const response = await fetch(new URL('/fraud/delay', kAppUrl));
+  assert.equal(response.status, 200);
+  return Number((await response.json()).delayMs ?? 0);
+}
+
+async function fraudDelayOff() {
+  await fetch(new URL('/fraud/delay', kAppUrl), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ delayMs: 0 }),
+  });
+}
+
+// The seats the event on the page shows ("4990 of 5000" -> 4990).
+async function seatsShown(tab, eventId) {
+  await tab.fill('#event-id', eventId);
+  await tab.evaluate(() => document.querySelector('#event').removeAttribute('data-id'));
+  await tab.click('#get-event');
+  await shows(tab, `#event[data-id="${eventId}"]`);
+  return Number.parseInt(await tab.textContent('#event dd[data-field="seats available"]'), 10);
+}
+
+test('slow fraud: a shorter deadline times out, the seats come back; off again, it books', async (t) => {
+  const eventId = 'evt-5';
+  const tab = await open(t, 'events');
+  try {
+    await shows(tab, '#slow-fraud-state[data-delay-ms="0"]');
+    assert.equal(await tab.isChecked('#slow-fraud'), false);
+    const before = await seatsShown(tab, eventId);
+    // On, from the keyboard: the fraud service answered the PUT and says so.
+    await tab.focus('#slow-fraud');
+    await tab.keyboard.press('Space');
+    await shows(tab, `#slow-fraud-state[data-delay-ms="${kSlowFraudDelayMs}"]`);
+    assert.match(await tab.getAttribute('#slow-fraud-state', 'data-server-id'), /^fraud-1@/);
+    assert.equal(await fraudDelayMs(), kSlowFraudDelayMs);
+
+    await tab.fill('#book-event', eventId);
+    await tab.fill('#book-key', '');
+    await tab.fill('#book-deadline', String(kUnderSlowFraudMs));
+    await tab.click('#book');
+    await tab.waitForSelector('#error:not([hidden])', { timeout: kWaitMs });
+    assert.equal(await tab.getAttribute('#error', 'data-code'), '4', await tab.textContent('#error'));
+    // The hops the trace reached, in call order, from the gateway's full budget.
+    const hops = await tab.$$eval('#waterfall li', (items) =>
+      items.map((item) => ({ hop: item.dataset.hop, ms: Number(item.dataset.ms) })));
+    assert.ok(hops.length >= 1, 'no hop drawn');
+    assert.deepEqual(hops.map((h) => h.hop), kChain.slice(0, hops.length));
+    assert.ok(hops[0].ms <= kUnderSlowFraudMs, JSON.stringify(hops));
+    // The booking released its seats (compensation runs beside the gateway's answer, so the
+    // event is reloaded until it shows them, within the usual wait).
+    const until = Date.now() + kWaitMs;
+    let after = await seatsShown(tab, eventId);
+    while (after !== before && Date.now() < until) {
+      await tab.waitForTimeout(100);
+      after = await seatsShown(tab, eventId);
+    }
+    assert.equal(after, before, 'the failed booking kept its seats');
+
+    // Off: the same booking now goes through.
+    await tab.click('#slow-fraud');
+    await shows(tab, '#slow-fraud-state[data-delay-ms="0"]');
+    assert.equal(await tab.isChecked('#slow-fraud'), false);
+    await tab.fill('#book-key', '');
+    await tab.click('#book');
+    await shows(tab, '#booking[data-status]');
+    assert.equal(await tab.getAttribute('#booking', 'data-status'), 'STATUS_CONFIRMED');
+    assert.equal(await seatsShown(tab, eventId), before - 1);
+  } finally {
+    // The delay is the fraud process's, shared by every other test: off whatever happened.
+    await fraudDelayOff();
+  }
+});
+
+test('slow fraud is turned off when the user leaves the page or closes it', async (t) => {
+  const tab = await open(t, 'events');
+  try {
+    await shows(tab, '#slow-fraud-state[data-delay-ms="0"]');
+    await tab.check('#slow-fraud');
+    await shows(tab, `#slow-fraud-state[data-delay-ms="${kSlowFraudDelayMs}"]`);
+    // To another page of the app: the switch goes off (its state stays in the hidden page).
+    await tab.click('nav a[data-page="stocks"]');
+    await tab.waitForSelector('#slow-fraud-state[data-delay-ms="0"]',
+      { state: 'attached', timeout: kWaitMs });
+    assert.equal(await fraudDelayMs(), 0);
+    // Back, on again, and away from the app altogether: the unload request turns it off.
+    await tab.click('nav a[data-page="events"]');
+    await tab.check('#slow-fraud');
+    await shows(tab, `#slow-fraud-state[data-delay-ms="${kSlowFraudDelayMs}"]`);
+    await tab.goto('about:blank');
+    const until = Date.now() + kWaitMs;
+    while ((await fraudDelayMs()) !== 0 && Date.now() < until) await tab.waitForTimeout(100);
+    assert.equal(await fraudDelayMs(), 0, 'still slow after the page was unloaded');
+  } finally {
+    await fraudDelayOff();
+  }
 });
 
 for (const wire of ['rest', 'grpc-web']) {

@@ -3,6 +3,7 @@
 import { SwitchboardClient } from '../switchboard_client.js';
 import { restCall } from '../rest.js';
 import { record } from '../wire.js';
+import { initFraudSwitch, turnOffFraudSwitch } from './fraud_switch.js';
 
 const $ = (selector) => document.querySelector(selector);
 let shell = null;
@@ -208,4 +209,9 @@ export function init(appShell) {
     e.preventDefault();
     book();
   });
+  initFraudSwitch(shell, $('#book-form'));
+  // The menu hides this page after this listener runs (app.js listens later), so look after.
+  window.addEventListener('hashchange', () => setTimeout(() => {
+    if ($('#page-events').hidden) turnOffFraudSwitch();
+  }));
 }
