@@ -1,4 +1,5 @@
-// What the bus tests share: a handler that records what it receives, with bounded waits.
+// What the bus tests share: handlers that record what they receive (messages, connection
+// changes), with bounded waits.
 #pragma once
 
 #include <chrono>
@@ -14,6 +15,8 @@
 namespace switchboard::bus::testing {
 
 inline constexpr auto kWait = std::chrono::seconds(10);
+// How long a client may take to notice a lost server, or to reconnect once it is back.
+inline constexpr auto kReconnectWait = std::chrono::seconds(20);
 
 class Recorder {
  public:
@@ -47,6 +50,31 @@ class Recorder {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Message> received_;
+};
+
+// Collects what a connection watch (or a health report) is told, with a bounded wait.
+class ConnectionLog {
+ public:
+  ConnectionHandler AsHandler() {
+    return [this](bool connected) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      seen_.push_back(connected);
+      changed_.notify_all();
+    };
+  }
+  bool WaitFor(const std::vector<bool>& expected) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, kReconnectWait, [&] { return seen_ == expected; });
+  }
+  std::vector<bool> seen() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<bool> seen_;
 };
 
 inline std::vector<std::string> Numbered(const std::string& prefix, int count) {

@@ -19,10 +19,10 @@
 namespace switchboard::bus {
 namespace {
 
+using testing::ConnectionLog;
+using testing::kReconnectWait;
 using testing::Numbered;
 using testing::Recorder;
-
-constexpr auto kReconnectWait = std::chrono::seconds(20);
 
 std::unique_ptr<NatsBus> ConnectTo(const std::string& url, const std::string& name) {
   NatsOptions options;
@@ -221,31 +221,6 @@ TEST_F(NatsBusTest, LastSequenceIsPerSubjectAndZeroWhenNone) {
   EXPECT_EQ(*b_->LastSequence("t.notify.u2"), 2u);
   EXPECT_EQ(a_->LastSequence("t.other").status().code(), absl::StatusCode::kFailedPrecondition);
 }
-
-// Collects what a connection watch is told, with a bounded wait.
-class ConnectionLog {
- public:
-  ConnectionHandler AsHandler() {
-    return [this](bool connected) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      seen_.push_back(connected);
-      changed_.notify_all();
-    };
-  }
-  bool WaitFor(const std::vector<bool>& expected) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_for(lock, kReconnectWait, [&] { return seen_ == expected; });
-  }
-  std::vector<bool> seen() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return seen_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<bool> seen_;
-};
 
 TEST_F(NatsBusTest, AConnectionWatchIsToldOfTheLossAndTheReturn) {
   ConnectionLog log, ended;

@@ -1,8 +1,8 @@
 #include "services/chat/chat_service.h"
 
-#include <mutex>
 #include <utility>
 
+#include "common/bus/bus_health.h"
 #include "common/bus/open_bus.h"
 #include "services/chat/bus_room.h"
 #include "services/chat/chat_bus.h"
@@ -76,40 +76,19 @@ class ChatServiceHost final : public ChatService {
   size_t room_count() override { return hub_.room_count(); }
 
   void AttachHealth(SetServing set_serving) override {
-    if (bus_ == nullptr) return;  // nothing outside the process to lose
-    {
-      std::lock_guard<std::mutex> lock(health_mutex_);
-      set_serving_ = std::move(set_serving);
-    }
-    // Outside health_mutex_, which the watch's handler takes under the bus's own lock.
-    watch_ = bus_->WatchConnection([this](bool connected) { ReportServing(connected); });
-    // Watching first, then the current state: a report in between is either before this one
-    // (which reads the state after it) or after it (and newer).
-    std::lock_guard<std::mutex> lock(health_mutex_);
-    if (set_serving_) set_serving_(bus_->Connected());
+    health_.Attach(bus_, std::move(set_serving));
   }
 
   void BeginShutdown() override {
-    {
-      std::lock_guard<std::mutex> lock(health_mutex_);
-      set_serving_ = nullptr;
-    }
-    watch_.reset();  // waits for a report in progress
+    health_.Stop();
     hub_.BeginShutdown();
   }
 
  private:
-  void ReportServing(bool connected) {
-    std::lock_guard<std::mutex> lock(health_mutex_);
-    if (set_serving_) set_serving_(connected);
-  }
-
   std::shared_ptr<bus::Bus> bus_;  // null for rooms of this process only
-  std::mutex health_mutex_;
-  SetServing set_serving_;  // guarded by health_mutex_
   ChatHub hub_;
   ChatServiceImpl grpc_service_;
-  std::unique_ptr<bus::ConnectionWatch> watch_;  // after hub_: ends before the rooms go
+  bus::BusHealth health_;  // after hub_: stops before the rooms go
 };
 
 }  // namespace

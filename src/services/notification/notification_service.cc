@@ -6,11 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <mutex>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/bus/bus_health.h"
 #include "common/bus/open_bus.h"
 #include "common/ids.h"
 #include "common/status.h"
@@ -128,25 +128,11 @@ class NotificationServiceHost final : public NotificationService {
   // While a shared bus is down Notify fails and subscribers here miss what other replicas
   // send, so the replica says NOT_SERVING and health checkers send new calls elsewhere.
   void AttachHealth(std::function<void(bool serving)> set_serving) override {
-    if (bus_ == nullptr) return;  // nothing outside the process to lose
-    {
-      std::lock_guard<std::mutex> lock(health_mutex_);
-      set_serving_ = std::move(set_serving);
-    }
-    // Outside health_mutex_, which the watch's handler takes under the bus's own lock.
-    watch_ = bus_->WatchConnection([this](bool connected) { ReportServing(connected); });
-    // Watching first, then the current state: a report in between is either before this one
-    // (which reads the state after it, under the same lock) or after it (and newer).
-    std::lock_guard<std::mutex> lock(health_mutex_);
-    if (set_serving_) set_serving_(bus_->Connected());
+    health_.Attach(bus_, std::move(set_serving));
   }
 
   void BeginShutdown() override {
-    {
-      std::lock_guard<std::mutex> lock(health_mutex_);
-      set_serving_ = nullptr;  // never called once shutdown has begun
-    }
-    watch_.reset();         // waits for a report in progress
+    health_.Stop();         // no report from here on
     subscription_.reset();  // no bus delivery runs or starts after this
     registry_.Shutdown();
   }
@@ -169,19 +155,13 @@ class NotificationServiceHost final : public NotificationService {
     registry_.Publish(notification, notification.timestamp() >= started_ms_);
   }
 
-  void ReportServing(bool connected) {
-    std::lock_guard<std::mutex> lock(health_mutex_);
-    if (set_serving_) set_serving_(connected);
-  }
-
   const int64_t started_ms_;
   SubscriberRegistry registry_;
   std::shared_ptr<bus::Bus> bus_;
   NotificationServiceImpl grpc_service_;
   std::unique_ptr<bus::Subscription> subscription_;  // gone before what it feeds
-  std::mutex health_mutex_;
-  std::function<void(bool serving)> set_serving_;  // guarded by health_mutex_
-  std::unique_ptr<bus::ConnectionWatch> watch_;    // last: ends before what it reports to
+  // Last: stops reporting before what it reports on goes.
+  bus::BusHealth health_;
 };
 
 }  // namespace

@@ -86,7 +86,9 @@ bool SharedFeed::HoldLease() {
   // A leader renews every third of the lease, a follower tries as often, so a dead leader is
   // replaced within about one lease.
   if (now - last_attempt_ms_ < lease_.count() / 3) {
-    return leader_ && now - held_since_ms_ < lease_.count();
+    // A leader whose renewal is overdue stops ticking a third of a lease before the lease can
+    // pass to another replica: two leaders ticking at once would publish prices out of order.
+    return leader_ && now - held_since_ms_ < lease_.count() - lease_.count() / 3;
   }
   last_attempt_ms_ = now;
   auto held = bus_->HoldLease(kStockLeaderLease, holder_, lease_);

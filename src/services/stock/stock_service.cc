@@ -117,30 +117,11 @@ std::vector<grpc::Service*> StockService::GrpcServices() { return {grpc_service_
 int64_t StockService::open_watch_streams() const { return grpc_service_->open_watches(); }
 
 void StockService::AttachHealth(std::function<void(bool serving)> set_serving) {
-  if (bus_ == nullptr) return;  // nothing outside the process to lose
-  {
-    std::lock_guard<std::mutex> lock(health_mutex_);
-    set_serving_ = std::move(set_serving);
-  }
-  // Outside health_mutex_, which the watch's handler takes under the bus's own lock.
-  watch_ = bus_->WatchConnection([this](bool connected) { ReportServing(connected); });
-  // Watching first, then the current state: a report in between is either before this one
-  // (which reads the state after it, under the same lock) or after it (and newer).
-  std::lock_guard<std::mutex> lock(health_mutex_);
-  if (set_serving_) set_serving_(bus_->Connected());
-}
-
-void StockService::ReportServing(bool connected) {
-  std::lock_guard<std::mutex> lock(health_mutex_);
-  if (set_serving_) set_serving_(connected);
+  health_.Attach(bus_, std::move(set_serving));
 }
 
 void StockService::BeginShutdown() {
-  {
-    std::lock_guard<std::mutex> lock(health_mutex_);
-    set_serving_ = nullptr;  // never called once shutdown has begun
-  }
-  watch_.reset();  // waits for a report in progress
+  health_.Stop();  // no report from here on
   if (ticker_) ticker_->Stop();
   grpc_service_->CloseAllPublishers();
   if (shared_) shared_->Stop();

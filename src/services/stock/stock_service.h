@@ -4,11 +4,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/bus/bus.h"
+#include "common/bus/bus_health.h"
 #include "common/service.h"
 #include "services/stock/market_feed.h"
 #include "services/stock/publish_reactor.h"
@@ -53,17 +53,13 @@ class StockService final : public common::Service {
   SharedFeed* shared_feed() { return shared_.get(); }
 
  private:
-  void ReportServing(bool connected);
-
   MarketFeed feed_;
   std::unique_ptr<SharedFeed> shared_;  // with a bus: where ticks and published prices go
   TickSink sink_;
   std::unique_ptr<StockGrpcService> grpc_service_;
   std::unique_ptr<Ticker> ticker_;  // stopped (destroyed) before what it ticks
   std::shared_ptr<bus::Bus> bus_;   // null without a bus; the one shared_ feeds from
-  std::mutex health_mutex_;
-  std::function<void(bool serving)> set_serving_;  // guarded by health_mutex_
-  std::unique_ptr<bus::ConnectionWatch> watch_;    // last: ends before what it reports to
+  bus::BusHealth health_;           // last: stops before what it reports on
 };
 
 // The factory the registry uses: settings from options.settings ("services.stock").
