@@ -23,6 +23,7 @@ H1_REQUESTS=${H1_REQUESTS:-20000}
 CLIENTS=${CLIENTS:-8}
 STREAMS=${STREAMS:-32}
 H1_CLIENTS=${H1_CLIENTS:-64}
+AFTER_WORKERS=${AFTER_WORKERS:-1}
 LOADGEN_CPU=${LOADGEN_CPU:-$(($(nproc) - 1))}
 H2LOAD_TIMEOUT=${H2LOAD_TIMEOUT:-120}  # seconds; every load generator run is bounded
 SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +85,9 @@ descriptors: [$DESCRIPTORS]
 services:
   switchboard.ticket.v1.TicketService: {backends: [127.0.0.1:$backend_port]}
 EOF
+  # One event loop on both sides: an older gateway has exactly one, and this build's default
+  # is one per core (bench/gateway_workers.sh measures that). AFTER_WORKERS changes it.
+  [ "$g" = after ] && echo "workers: $AFTER_WORKERS" >>"$BENCH_TMP/gateway-$g.yaml"
   binary="$BENCH_TMP/switchboard"
   [ "$g" = before ] && binary="$BENCH_TMP/switchboard-before"
   "$binary" gateway --config "$BENCH_TMP/gateway-$g.yaml" --log-level warn \
@@ -137,7 +141,7 @@ done
 
 echo "### Before and after: the gateway of $before_tree beside this build"
 echo
-echo "$(bench_machine); $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); shared with other work, so compare the two columns of one row only. Before: $before_note. After: $binary_note. Backend: \`switchboard serve ticket\` of this build, one process for both gateways; the same descriptor set and config. Load pinned with \`taskset -c $LOADGEN_CPU\`: h2c rows \`h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t 1\`, HTTP/1.1 rows \`h2load --h1 -n $H1_REQUESTS -c $H1_CLIENTS -t 1\`. Medians of $RUNS runs, the two gateways in alternating order. CPU per call: the gateway process's user+system time over the run divided by the requests."
+echo "$(bench_machine); $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); shared with other work, so compare the two columns of one row only. Before: $before_note. After: $binary_note. Backend: \`switchboard serve ticket\` of this build, one process for both gateways; the same descriptor set and config, with \`workers: $AFTER_WORKERS\` for this build (the older gateway has one event loop). Load pinned with \`taskset -c $LOADGEN_CPU\`: h2c rows \`h2load -n $REQUESTS -c $CLIENTS -m $STREAMS -t 1\`, HTTP/1.1 rows \`h2load --h1 -n $H1_REQUESTS -c $H1_CLIENTS -t 1\`. Medians of $RUNS runs, the two gateways in alternating order. CPU per call: the gateway process's user+system time over the run divided by the requests."
 echo
 echo "| path | before req/s | after req/s | after / before | before CPU per call | after CPU per call | per run req/s (before; after) |"
 echo "|---|---|---|---|---|---|---|"
